@@ -1,0 +1,15 @@
+/**
+ * The `vlm-lens` command line: a thin shell over src/core.
+ * Exit codes: 0 ok, 1 findings (problems, failed metrics), 2 usage or I/O error
+ * (with a one-line message on stderr).
+ */
+import { runCli } from './cli/main';
+
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((e: unknown) => {
+    process.stderr.write(`vlm-lens: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  });

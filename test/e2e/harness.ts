@@ -1,0 +1,313 @@
+/**
+ * End-to-end harness: a real VS Code (code-server from the npm registry) with the packaged
+ * VSIX installed, driven in Debian's Chromium through playwright-core, the way a user works.
+ *
+ * One `VsCodeSession` = one code-server on a free loopback port with a fresh user-data dir,
+ * extensions dir and (by default) a fresh copy of the workspace, plus one browser page.
+ * `close()` stops everything it started, also when a test failed; a process 'exit' hook
+ * kills the server's process group if the test process dies first.
+ *
+ * Setup (code-server, Chromium) is done by scripts/test.mjs; see README.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { writeLanguagePackIndex, zhCnLanguagePack } from './languagePack';
+
+export const repoRoot = resolve(__dirname, '..', '..');
+export const resultsDir = join(repoRoot, 'test-results');
+const CODE_SERVER_VERSION = '4.100.3';
+const codeServerEntry = join(repoRoot, '.cache', `code-server-${CODE_SERVER_VERSION}`, 'node_modules/code-server/out/node/entry.js');
+
+export function vsixPath(): string {
+  if (process.env.VLM_LENS_VSIX) return process.env.VLM_LENS_VSIX;
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  return join(repoRoot, 'out', `${pkg.name}-${pkg.version}.vsix`);
+}
+
+export interface LaunchOptions {
+  /** A name for logs and screenshots (e.g. the test file's name). */
+  name: string;
+  /** Folder to open. Copied to a temp dir first unless `copyWorkspace` is false. */
+  workspace: string;
+  copyWorkspace?: boolean;
+  /** Extra user settings (merged over the harness defaults). */
+  settings?: Record<string, unknown>;
+  /** Turn workspace trust on (the harness turns it off by default so no dialog covers the editor). */
+  workspaceTrust?: boolean;
+  /** Display language passed to code-server (`--locale`). */
+  locale?: string;
+  viewport?: { width: number; height: number };
+}
+
+const liveServers = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of liveServers) killGroup(p);
+});
+
+function killGroup(p: ChildProcess): void {
+  if (p.pid === undefined || p.exitCode !== null) return;
+  try {
+    process.kill(-p.pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode} before listening`);
+    try {
+      const r = await fetch(url, { redirect: 'manual' });
+      if (r.status > 0) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`code-server did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+export class VsCodeSession {
+  readonly screenshots: string[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly name: string,
+    readonly page: Page,
+    private readonly browser: Browser,
+    private readonly server: ChildProcess,
+    readonly baseDir: string,
+    /** The workspace folder VS Code has open (a copy unless copyWorkspace was false). */
+    readonly workspace: string,
+    readonly url: string,
+    readonly serverLog: string,
+  ) {}
+
+  static async launch(opts: LaunchOptions): Promise<VsCodeSession> {
+    if (!existsSync(codeServerEntry)) throw new Error(`code-server is not set up (${codeServerEntry}); run npm test, which sets it up`);
+    const vsix = vsixPath();
+    if (!existsSync(vsix)) throw new Error(`VSIX not found at ${vsix}; run npm test (it packages the extension first)`);
+    const baseDir = mkdtempSync(join(tmpdir(), `vlm-lens-e2e-${opts.name.replace(/[^\w-]/g, '_')}-`));
+    const userData = join(baseDir, 'user-data');
+    const extensions = join(baseDir, 'extensions');
+    mkdirSync(join(userData, 'User'), { recursive: true });
+    mkdirSync(extensions, { recursive: true });
+    let workspace = opts.workspace;
+    if (opts.copyWorkspace !== false) {
+      workspace = join(baseDir, 'workspace');
+      cpSync(opts.workspace, workspace, { recursive: true });
+    }
+    const settings = {
+      'security.workspace.trust.enabled': opts.workspaceTrust ?? false,
+      'security.workspace.trust.startupPrompt': 'never',
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.enableExperiments': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoCheckUpdates': false,
+      'explorer.compactFolders': false,
+      'window.restoreWindows': 'none',
+      'workbench.colorTheme': 'Default Dark Modern',
+      ...opts.settings,
+    };
+    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    const configFile = join(baseDir, 'code-server.yaml');
+    writeFileSync(configFile, 'auth: none\n');
+    const common = ['--config', configFile, '--user-data-dir', userData, '--extensions-dir', extensions];
+
+    const toInstall = [vsix, ...(opts.locale === 'zh-cn' ? [zhCnLanguagePack()] : [])];
+    for (const pkg of toInstall) {
+      const install = spawnSync(process.execPath, [codeServerEntry, ...common, '--install-extension', pkg], { encoding: 'utf8', timeout: 120_000 });
+      if (install.status !== 0) throw new Error(`installing ${pkg} failed (${install.status}): ${install.stderr || install.stdout}`);
+    }
+
+    if (opts.locale === 'zh-cn') writeLanguagePackIndex(userData, extensions);
+    const port = await freePort();
+    const serverLog = join(baseDir, 'code-server.log');
+    const logStream = createWriteStream(serverLog);
+    const args = [codeServerEntry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check'];
+    if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
+    if (opts.locale) args.push('--locale', opts.locale);
+    args.push(workspace);
+    const server = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_CLI: undefined } });
+    liveServers.add(server);
+    server.stdout?.pipe(logStream);
+    server.stderr?.pipe(logStream);
+    server.on('exit', () => liveServers.delete(server));
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
+    let browser: Browser | undefined;
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000, server);
+      browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+      });
+      const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 }, deviceScaleFactor: 1, locale: opts.locale });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
+      const page = await context.newPage();
+      page.setDefaultTimeout(30_000);
+      await page.goto(url);
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+      // The explorer is ready when the workspace folder's rows are listed.
+      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+      return new VsCodeSession(opts.name, page, browser, server, baseDir, workspace, url, serverLog);
+    } catch (e) {
+      await browser?.close().catch(() => undefined);
+      killGroup(server);
+      const tail = existsSync(serverLog) ? readFileSync(serverLog, 'utf8').slice(-2000) : '';
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- code-server log (tail) ---\n${tail}`);
+    }
+  }
+
+  /**
+   * Runs a command by its title through the command palette (F1), as a user would.
+   * The palette lists the commands known when it opens, and contributed commands appear
+   * once the extension host has registered the extension, so an absent row is retried
+   * with a fresh palette until `timeoutMs`.
+   */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${title}`);
+      try {
+        await row.waitFor({ state: 'visible', timeout: 3000 });
+        break;
+      } catch (e) {
+        await this.page.keyboard.press('Escape');
+        if (Date.now() > deadline) throw e;
+      }
+    }
+    await row.click();
+  }
+
+  /** Opens a workspace file through Quick Open (Ctrl+P) by its relative path. */
+  async openFile(relPath: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await this.page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(relPath);
+    const base = relPath.split('/').pop() ?? relPath;
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first();
+    await row.waitFor({ state: 'visible' });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The explorer row for a workspace-relative path (expanding its parent folders). */
+  async explorerRow(relPath: string): Promise<Locator> {
+    const parts = relPath.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${parts[i]}"]`).first();
+      await row.waitFor({ state: 'visible' });
+      if (i === parts.length - 1) return row;
+      if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+    }
+    throw new Error('unreachable');
+  }
+
+  /** Right-clicks an explorer row and picks a context-menu item by its label. */
+  async explorerContextMenu(relPath: string, item: string): Promise<void> {
+    const row = await this.explorerRow(relPath);
+    await row.click({ button: 'right' });
+    const menuItem = this.page.locator('.context-view .monaco-menu .action-label', { hasText: item }).first();
+    await menuItem.waitFor({ state: 'visible' });
+    await menuItem.click();
+  }
+
+  /** Labels of the context-menu items shown for an explorer row (the menu is closed again). */
+  async explorerContextMenuItems(relPath: string): Promise<string[]> {
+    const row = await this.explorerRow(relPath);
+    await row.click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible' });
+    const labels = await menu.locator('.action-label').allInnerTexts();
+    await this.page.keyboard.press('Escape');
+    return labels.map((l) => l.trim()).filter((l) => l.length > 0);
+  }
+
+  /** Opens the Problems panel and returns the rows' accessible labels. */
+  async problems(): Promise<string[]> {
+    await this.runCommand('View: Focus Problems');
+    const panel = this.page.locator('.markers-panel');
+    await panel.waitFor({ state: 'visible' });
+    return panel.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
+  }
+
+  /** Texts of the notification toasts currently shown. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /** Waits for a notification whose text matches and returns its text. */
+  async waitForNotification(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const loc = this.page.locator('.notifications-toasts .notification-list-item-message', { hasText: pattern }).first();
+    await loc.waitFor({ state: 'visible', timeout: timeoutMs });
+    return loc.innerText();
+  }
+
+  /**
+   * The content frame of a webview whose page <title> equals `title` (webviews are an
+   * iframe.webview holding an inner #active-frame; this finds the inner one).
+   */
+  async webviewFrame(title: string, timeoutMs = 30_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const f of this.page.frames()) {
+        if (f.isDetached()) continue;
+        const t = await f.title().catch(() => '');
+        if (t === title) return f;
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no webview titled '${title}' within ${timeoutMs} ms`);
+  }
+
+  /** Saves a screenshot of the whole window under test-results/ and returns its path. */
+  async screenshot(label: string): Promise<string> {
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${this.name}--${label}.png`);
+    await this.page.screenshot({ path: file });
+    this.screenshots.push(file);
+    return file;
+  }
+
+  /** Text of the status bar. */
+  async statusBarText(): Promise<string> {
+    return this.page.locator('.statusbar').innerText();
+  }
+
+  /** Stops the browser and the server and removes the temp dirs. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.browser.close().catch(() => undefined);
+    killGroup(this.server);
+    if (this.server.exitCode === null) {
+      await Promise.race([new Promise((r) => this.server.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+    }
+    if (process.env.VLM_LENS_KEEP_E2E !== '1') rmSync(this.baseDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,136 @@
+import { type RandomAccessFile, readRange } from '../io/randomAccessFile';
+import { type RecordIndex } from './recordIndex';
+
+/** One record's text as read from disk, before JSON parsing. */
+export interface RawRecord {
+  index: number;
+  /** 0-based line of the record's first byte */
+  line: number;
+  /** byte offsets in the file: [start, end) after trimming trailing whitespace / separator */
+  start: number;
+  end: number;
+  /** decoded text; absent when the record is larger than the render limit */
+  text?: string;
+  /** the first bytes of a too-large record, decoded (for a snippet) */
+  preview?: string;
+  tooLarge: boolean;
+  /** byte offset (in the file) of the first byte that is not valid UTF-8 */
+  invalidUtf8At?: number;
+}
+
+export interface ReadOptions {
+  /** records larger than this are not decoded (default 16 MB) */
+  maxRecordBytes?: number;
+}
+
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+const BATCH_BYTES = 8 * 1024 * 1024;
+const PREVIEW_BYTES = 4096;
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenientDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** Decodes UTF-8; on invalid bytes decodes with U+FFFD and reports where the first one is. */
+export function decodeUtf8(bytes: Uint8Array): { text: string; invalidAt?: number } {
+  try {
+    return { text: strictDecoder.decode(bytes) };
+  } catch {
+    return { text: lenientDecoder.decode(bytes), invalidAt: firstInvalidUtf8(bytes) };
+  }
+}
+
+/** Offset of the first byte that breaks UTF-8 (or -1). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let need = 0;
+    let min = 0;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    let cp = c & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+function trimEnd(bytes: Uint8Array, from: number, to: number, separator: boolean): number {
+  let end = to;
+  while (end > from && isWsByte(bytes[end - 1])) end--;
+  if (separator && end > from && bytes[end - 1] === 0x2c) {
+    end--;
+    while (end > from && isWsByte(bytes[end - 1])) end--;
+  }
+  return end;
+}
+
+function isWsByte(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/**
+ * Reads records [first, first + count) of the index: consecutive records share one read;
+ * a record over the size limit is not decoded (only a preview).
+ */
+export async function readRecords(file: RandomAccessFile, index: RecordIndex, first: number, count: number, opts: ReadOptions = {}): Promise<RawRecord[]> {
+  const max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const last = Math.min(index.readyCount, first + count);
+  const out: RawRecord[] = [];
+  const separator = index.kind === 'json-array';
+  let k = Math.max(0, first);
+  while (k < last) {
+    // Gather a batch of records that fit in one read.
+    const batchStart = index.range(k).start;
+    let j = k;
+    let batchEnd = batchStart;
+    while (j < last) {
+      const r = index.range(j);
+      if (r.end - r.start > max) break;
+      if (j > k && r.end - batchStart > BATCH_BYTES) break;
+      batchEnd = r.end;
+      j++;
+    }
+    if (j === k) {
+      // a single too-large record
+      const r = index.range(k);
+      const head = await readRange(file, r.start, Math.min(r.end, r.start + PREVIEW_BYTES));
+      out.push({ index: k, line: index.lineOf(k), start: r.start, end: r.end, tooLarge: true, preview: lenientDecoder.decode(head) });
+      k++;
+      continue;
+    }
+    const bytes = await readRange(file, batchStart, batchEnd);
+    for (let m = k; m < j; m++) {
+      const r = index.range(m);
+      const from = r.start - batchStart;
+      const to = trimEnd(bytes, from, Math.min(bytes.length, r.end - batchStart), separator);
+      const { text, invalidAt } = decodeUtf8(bytes.subarray(from, to));
+      const rec: RawRecord = { index: m, line: index.lineOf(m), start: r.start, end: r.start + (to - from), text, tooLarge: false };
+      if (invalidAt !== undefined && invalidAt >= 0) rec.invalidUtf8At = r.start + invalidAt;
+      out.push(rec);
+    }
+    k = j;
+  }
+  return out;
+}
+
+/** Reads one record (see readRecords). */
+export async function readRecord(file: RandomAccessFile, index: RecordIndex, k: number, opts: ReadOptions = {}): Promise<RawRecord | undefined> {
+  return (await readRecords(file, index, k, 1, opts))[0];
+}

@@ -1,0 +1,124 @@
+/**
+ * One conversation model for every dataset and eval-output format VLM Lens reads.
+ * Plain data (structured-cloneable): it travels to webviews and workers as is.
+ */
+
+export type FormatId =
+  | 'llava'
+  | 'internvl'
+  | 'robointer'
+  | 'sharegpt'
+  | 'openai-messages'
+  | 'llamafactory-v1'
+  | 'preference'
+  | 'kto'
+  | 'eval-input'
+  | 'robointer-eval'
+  | 'robointer-lang-eval'
+  | 'lmms-eval-sample'
+  | 'r1'
+  | 'internvl-meta'
+  | 'trainer-state'
+  | 'unknown';
+
+/** Display names of the formats (not translated: they are proper names). */
+export const FORMAT_LABELS: Record<FormatId, string> = {
+  llava: 'LLaVA',
+  internvl: 'InternVL',
+  robointer: 'RoboInter',
+  sharegpt: 'ShareGPT messages',
+  'openai-messages': 'Qwen / OpenAI messages',
+  'llamafactory-v1': 'LLaMA-Factory v1',
+  preference: 'Preference (DPO)',
+  kto: 'KTO',
+  'eval-input': 'Eval input',
+  'robointer-eval': 'RoboInter eval details',
+  'robointer-lang-eval': 'RoboInter lang eval details',
+  'lmms-eval-sample': 'lmms-eval sample',
+  r1: 'R1 reasoning',
+  'internvl-meta': 'InternVL meta',
+  'trainer-state': 'HF trainer state',
+  unknown: 'Unknown',
+};
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool' | 'other';
+
+/** A path to a value inside the record's JSON (object keys and array indices). */
+export type JsonPath = Array<string | number>;
+
+export type MediaKind = 'image' | 'video';
+
+/** A piece of a turn's text, in order. Offsets are into `Turn.text`. */
+export type Part =
+  | { type: 'text'; text: string; offset: number }
+  /** an image or video: `index` into NormalizedRecord.images / .videos */
+  | { type: 'media'; media: MediaKind; index: number; offset: number; /** from an `<image>` tag (else attached) */ placeholder: boolean }
+  /** `<think>…</think>` / `<context>…</context>`, shown collapsible */
+  | { type: 'reasoning'; tag: 'think' | 'context'; text: string; offset: number; closed: boolean };
+
+/** Where a stretch of `Turn.text` comes from in the JSON: a string value, from `valueOffset`. */
+export interface TextSegment {
+  path: JsonPath;
+  /** offset in Turn.text */
+  start: number;
+  length: number;
+  /** offset inside the JSON string value where this stretch starts (after a stripped prefix) */
+  valueOffset: number;
+}
+
+export type TurnKind = 'chosen' | 'rejected' | 'prediction' | 'reference';
+
+export interface Turn {
+  role: Role;
+  /** the role as written: human, gpt, user, assistant, observation… */
+  rawRole: string;
+  /** for preference and eval records: which answer this is */
+  kind?: TurnKind;
+  text: string;
+  parts: Part[];
+  segments: TextSegment[];
+}
+
+export interface MediaRef {
+  kind: MediaKind;
+  /** the reference as written in the record (path, URL, data: URI, episode#frame) */
+  ref: string;
+  path: JsonPath;
+}
+
+export interface MetaEntry {
+  name: string;
+  root?: string;
+  annotation?: string;
+  length?: number;
+}
+
+export interface NormalizedRecord {
+  format: FormatId;
+  id?: string;
+  turns: Turn[];
+  images: MediaRef[];
+  videos: MediaRef[];
+  /** the image size the record declares (w/h, width/height, image_size) */
+  declaredSize?: { width: number; height: number };
+  /** RoboInter smart_resize_format: the resized frame the answer's pixels refer to */
+  resizedSize?: { width: number; height: number };
+  task?: string;
+  /** KTO desirability label */
+  label?: boolean;
+  /** InternVL meta-json entries */
+  metaEntries?: MetaEntry[];
+  /** observations about the shape, shown to the user (not errors) */
+  notes: string[];
+}
+
+/** A row of the record list: what is shown before the record is opened. */
+export interface RecordSummary {
+  format: FormatId;
+  id?: string;
+  /** first question, placeholders removed, shortened */
+  snippet: string;
+  imageCount: number;
+  videoCount: number;
+  firstImage?: string;
+}

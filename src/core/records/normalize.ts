@@ -1,0 +1,373 @@
+/**
+ * Format detection and normalization: any record VLM Lens knows becomes turns with roles
+ * and ordered parts (text, images, videos, reasoning), keeping where each text came from.
+ * See README "Formats" for the list; unknown shapes become a record with no turns (the
+ * viewer shows their JSON).
+ */
+import { plainSnippet, splitTurnText } from './turnText';
+import {
+  type FormatId,
+  type JsonPath,
+  type MediaKind,
+  type MediaRef,
+  type MetaEntry,
+  type NormalizedRecord,
+  type Part,
+  type RecordSummary,
+  type Role,
+  type TextSegment,
+  type Turn,
+  type TurnKind,
+} from './model';
+
+type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+const ROLE_MAP: Record<string, Role> = {
+  human: 'user',
+  user: 'user',
+  gpt: 'assistant',
+  assistant: 'assistant',
+  model: 'assistant',
+  bot: 'assistant',
+  system: 'system',
+  observation: 'tool',
+  function: 'tool',
+  function_call: 'tool',
+  tool: 'tool',
+  tool_call: 'tool',
+  tool_response: 'tool',
+  ipython: 'tool',
+};
+
+export function mapRole(raw: string): Role {
+  return ROLE_MAP[raw.toLowerCase()] ?? 'other';
+}
+
+/** The text after the decoded chat prefix of a RoboInter eval `pred` (after the last `assistant\n`). */
+export function stripChatPrefix(pred: string): { answer: string; offset: number; question?: string } {
+  const marker = 'assistant\n';
+  const at = pred.lastIndexOf(marker);
+  if (at < 0) return { answer: pred, offset: 0 };
+  const prefix = pred.slice(0, at);
+  const u = prefix.lastIndexOf('user\n');
+  const question = u >= 0 ? prefix.slice(u + 5).replace(/\n$/, '') : undefined;
+  return { answer: pred.slice(at + marker.length), offset: at + marker.length, question };
+}
+
+class Builder {
+  readonly turns: Turn[] = [];
+  readonly images: MediaRef[] = [];
+  readonly videos: MediaRef[] = [];
+  readonly counters: Record<MediaKind, number> = { image: 0, video: 0 };
+  readonly notes: string[] = [];
+
+  addMedia(kind: MediaKind, value: unknown, path: JsonPath): void {
+    const list = kind === 'image' ? this.images : this.videos;
+    const add = (v: unknown, p: JsonPath) => {
+      const ref = mediaRefString(v);
+      if (ref !== undefined) list.push({ kind, ref, path: p });
+    };
+    if (Array.isArray(value)) value.forEach((v, i) => add(v, [...path, i]));
+    else add(value, path);
+  }
+
+  /** A turn whose text is one JSON string value. */
+  textTurn(rawRole: string, text: string, path: JsonPath, kind?: TurnKind, valueOffset = 0): Turn {
+    const turn: Turn = {
+      role: mapRole(rawRole),
+      rawRole,
+      kind,
+      text,
+      parts: splitTurnText(text, this.counters),
+      segments: [{ path, start: 0, length: text.length, valueOffset }],
+    };
+    this.turns.push(turn);
+    return turn;
+  }
+
+  /** A turn whose content is a list of typed parts (Qwen / OpenAI / LLaMA-Factory v1). */
+  contentTurn(rawRole: string, content: unknown[], path: JsonPath, kind?: TurnKind): Turn {
+    let text = '';
+    const parts: Part[] = [];
+    const segments: TextSegment[] = [];
+    content.forEach((item, i) => {
+      const p = [...path, i];
+      if (typeof item === 'string') {
+        appendText(item, p, 0);
+        return;
+      }
+      if (!isObj(item)) return;
+      const type = str(item.type) ?? '';
+      if (type === 'text') {
+        const key = typeof item.text === 'string' ? 'text' : 'value';
+        const t = str(item[key]);
+        if (t !== undefined) appendText(t, [...p, key], 0);
+      } else if (type === 'image' || type === 'image_url' || type === 'video' || type === 'video_url') {
+        const media: MediaKind = type.startsWith('video') ? 'video' : 'image';
+        const { value, at } = mediaValue(item, type);
+        const list = media === 'image' ? this.images : this.videos;
+        const ref = mediaRefString(value);
+        list.push({ kind: media, ref: ref ?? '', path: [...p, ...at] });
+        parts.push({ type: 'media', media, index: this.counters[media]++, offset: text.length, placeholder: false });
+      }
+    });
+    const turn: Turn = { role: mapRole(rawRole), rawRole, kind, text, parts, segments };
+    this.turns.push(turn);
+    return turn;
+
+    function appendText(t: string, p: JsonPath, valueOffset: number) {
+      if (text.length > 0) text += '\n';
+      const start = text.length;
+      text += t;
+      segments.push({ path: p, start, length: t.length, valueOffset });
+      for (const part of splitTurnText(t, { image: Number.MAX_SAFE_INTEGER, video: Number.MAX_SAFE_INTEGER })) {
+        // placeholders inside content-part text are kept as text: the parts list is explicit
+        if (part.type === 'media') parts.push({ type: 'text', text: `<${part.media}>`, offset: start + part.offset });
+        else parts.push({ ...part, offset: start + part.offset });
+      }
+    }
+  }
+
+  /** A role/content message: content is a string or a list of parts. */
+  message(m: unknown, path: JsonPath, kind?: TurnKind): void {
+    if (!isObj(m)) return;
+    const rawRole = str(m.role) ?? str(m.from) ?? 'unknown';
+    const contentKey = 'content' in m ? 'content' : 'value';
+    const content = m[contentKey];
+    if (Array.isArray(content)) this.contentTurn(rawRole, content, [...path, contentKey], kind);
+    else if (typeof content === 'string') this.textTurn(rawRole, content, [...path, contentKey], kind);
+    else this.textTurn(rawRole, '', [...path, contentKey], kind);
+  }
+
+  messages(list: unknown, path: JsonPath, kind?: TurnKind): void {
+    if (Array.isArray(list)) list.forEach((m, i) => this.message(m, [...path, i], kind));
+  }
+
+  /**
+   * Images not referenced by a placeholder are shown at the start of the first user turn
+   * (LLaVA-style records without `<image>`, eval records); placeholders without an image
+   * stay as they are (the viewer shows them as missing).
+   */
+  attachUnreferenced(): void {
+    for (const kind of ['image', 'video'] as const) {
+      const list = kind === 'image' ? this.images : this.videos;
+      const used = this.counters[kind];
+      if (used > list.length) this.notes.push(`${used} <${kind}> placeholder(s) but ${list.length} ${kind}(s)`);
+      if (list.length <= used) continue;
+      if (used > 0) this.notes.push(`${list.length} ${kind}(s) but ${used} <${kind}> placeholder(s)`);
+      let target = this.turns.find((t) => t.role === 'user');
+      if (!target) {
+        target = { role: 'user', rawRole: '', text: '', parts: [], segments: [] };
+        this.turns.unshift(target);
+      }
+      const extra: Part[] = [];
+      for (let i = used; i < list.length; i++) extra.push({ type: 'media', media: kind, index: i, offset: 0, placeholder: false });
+      target.parts.unshift(...extra);
+    }
+  }
+
+  build(format: FormatId, extra: Partial<NormalizedRecord> = {}): NormalizedRecord {
+    this.attachUnreferenced();
+    return { format, turns: this.turns, images: this.images, videos: this.videos, notes: this.notes, ...extra };
+  }
+}
+
+function mediaRefString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (isObj(v)) return str(v.path) ?? str(v.url) ?? str(v.image) ?? str(v.file);
+  return undefined;
+}
+
+function mediaValue(item: Obj, type: string): { value: unknown; at: JsonPath } {
+  if (type === 'image_url' || type === 'video_url') {
+    const inner = item[type];
+    if (isObj(inner) && 'url' in inner) return { value: inner.url, at: [type, 'url'] };
+    if (typeof inner === 'string') return { value: inner, at: [type] };
+    return { value: item.value, at: ['value'] };
+  }
+  if (type in item) return { value: item[type], at: [type] };
+  return { value: item.value, at: ['value'] };
+}
+
+function idOf(o: Obj): string | undefined {
+  const v = o.id ?? o.doc_id ?? o.sample_id ?? o.uid;
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+function sizeOf(o: Obj): { width: number; height: number } | undefined {
+  const w = num(o.w) ?? num(o.width) ?? num(o.image_width);
+  const h = num(o.h) ?? num(o.height) ?? num(o.image_height);
+  if (w && h) return { width: w, height: h };
+  const s = o.image_size;
+  if (Array.isArray(s) && s.length === 2 && num(s[0]) && num(s[1])) return { width: s[0] as number, height: s[1] as number };
+  return undefined;
+}
+
+function hasContentParts(list: unknown[]): boolean {
+  return list.some((m) => isObj(m) && Array.isArray(m.content));
+}
+
+/** Detects the format of one parsed record. */
+export function detectFormat(value: unknown): FormatId {
+  if (!isObj(value)) return 'unknown';
+  const o = value;
+  if (typeof o.pred === 'string' && 'gt' in o) return 'p' in o || 'metric' in o ? 'robointer-lang-eval' : 'robointer-eval';
+  if ('doc_id' in o && ('filtered_resps' in o || 'resps' in o)) return 'lmms-eval-sample';
+  if (typeof o.question === 'string' && ('ground_truth' in o || 'image_path' in o)) return 'eval-input';
+  if ('chosen_messages' in o || 'rejected_messages' in o || 'rejected_response' in o) return 'preference';
+  if ('chosen' in o && 'rejected' in o) return 'preference';
+  if (Array.isArray(o.messages)) {
+    if (typeof o.label === 'boolean') return 'kto';
+    if (hasContentParts(o.messages)) {
+      const v1 = o.messages.some((m) => isObj(m) && Array.isArray(m.content) && m.content.some((p) => isObj(p) && 'value' in p && !('text' in p) && !('image' in p)));
+      return v1 ? 'llamafactory-v1' : 'openai-messages';
+    }
+    return 'sharegpt';
+  }
+  if (Array.isArray(o.conversations)) {
+    if ('new_w' in o || 'new_h' in o || ('images' in o && 'task' in o) || ('images' in o && 'h' in o && 'w' in o)) return 'robointer';
+    if ('width' in o || 'height' in o || 'width_list' in o) return 'internvl';
+    return 'llava';
+  }
+  if (typeof o.problem === 'string' && 'solution' in o) return 'r1';
+  if (typeof o.global_step === 'number' && Array.isArray(o.log_history)) return 'trainer-state';
+  const values = Object.values(o);
+  if (values.length > 0 && values.every((v) => isObj(v) && typeof v.annotation === 'string')) return 'internvl-meta';
+  return 'unknown';
+}
+
+/** Normalizes one parsed record. Never throws: unexpected shapes degrade to fewer turns plus notes. */
+export function normalizeRecord(value: unknown): NormalizedRecord {
+  const format = detectFormat(value);
+  const b = new Builder();
+  if (!isObj(value)) return b.build('unknown');
+  const o = value;
+  const common = { id: idOf(o), declaredSize: sizeOf(o), task: str(o.task) ?? str(o.eval_type) ?? str(o.problem_type) };
+  for (const key of ['images', 'image', 'image_path', 'image_paths']) if (key in o && format !== 'internvl-meta') b.addMedia('image', o[key], [key]);
+  for (const key of ['videos', 'video']) if (key in o) b.addMedia('video', o[key], [key]);
+
+  switch (format) {
+    case 'llava':
+    case 'internvl':
+    case 'robointer': {
+      (o.conversations as unknown[]).forEach((t, i) => b.message(t, ['conversations', i]));
+      const nw = num(o.new_w);
+      const nh = num(o.new_h);
+      return b.build(format, { ...common, resizedSize: nw && nh ? { width: nw, height: nh } : undefined });
+    }
+    case 'sharegpt':
+    case 'openai-messages':
+    case 'llamafactory-v1':
+      b.messages(o.messages, ['messages']);
+      return b.build(format, common);
+    case 'kto':
+      b.messages(o.messages, ['messages']);
+      return b.build(format, { ...common, label: o.label as boolean });
+    case 'preference': {
+      if (Array.isArray(o.conversations)) b.messages(o.conversations, ['conversations']);
+      if (Array.isArray(o.messages)) b.messages(o.messages, ['messages']);
+      if ('prompt' in o) {
+        if (typeof o.prompt === 'string') b.textTurn('user', o.prompt, ['prompt']);
+        else b.messages(o.prompt, ['prompt']);
+      }
+      for (const kind of ['chosen', 'rejected'] as const) {
+        const v = o[kind];
+        if (typeof v === 'string') b.textTurn('assistant', v, [kind], kind);
+        else if (isObj(v)) b.message(v, [kind], kind);
+        else if (Array.isArray(v)) b.messages(v, [kind], kind);
+      }
+      if (Array.isArray(o.chosen_messages) || Array.isArray(o.rejected_messages)) {
+        // v1: both lists hold the whole conversation; show the shared prefix once, then
+        // the chosen and the rejected continuations.
+        const chosen = Array.isArray(o.chosen_messages) ? o.chosen_messages : [];
+        const rejected = Array.isArray(o.rejected_messages) ? o.rejected_messages : [];
+        let shared = 0;
+        while (shared < chosen.length && shared < rejected.length && JSON.stringify(chosen[shared]) === JSON.stringify(rejected[shared])) shared++;
+        chosen.forEach((m, i) => b.message(m, ['chosen_messages', i], i >= shared ? 'chosen' : undefined));
+        rejected.forEach((m, i) => {
+          if (i >= shared) b.message(m, ['rejected_messages', i], 'rejected');
+        });
+      }
+      if (typeof o.rejected_response === 'string') b.textTurn('assistant', o.rejected_response, ['rejected_response'], 'rejected');
+      else if (Array.isArray(o.rejected_response)) b.messages(o.rejected_response, ['rejected_response'], 'rejected');
+      return b.build(format, common);
+    }
+    case 'robointer-eval':
+    case 'robointer-lang-eval': {
+      const pred = o.pred as string;
+      const stripped = stripChatPrefix(pred);
+      if (stripped.question !== undefined) b.textTurn('user', stripped.question, ['pred'], undefined, pred.lastIndexOf('user\n') + 5);
+      b.textTurn('assistant', stripped.answer, ['pred'], 'prediction', stripped.offset);
+      const gt = o.gt;
+      b.textTurn('assistant', typeof gt === 'string' ? gt : JSON.stringify(gt), ['gt'], 'reference');
+      return b.build(format, common);
+    }
+    case 'lmms-eval-sample': {
+      const input = o.input ?? o.prompt;
+      if (typeof input === 'string') b.textTurn('user', input, ['input']);
+      // a single response is flattened by lmms-eval; otherwise take the first (of the first)
+      const respPath: JsonPath = 'filtered_resps' in o ? ['filtered_resps'] : ['resps'];
+      let first: unknown = o.filtered_resps ?? o.resps;
+      while (Array.isArray(first) && respPath.length < 3) {
+        first = first[0] as unknown;
+        respPath.push(0);
+      }
+      b.textTurn('assistant', typeof first === 'string' ? first : JSON.stringify(first ?? null), respPath, 'prediction');
+      const target = o.target;
+      b.textTurn('assistant', typeof target === 'string' ? target : JSON.stringify(target ?? null), ['target'], 'reference');
+      return b.build(format, common);
+    }
+    case 'eval-input': {
+      b.textTurn('user', o.question as string, ['question']);
+      const gt = o.ground_truth ?? o.answer;
+      if (gt !== undefined) b.textTurn('assistant', typeof gt === 'string' ? gt : JSON.stringify(gt), ['ground_truth' in o ? 'ground_truth' : 'answer'], 'reference');
+      return b.build(format, common);
+    }
+    case 'r1': {
+      let q = o.problem as string;
+      if (Array.isArray(o.options)) q += '\n' + o.options.filter((x) => typeof x === 'string').join('\n');
+      b.textTurn('user', q, ['problem']);
+      const sol = o.solution;
+      b.textTurn('assistant', typeof sol === 'string' ? sol : JSON.stringify(sol), ['solution'], 'reference');
+      if (typeof o.path === 'string' && b.images.length === 0 && b.videos.length === 0) b.addMedia(o.data_type === 'video' ? 'video' : 'image', o.path, ['path']);
+      return b.build(format, common);
+    }
+    case 'internvl-meta': {
+      const entries: MetaEntry[] = Object.entries(o).map(([name, v]) => {
+        const e = v as Obj;
+        return { name, root: str(e.root), annotation: str(e.annotation), length: num(e.length) };
+      });
+      return b.build(format, { metaEntries: entries });
+    }
+    case 'trainer-state':
+    case 'unknown':
+      return b.build(format, common);
+  }
+}
+
+/** What the record list shows for a record. */
+export function summarize(rec: NormalizedRecord): RecordSummary {
+  const question = rec.turns.find((t) => t.role === 'user' && t.text.trim().length > 0) ?? rec.turns.find((t) => t.text.trim().length > 0);
+  let snippet = question ? plainSnippet(question.text) : '';
+  if (!snippet && rec.metaEntries) snippet = rec.metaEntries.map((e) => e.name).join(', ');
+  return {
+    format: rec.format,
+    id: rec.id,
+    snippet,
+    imageCount: rec.images.length,
+    videoCount: rec.videos.length,
+    firstImage: rec.images[0]?.ref,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Images through sharp, for the extension host and the CLI (no vscode import):
+ * metadata (size and EXIF orientation), and WebP renditions (list thumbnails, the detail
+ * view downscaled to the panel) cached on disk by path + size + mtime, auto-oriented so
+ * overlays drawn in displayed pixels line up. Formats a webview cannot show (TIFF, 16-bit
+ * PNG) come out as WebP like everything else. Work goes through a bounded queue; requests
+ * whose signal aborts before they start are dropped.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TaskQueue } from '../core/util/taskQueue';
+import { loadSharp } from './sharpInfo';
+
+export interface ImageInfo {
+  /** size as displayed (after EXIF orientation) */
+  width: number;
+  height: number;
+  /** size as stored in the file */
+  storedWidth: number;
+  storedHeight: number;
+  orientation: number;
+  format: string;
+  bytes: number;
+}
+
+export interface Rendition {
+  /** the cached WebP file */
+  file: string;
+  width: number;
+  height: number;
+  source: ImageInfo;
+}
+
+export type ImageInput = { kind: 'file'; path: string } | { kind: 'data'; uri: string };
+
+/** Bump when the rendition pipeline changes: old cache entries are then ignored. */
+const PIPELINE_VERSION = 1;
+
+export class ImageService {
+  private readonly queue: TaskQueue;
+  private readonly infoCache = new Map<string, Promise<ImageInfo>>();
+
+  constructor(
+    private readonly cacheDir: string,
+    concurrency = 3,
+  ) {
+    this.queue = new TaskQueue(concurrency);
+  }
+
+  get queued(): number {
+    return this.queue.pending;
+  }
+
+  /** Size, orientation and format of an image (cached per path + size + mtime). */
+  async info(input: ImageInput, signal?: AbortSignal): Promise<ImageInfo> {
+    const key = await this.identity(input);
+    let p = this.infoCache.get(key);
+    if (!p) {
+      p = this.queue.run(async () => this.readInfo(input), { signal, priority: 2 });
+      this.infoCache.set(key, p);
+      p.catch(() => this.infoCache.delete(key));
+    }
+    return p;
+  }
+
+  /** A WebP rendition no larger than `maxSize` on its longer side, from cache when possible. */
+  async render(input: ImageInput, maxSize: number, opts: { signal?: AbortSignal; priority?: number } = {}): Promise<Rendition> {
+    const id = await this.identity(input);
+    const key = createHash('sha1').update(`${PIPELINE_VERSION}|${id}|${maxSize}`).digest('hex');
+    const dir = join(this.cacheDir, key.slice(0, 2));
+    const file = join(dir, `${key}.webp`);
+    const meta = join(dir, `${key}.json`);
+    try {
+      const cached = JSON.parse(await readFile(meta, 'utf8')) as Omit<Rendition, 'file'>;
+      await stat(file);
+      return { ...cached, file };
+    } catch {
+      /* not cached yet */
+    }
+    return this.queue.run(
+      async () => {
+        const sharp = await loadSharp();
+        const source = await this.readInfo(input);
+        const { data, info } = await sharp(this.bytesOrPath(input), { failOn: 'none', limitInputPixels: 1 << 30 })
+          .rotate()
+          .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: true })
+          .webp({ quality: maxSize <= 256 ? 72 : 90 })
+          .toBuffer({ resolveWithObject: true });
+        await mkdir(dir, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        await writeFile(tmp, data);
+        await rename(tmp, file);
+        const r: Omit<Rendition, 'file'> = { width: info.width, height: info.height, source };
+        await writeFile(meta, JSON.stringify(r));
+        return { ...r, file };
+      },
+      { signal: opts.signal, priority: opts.priority ?? 0 },
+    );
+  }
+
+  private async readInfo(input: ImageInput): Promise<ImageInfo> {
+    const sharp = await loadSharp();
+    const src = this.bytesOrPath(input);
+    const m = await sharp(src, { failOn: 'none' }).metadata();
+    const orientation = m.orientation ?? 1;
+    const w = m.width ?? 0;
+    const h = m.height ?? 0;
+    const swap = orientation >= 5 && orientation <= 8;
+    const bytes = typeof src === 'string' ? (await stat(src)).size : src.length;
+    return { width: swap ? h : w, height: swap ? w : h, storedWidth: w, storedHeight: h, orientation, format: m.format ?? 'unknown', bytes };
+  }
+
+  private bytesOrPath(input: ImageInput): string | Buffer {
+    if (input.kind === 'file') return input.path;
+    return decodeDataUri(input.uri);
+  }
+
+  /** path + size + mtime for files, a hash of the URI for data: images. */
+  private async identity(input: ImageInput): Promise<string> {
+    if (input.kind === 'data') return 'data:' + createHash('sha1').update(input.uri).digest('hex');
+    const s = await stat(input.path);
+    return `${input.path}|${s.size}|${s.mtimeMs}`;
+  }
+}
+
+export function decodeDataUri(uri: string): Buffer {
+  const comma = uri.indexOf(',');
+  if (comma < 0) throw new Error('malformed data: URI');
+  const header = uri.slice(0, comma);
+  const body = uri.slice(comma + 1);
+  return /;base64$/i.test(header) ? Buffer.from(body, 'base64') : Buffer.from(decodeURIComponent(body), 'utf8');
+}

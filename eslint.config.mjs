@@ -1,7 +1,7 @@
 // Lint enforces the module boundaries described in README.md ("Architecture"):
 //   src/core      pure library: no `vscode`, no adapters, no process seam
 //   src/protocol  typed messages shared with webview/: may only *type*-import core
-//   webview/      browser code: imports src/protocol (and pure core geometry) only
+//   webview/      browser code: imports src/protocol (and the pure src/core/geometry, src/core/text) only
 //   production    never imports test code
 //   execa         only behind src/eval/process.apis.ts
 import js from '@eslint/js';
@@ -9,7 +9,8 @@ import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import';
 import globals from 'globals';
 
-const webviewAllowedCore = ['./core/geometry'];
+// Pure modules (no Node, no DOM) the webviews share with the host so both agree exactly.
+const webviewAllowedCore = ['./core/geometry', './core/text'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**', 'test-results/**', 'examples/**', 'bench-data/**'] },
@@ -59,7 +60,7 @@ export default tseslint.config(
     files: ['src/protocol/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['../core/**', '!../core/geometry/**'], allowTypeImports: true, message: 'src/protocol may only import types from src/core.' }],
+        patterns: [{ group: ['../core/**', '!../core/geometry/**', '!../core/text/**'], allowTypeImports: true, message: 'src/protocol may only import types from src/core.' }],
       }],
     },
   },

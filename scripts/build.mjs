@@ -40,10 +40,13 @@ const common = {
 };
 
 /** Host-side bundles: the extension and the worker threads it starts. */
-const nodeEntries = [{ in: 'src/extension.ts', out: 'extension' }];
+const nodeEntries = [
+  { in: 'src/extension.ts', out: 'extension' },
+  { in: 'src/workers/datasetWorker.ts', out: 'datasetWorker' },
+];
 
 /** Webview bundles, one per surface. */
-const webviewEntries = [];
+const webviewEntries = [{ in: 'webview/datasetViewer/main.ts', out: 'datasetViewer' }];
 
 const configs = [
   {

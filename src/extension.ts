@@ -1,5 +1,10 @@
 import * as vscode from 'vscode';
 import { registerAboutCommand } from './commands/about';
+import { DatasetEditorProvider } from './editor/datasetEditorProvider';
+import { registerEditorAssociations } from './editor/editorAssociations';
+import { ImageBridge } from './editor/imageBridge';
+import { registerViewerCommands } from './editor/viewerCommands';
+import { ViewerConfig } from './editor/viewerConfig';
 import { extensionVersion } from './util/extensionInfo';
 
 /**
@@ -12,6 +17,11 @@ export function activate(context: vscode.ExtensionContext): void {
   log.info(`VLM Lens ${extensionVersion(context)} activating`);
 
   context.subscriptions.push(registerAboutCommand(context, log));
+
+  const viewerConfig = new ViewerConfig();
+  const images = new ImageBridge(vscode.Uri.joinPath(context.globalStorageUri, 'image-cache'), viewerConfig);
+  const viewer = DatasetEditorProvider.register(context, viewerConfig, images, log);
+  context.subscriptions.push(...registerViewerCommands(viewer), registerEditorAssociations(context, log));
 }
 
 export function deactivate(): void {

@@ -6,10 +6,11 @@
  * PNG) come out as WebP like everything else. Work goes through a bounded queue; requests
  * whose signal aborts before they start are dropped.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskQueue } from '../core/util/taskQueue';
+import { AbortError } from '../core/index/recordIndex';
 import { loadSharp } from './sharpInfo';
 
 export interface ImageInfo {
@@ -40,6 +41,11 @@ const PIPELINE_VERSION = 1;
 export class ImageService {
   private readonly queue: TaskQueue;
   private readonly infoCache = new Map<string, Promise<ImageInfo>>();
+  /**
+   * Renders in progress, by cache key: concurrent requests for one rendition share it, and
+   * it is dropped only when every requester has given up on it.
+   */
+  private readonly rendering = new Map<string, { job: Promise<Rendition>; ac: AbortController; waiting: number }>();
 
   constructor(
     private readonly cacheDir: string,
@@ -66,6 +72,7 @@ export class ImageService {
 
   /** A WebP rendition no larger than `maxSize` on its longer side, from cache when possible. */
   async render(input: ImageInput, maxSize: number, opts: { signal?: AbortSignal; priority?: number } = {}): Promise<Rendition> {
+    if (opts.signal?.aborted) throw new AbortError();
     const id = await this.identity(input);
     const key = createHash('sha1').update(`${PIPELINE_VERSION}|${id}|${maxSize}`).digest('hex');
     const dir = join(this.cacheDir, key.slice(0, 2));
@@ -78,25 +85,60 @@ export class ImageService {
     } catch {
       /* not cached yet */
     }
-    return this.queue.run(
-      async () => {
-        const sharp = await loadSharp();
-        const source = await this.readInfo(input);
-        const { data, info } = await sharp(this.bytesOrPath(input), { failOn: 'none', limitInputPixels: 1 << 30 })
-          .rotate()
-          .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: maxSize <= 256 ? 72 : 90 })
-          .toBuffer({ resolveWithObject: true });
-        await mkdir(dir, { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        await writeFile(tmp, data);
-        await rename(tmp, file);
-        const r: Omit<Rendition, 'file'> = { width: info.width, height: info.height, source };
-        await writeFile(meta, JSON.stringify(r));
-        return { ...r, file };
-      },
-      { signal: opts.signal, priority: opts.priority ?? 0 },
-    );
+    let shared = this.rendering.get(key);
+    if (!shared) {
+      const ac = new AbortController();
+      const job = this.queue
+        .run(
+          async () => {
+            const sharp = await loadSharp();
+            const source = await this.readInfo(input);
+            const { data, info } = await sharp(this.bytesOrPath(input), { failOn: 'none', limitInputPixels: 1 << 30 })
+              .rotate()
+              .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: true })
+              .webp({ quality: maxSize <= 256 ? 72 : 90 })
+              .toBuffer({ resolveWithObject: true });
+            await mkdir(dir, { recursive: true });
+            // unique temp name, then an atomic rename: readers never see half a file
+            const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+            await writeFile(tmp, data);
+            await rename(tmp, file);
+            const r: Omit<Rendition, 'file'> = { width: info.width, height: info.height, source };
+            await writeJsonAtomically(meta, r);
+            return { ...r, file };
+          },
+          { signal: ac.signal, priority: opts.priority ?? 0 },
+        )
+        .finally(() => this.rendering.delete(key));
+      job.catch(() => undefined); // every requester handles the outcome through share()
+      shared = { job, ac, waiting: 0 };
+      this.rendering.set(key, shared);
+    }
+    return this.share(shared, opts.signal);
+  }
+
+  /** One requester's view of a shared render: its own abort rejects it, the last one stops the work. */
+  private share(shared: { job: Promise<Rendition>; ac: AbortController; waiting: number }, signal: AbortSignal | undefined): Promise<Rendition> {
+    if (signal?.aborted) return Promise.reject(new AbortError());
+    shared.waiting++;
+    return new Promise<Rendition>((resolve, reject) => {
+      const onAbort = () => {
+        shared.waiting--;
+        if (shared.waiting === 0) shared.ac.abort();
+        reject(new AbortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      shared.job.then(
+        (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
   }
 
   private async readInfo(input: ImageInput): Promise<ImageInfo> {
@@ -122,6 +164,12 @@ export class ImageService {
     const s = await stat(input.path);
     return `${input.path}|${s.size}|${s.mtimeMs}`;
   }
+}
+
+async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify(value));
+  await rename(tmp, path);
 }
 
 export function decodeDataUri(uri: string): Buffer {

@@ -228,13 +228,27 @@ export class VsCodeSession {
     throw new Error('unreachable');
   }
 
-  /** Right-clicks an explorer row and picks a context-menu item by its label. */
+  /**
+   * Right-clicks an explorer row and picks a context-menu item by its label. The item is
+   * chosen with the keyboard: VS Code ignores a mouse click that lands right after the
+   * menu opened (it guards against the right-click's own release).
+   */
   async explorerContextMenu(relPath: string, item: string): Promise<void> {
     const row = await this.explorerRow(relPath);
     await row.click({ button: 'right' });
-    const menuItem = this.page.locator('.context-view .monaco-menu .action-label', { hasText: item }).first();
-    await menuItem.waitFor({ state: 'visible' });
-    await menuItem.click();
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible' });
+    const labels = (await menu.locator('.action-item:not(.disabled) .action-label').allInnerTexts()).map((l) => l.trim());
+    if (!labels.includes(item)) throw new Error(`'${item}' is not in the context menu: ${labels.join(' | ')}`);
+    for (let i = 0; i < labels.length + 2; i++) {
+      await this.page.keyboard.press('ArrowDown');
+      const focused = (await menu.locator('.action-item.focused .action-label').allInnerTexts()).map((l) => l.trim());
+      if (focused[0] === item) {
+        await this.page.keyboard.press('Enter');
+        return;
+      }
+    }
+    throw new Error(`could not focus '${item}' in the context menu`);
   }
 
   /** Labels of the context-menu items shown for an explorer row (the menu is closed again). */
@@ -270,19 +284,24 @@ export class VsCodeSession {
 
   /**
    * The content frame of a webview whose page <title> equals `title` (webviews are an
-   * iframe.webview holding an inner #active-frame; this finds the inner one).
+   * iframe.webview holding an inner #active-frame; this finds the inner one). With
+   * `where`, the frame must also contain a visible element matching that selector/text
+   * (several webviews of the same kind can exist).
    */
-  async webviewFrame(title: string, timeoutMs = 30_000): Promise<Frame> {
+  async webviewFrame(title: string, where?: { selector: string; hasText?: string | RegExp }, timeoutMs = 30_000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const f of this.page.frames()) {
         if (f.isDetached()) continue;
         const t = await f.title().catch(() => '');
-        if (t === title) return f;
+        if (t !== title) continue;
+        if (!where) return f;
+        const hit = f.locator(where.selector, where.hasText !== undefined ? { hasText: where.hasText } : {});
+        if (await hit.first().isVisible().catch(() => false)) return f;
       }
       await this.page.waitForTimeout(250);
     }
-    throw new Error(`no webview titled '${title}' within ${timeoutMs} ms`);
+    throw new Error(`no webview titled '${title}'${where ? ` showing ${where.selector} ${String(where.hasText ?? '')}` : ''} within ${timeoutMs} ms`);
   }
 
   /** Saves a screenshot of the whole window under test-results/ and returns its path. */

@@ -106,3 +106,27 @@ test('image service: 16-bit PNG and TIFF become WebP; data: URIs; unreadable fil
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('image service: many concurrent requests for the same rendition all succeed (one render)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-img-'));
+  try {
+    const src = join(dir, 'same.jpg');
+    await sharp({ create: { width: 320, height: 180, channels: 3, background: '#4a6fa5' } }).jpeg().toFile(src);
+    const svc = new ImageService(join(dir, 'cache'), 3);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => svc.render({ kind: 'file', path: src }, 96)));
+    assert.deepEqual(results.map((r) => r.status), Array(20).fill('fulfilled'));
+    const files = new Set(results.map((r) => (r.status === 'fulfilled' ? r.value.file : '')));
+    assert.equal(files.size, 1);
+    // a requester that gives up does not cancel the render for the others
+    const other = join(dir, 'other.png');
+    await sharp({ create: { width: 50, height: 40, channels: 3, background: '#123456' } }).png().toFile(other);
+    const quitter = new AbortController();
+    const a = svc.render({ kind: 'file', path: other }, 48, { signal: quitter.signal });
+    const b = svc.render({ kind: 'file', path: other }, 48);
+    quitter.abort();
+    await assert.rejects(a, /aborted/);
+    assert.equal((await b).width, 48);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -72,3 +72,16 @@ test('whole-file scan: format mix, every broken line located, capped list says s
   assert.equal(capped.problemsCapped, true);
   assert.equal(capped.parseErrors, 2, 'the count is never capped');
 });
+
+test('mojibake is flagged in the record and counted by the scan, also when written with \\u escapes', async () => {
+  const bad = 'äººç‰©'; // 人物 decoded as Windows-1252
+  const escaped = JSON.stringify({ id: 'e', text: bad }).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const { file, index } = await open(`${JSON.stringify({ id: 'm', conversations: [{ from: 'human', value: `label ${bad}` }] })}\n${escaped}\n{"id":"ok","t":"人物"}\n`, 'm.jsonl');
+  const recs = await loadRecords(file, index, 0, 3);
+  assert.deepEqual(recs[0].mojibake, [{ path: ['conversations', 0, 'value'], original: bad, fixed: '人物' }]);
+  assert.equal(recs[1].mojibake?.[0].fixed, '人物');
+  assert.equal(recs[2].mojibake, undefined);
+  const s = await scanRecords(file, index);
+  assert.equal(s.mojibake, 2);
+  assert.deepEqual(s.problems.map((p) => [p.index, p.kind]), [[0, 'mojibake'], [1, 'mojibake']]);
+});

@@ -6,7 +6,9 @@ import { type RandomAccessFile, readRange } from '../io/randomAccessFile';
 import { type RecordIndex } from '../index/recordIndex';
 import { decodeUtf8, readRecords, type RawRecord } from '../index/recordReader';
 import { normalizeRecord } from '../records/normalize';
-import { type NormalizedRecord } from '../records/model';
+import { type JsonPath, type NormalizedRecord } from '../records/model';
+import { walkStrings } from '../records/walk';
+import { findMojibake, mayContainMojibake } from '../text/mojibake';
 import { parseRecordText, positionIn, type ParseErrorCode } from '../records/parseRecord';
 
 export interface Located {
@@ -28,6 +30,27 @@ export interface LoadedRecord {
   parseError?: Located & { code: ParseErrorCode; message: string; length: number };
   tooLarge?: { bytes: number; preview: string };
   invalidUtf8?: Located;
+  /** strings that look like UTF-8 decoded as Latin-1/CP1252 (first few) */
+  mojibake?: MojibakeFinding[];
+}
+
+export interface MojibakeFinding {
+  path: JsonPath;
+  original: string;
+  fixed: string;
+}
+
+/** Up to `max` string values of a parsed record that contain mojibake. */
+export function mojibakeIn(value: unknown, rawText: string, max = 20): MojibakeFinding[] {
+  // cheap prefilter on the raw text (also catching \u00e4-style escapes)
+  if (!mayContainMojibake(rawText) && !/\\u00[c-f][0-9a-f]/i.test(rawText)) return [];
+  const out: MojibakeFinding[] = [];
+  walkStrings(value, (str, path) => {
+    if (out.length >= max) return;
+    const spans = findMojibake(str);
+    if (spans.length > 0) out.push({ path, original: spans.map((sp) => sp.original).join(' … '), fixed: spans.map((sp) => sp.fixed).join(' … ') });
+  });
+  return out;
 }
 
 export interface LoadOptions {
@@ -72,6 +95,8 @@ async function toLoaded(file: RandomAccessFile, index: RecordIndex, raw: RawReco
   if (parsed.ok) {
     rec.value = parsed.value;
     if (opts.normalize !== false) rec.record = normalizeRecord(parsed.value);
+    const moji = mojibakeIn(parsed.value, raw.text);
+    if (moji.length > 0) rec.mojibake = moji;
   } else {
     const pos = positionIn(raw.text, parsed.error.offset, raw.line, column);
     rec.parseError = { ...pos, code: parsed.error.code, message: parsed.error.message, length: parsed.error.length };

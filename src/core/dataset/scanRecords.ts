@@ -7,30 +7,11 @@ import { type RandomAccessFile } from '../io/randomAccessFile';
 import { AbortError, type RecordIndex } from '../index/recordIndex';
 import { readRecords } from '../index/recordReader';
 import { detectFormat } from '../records/normalize';
-import { type FormatId } from '../records/model';
 import { parseRecordText, positionIn } from '../records/parseRecord';
-import { columnAt } from './loadRecords';
+import { columnAt, mojibakeIn } from './loadRecords';
+import { type ScanProblem, type ScanStatus } from './types';
 
-export interface ScanProblem {
-  index: number;
-  line: number;
-  column: number;
-  kind: 'parse' | 'too-large' | 'invalid-utf8';
-  message: string;
-}
-
-export interface ScanStatus {
-  processed: number;
-  total: number;
-  done: boolean;
-  formats: Partial<Record<FormatId, number>>;
-  parseErrors: number;
-  tooLarge: number;
-  invalidUtf8: number;
-  /** records with a problem, ascending, capped at `maxProblems` (progress reports carry only the new ones) */
-  problems: ScanProblem[];
-  problemsCapped: boolean;
-}
+export type { ScanProblem, ScanStatus };
 
 export interface ScanOptions {
   signal?: AbortSignal;
@@ -42,7 +23,7 @@ export interface ScanOptions {
 }
 
 export function emptyScan(total = 0): ScanStatus {
-  return { processed: 0, total, done: false, formats: {}, parseErrors: 0, tooLarge: 0, invalidUtf8: 0, problems: [], problemsCapped: false };
+  return { processed: 0, total, done: false, formats: {}, parseErrors: 0, tooLarge: 0, invalidUtf8: 0, mojibake: 0, problems: [], problemsCapped: false };
 }
 
 export async function scanRecords(file: RandomAccessFile, index: RecordIndex, opts: ScanOptions = {}): Promise<ScanStatus> {
@@ -78,11 +59,19 @@ export async function scanRecords(file: RandomAccessFile, index: RecordIndex, op
         addProblem({ index: raw.index, line: raw.line, column: 0, kind: 'too-large', message: `record of ${raw.end - raw.start} bytes is too large to parse here` });
         continue;
       }
-      if (raw.invalidUtf8At !== undefined) status.invalidUtf8++;
+      if (raw.invalidUtf8At !== undefined) {
+        status.invalidUtf8++;
+        addProblem({ index: raw.index, line: raw.line, column: 0, kind: 'invalid-utf8', message: 'invalid UTF-8 (shown with replacement characters)' });
+      }
       const parsed = parseRecordText(raw.text);
       if (parsed.ok) {
         const f = detectFormat(parsed.value);
         status.formats[f] = (status.formats[f] ?? 0) + 1;
+        const moji = mojibakeIn(parsed.value, raw.text, 1);
+        if (moji.length > 0) {
+          status.mojibake++;
+          addProblem({ index: raw.index, line: raw.line, column: 0, kind: 'mojibake', message: `"${moji[0].original}" looks like UTF-8 read as Latin-1 ("${moji[0].fixed}")` });
+        }
       } else {
         status.parseErrors++;
         const col0 = index.kind === 'json-array' ? await columnAt(file, raw.start) : 0;

@@ -8,17 +8,9 @@
  * After indexing, record k is one positional read away (O(1)).
  */
 import { type FileStat, type RandomAccessFile, readRange } from '../io/randomAccessFile';
+import { type DatasetKind } from '../dataset/types';
 
-export type DatasetKind =
-  /** one JSON value per line (.jsonl, .ndjson, or a .json file that holds several lines of objects) */
-  | 'jsonl'
-  /** a JSON document whose top level is an array: each element is a record */
-  | 'json-array'
-  /** a JSON document whose top level is an object (shown as one record) */
-  | 'json-object'
-  | 'empty'
-  /** NUL bytes near the start: not text */
-  | 'binary';
+export type { DatasetKind };
 
 export interface IndexProgress {
   records: number;
@@ -82,8 +74,8 @@ export class AbortError extends Error {
 
 /** Growable Float64Array / Uint32Array pair, doubling on demand. */
 class OffsetTable {
-  starts = new Float64Array(1024);
-  lines: Uint32Array | undefined;
+  starts: Float64Array<ArrayBufferLike> = new Float64Array(1024);
+  lines: Uint32Array<ArrayBufferLike> | undefined;
   count = 0;
   constructor(withLines: boolean) {
     if (withLines) this.lines = new Uint32Array(1024);
@@ -398,10 +390,49 @@ export class RecordIndex {
     return lo;
   }
 
-  /** Record starts (for handing to a worker): a copy of the first `count` offsets. */
-  startsCopy(): Float64Array {
-    return this.table.starts.slice(0, this.table.count);
+  /**
+   * A frozen copy of the readable part of the index (structured-cloneable), for a
+   * worker thread: it can read records without scanning the file again.
+   */
+  snapshot(): IndexSnapshot {
+    const n = this.readyCount;
+    const lastEnd = n > 0 ? this.range(n - 1).end : this.scanned;
+    return {
+      kind: this.kind,
+      starts: this.table.starts.slice(0, n),
+      lines: this.table.lines?.slice(0, n),
+      blankFix: this.blankFix.slice(),
+      end: lastEnd,
+      fingerprint: { ...this.fingerprint },
+    };
   }
+
+  /** An index that reads what a snapshot covers (complete and immutable). */
+  static fromSnapshot(s: IndexSnapshot): RecordIndex {
+    const idx = new RecordIndex();
+    idx.kind = s.kind;
+    idx.table = new OffsetTable(false);
+    idx.table.starts = s.starts;
+    idx.table.lines = s.lines;
+    idx.table.count = s.starts.length;
+    idx.blankFix = s.blankFix;
+    idx.scanned = s.end;
+    idx.closeOffset = s.end;
+    idx.totalBytes = s.end;
+    idx.complete = true;
+    idx.fingerprint = s.fingerprint;
+    return idx;
+  }
+}
+
+export interface IndexSnapshot {
+  kind: DatasetKind;
+  starts: Float64Array;
+  lines?: Uint32Array;
+  blankFix: number[];
+  /** end of the last record */
+  end: number;
+  fingerprint: Fingerprint;
 }
 
 function blanksBefore(fix: number[], k: number): number {

@@ -9,12 +9,9 @@
  */
 import { type RandomAccessFile } from '../io/randomAccessFile';
 import { AbortError, type RecordIndex } from '../index/recordIndex';
+import { compileQuery, literalForms, SearchSyntaxError, type QuerySpec } from '../text/query';
 
-export interface SearchQuery {
-  text: string;
-  regex: boolean;
-  caseSensitive: boolean;
-}
+export type SearchQuery = QuerySpec;
 
 export interface SearchUpdate {
   /** matching record indices found since the previous update (ascending) */
@@ -38,32 +35,7 @@ export interface SearchOptions {
   batchBytes?: number;
 }
 
-export class SearchSyntaxError extends Error {}
-
-/** Compiles the query for the decoded-text path; throws SearchSyntaxError for a bad regex. */
-export function compileQuery(q: SearchQuery): RegExp {
-  const flags = 'gm' + (q.caseSensitive ? '' : 'i');
-  if (q.regex) {
-    try {
-      return new RegExp(q.text, flags);
-    } catch (e) {
-      throw new SearchSyntaxError(e instanceof Error ? e.message : String(e));
-    }
-  }
-  const alternatives = [...new Set(literalForms(q.text))].map(escapeRegExp);
-  return new RegExp(alternatives.join('|'), flags);
-}
-
-/** The forms a literal can take inside a JSON file: as typed, JSON-escaped, and ASCII-escaped. */
-export function literalForms(text: string): string[] {
-  const json = JSON.stringify(text).slice(1, -1);
-  const ascii = json.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-  return [...new Set([text, json, ascii])];
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+export { SearchSyntaxError, compileQuery, literalForms };
 
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 

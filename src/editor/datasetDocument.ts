@@ -1,0 +1,291 @@
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import { MemoryFile, NodeFile, type RandomAccessFile } from '../core/io/randomAccessFile';
+import { AbortError, RecordIndex, type IndexProgress } from '../core/index/recordIndex';
+import { loadRecords, type LoadedRecord } from '../core/dataset/loadRecords';
+import { emptyScan, scanRecords, type ScanStatus } from '../core/dataset/scanRecords';
+import { summarize } from '../core/records/normalize';
+import { searchRecords, SearchSyntaxError, type SearchQuery, type SearchUpdate } from '../core/search/searchRecords';
+import { DatasetWorkerClient, JobCancelledError, JobFailedError } from '../workers/datasetWorkerClient';
+import { type IndexStatus, type RecordDetail, type RowInfo, type ScanStatusView } from '../protocol/datasetViewer';
+import { Disposable } from '../util/dispose';
+import { type ViewerConfig } from './viewerConfig';
+
+export type FileChange = { kind: 'appended' | 'rewritten' | 'deleted' | 'restored'; records: number };
+
+const MAX_RAW_CHARS = 200_000;
+
+/** The webview's view of a scan: counts, the problems new since the last report, and whether to start over. */
+export function scanView(s: ScanStatus, newProblems: ScanStatus['problems'], reset: boolean): ScanStatusView {
+  const { problems: _all, ...counts } = s;
+  return { ...counts, newProblems, reset };
+}
+const POLL_MS = 1500;
+
+/**
+ * A dataset opened in the viewer: the file on disk, its record index (never the whole
+ * file in memory), a worker for whole-file passes, and a watch on the file so appends
+ * extend the index and rewrites re-index it.
+ */
+export class DatasetDocument extends Disposable implements vscode.CustomDocument {
+  private _index = new RecordIndex();
+  private _indexStatus: IndexStatus = { records: 0, scannedBytes: 0, totalBytes: 0, done: false };
+  private _scan: ScanStatus = emptyScan();
+  private _deleted = false;
+  private _generation = 0;
+  private scanAbort: AbortController | undefined;
+  private indexAbort: AbortController | undefined;
+  private refreshing: Promise<void> | undefined;
+  private readonly recordCache = new Map<number, LoadedRecord>();
+  private readonly worker: DatasetWorkerClient | undefined;
+  /** the record the user last selected (survives the panel being hidden) */
+  lastSelected: number | undefined;
+
+  private readonly _onIndexProgress = this._register(new vscode.EventEmitter<IndexStatus>());
+  readonly onIndexProgress = this._onIndexProgress.event;
+  private readonly _onScanProgress = this._register(new vscode.EventEmitter<ScanStatusView>());
+  readonly onScanProgress = this._onScanProgress.event;
+  private readonly _onFileChanged = this._register(new vscode.EventEmitter<FileChange>());
+  readonly onFileChanged = this._onFileChanged.event;
+  private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
+  readonly onDidDispose = this._onDidDispose.event;
+
+  private constructor(
+    readonly uri: vscode.Uri,
+    private file: RandomAccessFile,
+    private readonly config: ViewerConfig,
+    workerScript: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.worker = file instanceof NodeFile ? new DatasetWorkerClient(workerScript) : undefined;
+  }
+
+  static async open(uri: vscode.Uri, config: ViewerConfig, workerScript: string, log: vscode.LogOutputChannel): Promise<DatasetDocument> {
+    // Files on disk (local, or on the remote host) are read positionally; anything else
+    // (virtual file systems) is read once through VS Code.
+    const file: RandomAccessFile = uri.scheme === 'file' ? await NodeFile.open(uri.fsPath) : new MemoryFile(uri.path, await vscode.workspace.fs.readFile(uri));
+    const doc = new DatasetDocument(uri, file, config, workerScript, log);
+    doc.startIndexing();
+    doc.watch();
+    return doc;
+  }
+
+  get fileName(): string {
+    return basename(this.uri.path);
+  }
+  get index(): RecordIndex {
+    return this._index;
+  }
+  get indexStatus(): IndexStatus {
+    return this._indexStatus;
+  }
+  get scanStatus(): ScanStatus {
+    return this._scan;
+  }
+  get deleted(): boolean {
+    return this._deleted;
+  }
+  /** bumps on every re-index: answers computed for an older generation are stale */
+  get generation(): number {
+    return this._generation;
+  }
+  get fsPath(): string | undefined {
+    return this.file instanceof NodeFile ? this.file.path : undefined;
+  }
+
+  /** Notes about the file as a whole, for the viewer header. */
+  notices(t: (key: 'object' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>) => string): string[] {
+    const idx = this._index;
+    const out: string[] = [];
+    if (!idx.complete) return out;
+    if (idx.kind === 'json-object') out.push(t('object'));
+    if (idx.kind === 'binary') out.push(t('binary'));
+    if (idx.kind === 'empty') out.push(t('empty'));
+    if (idx.truncated) out.push(t('truncated'));
+    if (idx.trailingDataAt >= 0) out.push(t('trailing', idx.trailingDataAt));
+    return out;
+  }
+
+  private startIndexing(): void {
+    this.indexAbort?.abort();
+    const ac = new AbortController();
+    this.indexAbort = ac;
+    const gen = ++this._generation;
+    const index = new RecordIndex();
+    this._index = index;
+    this.recordCache.clear();
+    let lastFire = 0;
+    const report = (p: IndexProgress) => {
+      this._indexStatus = { records: p.records, scannedBytes: p.scannedBytes, totalBytes: p.totalBytes, done: p.done };
+      const now = Date.now();
+      // throttled: about ten updates a second while indexing, and always the last one
+      if (p.done || now - lastFire > 100) {
+        lastFire = now;
+        this._onIndexProgress.fire(this._indexStatus);
+      }
+    };
+    index
+      .scan(this.file, { fileName: this.fileName, signal: ac.signal, onProgress: report })
+      .then(() => {
+        if (gen === this._generation) this.startScan(true);
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof AbortError)) this.log.error(`indexing ${this.uri.fsPath} failed: ${String(e)}`);
+      });
+  }
+
+  /** The whole-file pass (format mix, parse failures), in the worker when there is one. */
+  private startScan(reset: boolean): void {
+    this.scanAbort?.abort();
+    const ac = new AbortController();
+    this.scanAbort = ac;
+    const gen = this._generation;
+    this._scan = emptyScan(this._index.readyCount);
+    let first = reset;
+    const onProgress = (s: ScanStatus) => {
+      if (gen !== this._generation || ac.signal.aborted) return;
+      const all = this._scan.problems.concat(s.problems);
+      this._scan = { ...s, problems: all };
+      this._onScanProgress.fire(scanView(s, s.problems, first));
+      first = false;
+    };
+    const maxRecordBytes = this.config.maxRecordBytes();
+    const run = this.worker && this.fsPath
+      ? this.worker.scan(this.fsPath, this._index.snapshot(), { maxRecordBytes, signal: ac.signal, onProgress })
+      : scanRecords(this.file, this._index, { maxRecordBytes, signal: ac.signal, onProgress }).then(() => undefined);
+    run.catch((e: unknown) => {
+      if (e instanceof JobCancelledError && !ac.signal.aborted && gen === this._generation) {
+        // the worker was replaced (a runaway search): run the pass again
+        this.startScan(true);
+      } else if (!(e instanceof JobCancelledError) && !(e instanceof AbortError)) {
+        this.log.error(`scanning ${this.uri.fsPath} failed: ${String(e)}`);
+      }
+    });
+  }
+
+  private watch(): void {
+    if (this.uri.scheme !== 'file') return;
+    const dir = vscode.Uri.joinPath(this.uri, '..');
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, this.fileName)));
+    const kick = () => void this.refresh();
+    this._register(watcher.onDidChange(kick));
+    this._register(watcher.onDidCreate(kick));
+    this._register(watcher.onDidDelete(kick));
+    // Polling as well: network file systems (common on GPU servers) do not always send events.
+    const timer = setInterval(kick, POLL_MS);
+    this._register({ dispose: () => clearInterval(timer) });
+  }
+
+  /** Checks the file on disk and follows what happened to it. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    if (this.isDisposed || !(this.file instanceof NodeFile)) return;
+    const file = this.file;
+    let exists = true;
+    try {
+      await file.stat();
+    } catch {
+      exists = false;
+    }
+    if (!exists) {
+      if (!this._deleted) {
+        this._deleted = true;
+        this._onFileChanged.fire({ kind: 'deleted', records: this._index.count });
+      }
+      return;
+    }
+    if (this._deleted) {
+      this._deleted = false;
+      await file.reopen();
+      this.startIndexing();
+      this._onFileChanged.fire({ kind: 'restored', records: 0 });
+      return;
+    }
+    if (!this._index.complete) return; // still indexing: look again later
+    const before = this._index.count;
+    const change = await this._index.refresh(file, { fileName: this.fileName });
+    if (change === 'appended') {
+      this.recordCache.delete(before - 1); // the last record may have grown
+      this._indexStatus = { records: this._index.count, scannedBytes: this._index.scanned, totalBytes: this._index.scanned, done: true };
+      this._onIndexProgress.fire(this._indexStatus);
+      this._onFileChanged.fire({ kind: 'appended', records: this._index.count });
+      this.startScan(true);
+    } else if (change === 'rewritten') {
+      await file.reopen();
+      this.startIndexing();
+      this._onFileChanged.fire({ kind: 'rewritten', records: 0 });
+    }
+  }
+
+  /** Rows of the record list. */
+  async rows(start: number, count: number): Promise<RowInfo[]> {
+    const recs = await this.load(start, count);
+    return recs.map((r) => ({
+      index: r.index,
+      line: r.line,
+      summary: r.record ? summarize(r.record) : undefined,
+      parseError: r.parseError ? { message: r.parseError.message, line: r.parseError.line, column: r.parseError.column } : undefined,
+      tooLarge: r.tooLarge?.bytes,
+    }));
+  }
+
+  /** One record, loaded (cached: the detail pane and image requests ask for the same ones). */
+  async record(k: number): Promise<LoadedRecord | undefined> {
+    const cached = this.recordCache.get(k);
+    if (cached) return cached;
+    return (await this.load(k, 1))[0];
+  }
+
+  private async load(start: number, count: number): Promise<LoadedRecord[]> {
+    const recs = await loadRecords(this.file, this._index, start, count, { maxRecordBytes: this.config.maxRecordBytes() });
+    for (const r of recs) this.recordCache.set(r.index, r);
+    while (this.recordCache.size > 500) this.recordCache.delete(this.recordCache.keys().next().value as number);
+    return recs;
+  }
+
+  async detail(k: number): Promise<RecordDetail> {
+    const r = await this.record(k);
+    if (!r) throw new Error(`record ${k + 1} is not available`);
+    let rawText = r.text ?? '';
+    if (r.value !== undefined) rawText = JSON.stringify(r.value, null, 2);
+    const detail: RecordDetail = {
+      index: r.index,
+      line: r.line,
+      column: r.column,
+      record: r.record,
+      rawText: rawText.length > MAX_RAW_CHARS ? rawText.slice(0, MAX_RAW_CHARS) : rawText,
+      parseError: r.parseError ? { message: r.parseError.message, line: r.parseError.line, column: r.parseError.column } : undefined,
+      tooLarge: r.tooLarge,
+      invalidUtf8: r.invalidUtf8,
+      mojibake: r.mojibake,
+    };
+    if (rawText.length > MAX_RAW_CHARS) detail.rawTruncated = { shown: MAX_RAW_CHARS, total: rawText.length };
+    return detail;
+  }
+
+  /** Whole-file search (in the worker for files on disk). */
+  async search(query: SearchQuery, maxMatches: number, signal: AbortSignal, onUpdate: (u: SearchUpdate) => void): Promise<void> {
+    try {
+      if (this.worker && this.fsPath) await this.worker.search(this.fsPath, this._index.snapshot(), query, { maxMatches, signal, onUpdate });
+      else await searchRecords(this.file, this._index, query, { maxMatches, signal, onUpdate });
+    } catch (e) {
+      if (e instanceof JobFailedError && e.syntax) throw new SearchSyntaxError(e.message);
+      throw e;
+    }
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.indexAbort?.abort();
+    this.scanAbort?.abort();
+    this.worker?.dispose();
+    void this.file.close().catch(() => undefined);
+    this._onDidDispose.fire();
+    super.dispose();
+  }
+}

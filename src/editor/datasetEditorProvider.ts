@@ -1,0 +1,179 @@
+import * as vscode from 'vscode';
+import { RpcEndpoint } from '../protocol/rpc';
+import { type ViewerCommands, type ViewerEvents, type ViewerRequests } from '../protocol/datasetViewer';
+import { SearchSyntaxError } from '../core/search/searchRecords';
+import { FORMAT_LABELS } from '../core/records/model';
+import { AbortError } from '../core/index/recordIndex';
+import { JobCancelledError } from '../workers/datasetWorkerClient';
+import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
+import { disposeAll } from '../util/dispose';
+import { DatasetDocument, scanView } from './datasetDocument';
+import { type ImageBridge } from './imageBridge';
+import { type ViewerConfig } from './viewerConfig';
+import { noticeText, viewerStrings } from './viewerStrings';
+
+type HostEndpoint = RpcEndpoint<Record<string, never>, ViewerRequests, ViewerEvents, ViewerCommands>;
+
+interface Panel {
+  doc: DatasetDocument;
+  panel: vscode.WebviewPanel;
+  rpc: HostEndpoint;
+}
+
+/**
+ * The dataset viewer: a read-only custom editor over the file on disk (the file never
+ * goes through openTextDocument, whatever its size). One DatasetDocument per file, any
+ * number of panels on it.
+ */
+export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvider<DatasetDocument> {
+  /** `.jsonl`, `.ndjson` and dataset-like `.json` names: opens by default */
+  static readonly viewType = 'vlmLens.dataset';
+  /** any `.json`: offered through "Open in VLM Lens" / "Reopen Editor With…" */
+  static readonly jsonViewType = 'vlmLens.datasetJson';
+
+  private readonly panels = new Set<Panel>();
+  private active: Panel | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly config: ViewerConfig,
+    private readonly images: ImageBridge,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  static register(context: vscode.ExtensionContext, config: ViewerConfig, images: ImageBridge, log: vscode.LogOutputChannel): DatasetEditorProvider {
+    const provider = new DatasetEditorProvider(context, config, images, log);
+    const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
+    context.subscriptions.push(
+      vscode.window.registerCustomEditorProvider(DatasetEditorProvider.viewType, provider, options),
+      vscode.window.registerCustomEditorProvider(DatasetEditorProvider.jsonViewType, provider, options),
+    );
+    return provider;
+  }
+
+  /** The viewer panel the user worked in last. */
+  get activePanel(): { doc: DatasetDocument; goTo(index: number): void } | undefined {
+    const p = this.active;
+    return p ? { doc: p.doc, goTo: (index) => p.rpc.notify('goToRecord', { index }) } : undefined;
+  }
+
+  /** Called by VS Code when a dataset is opened in the viewer (once per file). */
+  async openCustomDocument(uri: vscode.Uri): Promise<DatasetDocument> {
+    const workerScript = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'datasetWorker.js').fsPath;
+    return DatasetDocument.open(uri, this.config, workerScript, this.log);
+  }
+
+  /** Called by VS Code for every editor panel showing the document. */
+  resolveCustomEditor(doc: DatasetDocument, panel: vscode.WebviewPanel): void {
+    const webview = panel.webview;
+    webview.options = webviewOptions(this.context.extensionUri, [this.images.cacheDir]);
+    const disposables: vscode.Disposable[] = [];
+    let ready = false;
+    const rpc: HostEndpoint = new RpcEndpoint(
+      (m) => void webview.postMessage(m),
+      0,
+      (method, e) => this.log.error(`viewer notification ${method} failed: ${String(e)}`),
+    );
+    const entry: Panel = { doc, panel, rpc };
+    this.panels.add(entry);
+    if (panel.active) this.active = entry;
+    const imageRequests = new Map<number, AbortController>();
+    let search: { id: number; ac: AbortController } | undefined;
+    let nextSearchId = 1;
+
+    disposables.push(webview.onDidReceiveMessage((m: unknown) => void rpc.handleMessage(m)));
+    disposables.push(panel.onDidChangeViewState(() => {
+      if (panel.active) this.active = entry;
+    }));
+    const notify = <K extends keyof ViewerEvents>(method: K, params: ViewerEvents[K]) => {
+      if (ready) rpc.notify(method, params);
+    };
+    disposables.push(doc.onIndexProgress((s) => notify('indexProgress', s.done ? { ...s, notices: doc.notices(noticeText) } : s)));
+    disposables.push(doc.onScanProgress((s) => notify('scanProgress', s)));
+    disposables.push(doc.onFileChanged((c) => notify('fileChanged', c)));
+
+    rpc.onRequest('ready', () => {
+      ready = true;
+      const scan = scanView(doc.scanStatus, doc.scanStatus.problems, true);
+      return {
+        fileName: doc.fileName,
+        fileSize: doc.indexStatus.totalBytes,
+        kind: doc.index.kind,
+        strings: viewerStrings(),
+        formatLabels: FORMAT_LABELS,
+        index: doc.indexStatus,
+        notices: doc.notices(noticeText),
+        scan,
+        initialIndex: doc.lastSelected,
+        deleted: doc.deleted,
+      };
+    });
+    rpc.onRequest('getRows', ({ start, count }) => doc.rows(start, Math.min(count, 500)));
+    rpc.onRequest('getRecord', ({ index }) => doc.detail(index));
+    rpc.onRequest('getImage', async ({ index, image, maxSize, requestId }) => {
+      const ac = new AbortController();
+      imageRequests.set(requestId, ac);
+      try {
+        return await this.images.view(webview, doc, index, image, maxSize, ac.signal);
+      } finally {
+        imageRequests.delete(requestId);
+      }
+    });
+    rpc.onNotification('cancelImages', ({ requestIds }) => {
+      for (const id of requestIds) imageRequests.get(id)?.abort();
+    });
+    rpc.onRequest('startSearch', (q) => {
+      search?.ac.abort();
+      const id = nextSearchId++;
+      const ac = new AbortController();
+      search = { id, ac };
+      let last = 0;
+      let pending: number[] = [];
+      doc
+        .search({ text: q.text, regex: q.regex, caseSensitive: q.caseSensitive }, this.config.maxSearchResults(), ac.signal, (u) => {
+          // batched: at most ~10 notifications a second, and always the last one
+          pending = pending.concat(u.matches);
+          if (!u.done && Date.now() - last < 100) return;
+          last = Date.now();
+          notify('searchProgress', { searchId: id, matches: pending, scannedBytes: u.scannedBytes, totalBytes: u.totalBytes, totalMatches: u.totalMatches, done: u.done, capped: u.capped });
+          pending = [];
+        })
+        .catch((e: unknown) => {
+          if (e instanceof JobCancelledError || e instanceof AbortError) return;
+          const message = e instanceof SearchSyntaxError ? vscode.l10n.t('Invalid regular expression: {0}', e.message) : String(e);
+          notify('searchProgress', { searchId: id, matches: [], scannedBytes: 0, totalBytes: 0, totalMatches: 0, done: true, capped: false, error: message });
+        });
+      return { searchId: id };
+    });
+    rpc.onNotification('cancelSearch', ({ searchId }) => {
+      if (search?.id === searchId) search.ac.abort();
+    });
+    rpc.onNotification('openAtLine', ({ line, column }) => void openAtLine(doc.uri, line, column));
+    rpc.onNotification('reopenAsText', () => void vscode.commands.executeCommand('vscode.openWith', doc.uri, 'default', panel.viewColumn));
+    rpc.onNotification('copy', ({ text }) => void vscode.env.clipboard.writeText(text));
+    rpc.onNotification('selectionChanged', ({ index }) => {
+      doc.lastSelected = index;
+    });
+
+    panel.onDidDispose(() => {
+      search?.ac.abort();
+      for (const ac of imageRequests.values()) ac.abort();
+      rpc.dispose();
+      disposeAll(disposables);
+      this.panels.delete(entry);
+      if (this.active === entry) this.active = undefined;
+    });
+
+    webview.html = buildWebviewHtml(webview, this.context.extensionUri, {
+      title: 'VLM Lens Dataset',
+      script: 'datasetViewer',
+      styles: ['viewer.css'],
+    });
+  }
+}
+
+/** Opens the file in VS Code's text editor with the cursor at a 0-based position. */
+export async function openAtLine(uri: vscode.Uri, line: number, column: number): Promise<void> {
+  const pos = new vscode.Position(Math.max(0, line), Math.max(0, column));
+  await vscode.commands.executeCommand('vscode.openWith', uri, 'default', { selection: new vscode.Range(pos, pos), preview: false } satisfies vscode.TextDocumentShowOptions);
+}

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolveImage, type ResolveContext } from '../core/images/resolveImage';
+import { ImageService, type ImageInput } from '../imaging/imageService';
+import { type ImageView } from '../protocol/datasetViewer';
+import { type DatasetDocument } from './datasetDocument';
+import { type ViewerConfig } from './viewerConfig';
+
+/**
+ * Turns a record's image reference into something a webview can show: resolves it like
+ * the rest of VLM Lens (dataset folder, image roots, meta root), renders a cached WebP
+ * through sharp, and hands back a webview URI. The webview only ever names a record and
+ * an image number, never a path.
+ */
+export class ImageBridge {
+  readonly service: ImageService;
+  private readonly exists = new Map<string, { at: number; ok: boolean }>();
+
+  constructor(
+    readonly cacheDir: vscode.Uri,
+    private readonly config: ViewerConfig,
+  ) {
+    this.service = new ImageService(cacheDir.fsPath, 3);
+  }
+
+  context(doc: DatasetDocument, metaRoot?: string): ResolveContext {
+    return { datasetDir: dirname(doc.uri.fsPath), imageRoots: this.config.imageRoots(doc.uri), metaRoot };
+  }
+
+  /** Existence checks, remembered for a few seconds (a page of rows asks for the same folders). */
+  private async fileExists(p: string): Promise<boolean> {
+    const hit = this.exists.get(p);
+    if (hit && Date.now() - hit.at < 5000) return hit.ok;
+    let ok = false;
+    try {
+      ok = (await stat(p)).isFile();
+    } catch {
+      ok = false;
+    }
+    this.exists.set(p, { at: Date.now(), ok });
+    if (this.exists.size > 20_000) this.exists.clear();
+    return ok;
+  }
+
+  async view(webview: vscode.Webview, doc: DatasetDocument, recordIndex: number, imageIndex: number, maxSize: number, signal: AbortSignal): Promise<ImageView> {
+    const rec = await doc.record(recordIndex);
+    const ref = rec?.record?.images[imageIndex];
+    if (!ref) return { ref: '', status: 'invalid', message: `record ${recordIndex + 1} has no image ${imageIndex + 1}` };
+    const resolved = await resolveImage(ref.ref, this.context(doc), (p) => this.fileExists(p));
+    switch (resolved.kind) {
+      case 'missing':
+        return { ref: ref.ref, status: 'missing', tried: resolved.tried };
+      case 'lmdb':
+        return { ref: ref.ref, status: 'lmdb', message: `${resolved.episode} #${resolved.frame}` };
+      case 'url':
+        return { ref: ref.ref, status: 'url' };
+      case 'invalid':
+        return { ref: ref.ref, status: 'invalid', message: resolved.reason };
+      case 'data':
+      case 'file': {
+        const input: ImageInput = resolved.kind === 'file' ? { kind: 'file', path: resolved.path } : { kind: 'data', uri: ref.ref };
+        try {
+          const r = await this.service.render(input, Math.min(4096, Math.max(32, Math.round(maxSize))), { signal, priority: maxSize > 256 ? 1 : 0 });
+          return {
+            ref: ref.ref,
+            status: 'ok',
+            uri: webview.asWebviewUri(vscode.Uri.file(r.file)).toString(),
+            width: r.width,
+            height: r.height,
+            sourceWidth: r.source.width,
+            sourceHeight: r.source.height,
+          };
+        } catch (e) {
+          if (signal.aborted) throw e;
+          return { ref: ref.ref, status: 'unreadable', message: e instanceof Error ? e.message : String(e), tried: resolved.kind === 'file' ? [resolved.path] : undefined };
+        }
+      }
+    }
+  }
+}

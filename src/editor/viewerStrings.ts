@@ -1,0 +1,78 @@
+import * as vscode from 'vscode';
+import { type ViewerStrings } from '../protocol/datasetViewer';
+
+/** The viewer's strings, localized on the host (the webview has no l10n runtime). */
+export function viewerStrings(): ViewerStrings {
+  return {
+    records: vscode.l10n.t('{0} records'),
+    indexing: vscode.l10n.t('indexing… {0} records so far ({1}%)'),
+    scanning: vscode.l10n.t('checking records… {0}%'),
+    failedToParse: vscode.l10n.t('{0} failed to parse'),
+    tooLargeRecords: vscode.l10n.t('{0} too large to render'),
+    invalidUtf8Records: vscode.l10n.t('{0} with invalid UTF-8'),
+    mojibakeRecords: vscode.l10n.t('{0} with mojibake'),
+    mojibakeFound: vscode.l10n.t('Looks like UTF-8 text decoded as Latin-1/Windows-1252 (mojibake): “{0}” should read “{1}” (at {2}).'),
+    searchPlaceholder: vscode.l10n.t('Search the whole file'),
+    matchCase: vscode.l10n.t('Match case'),
+    useRegex: vscode.l10n.t('Regular expression'),
+    searching: vscode.l10n.t('searching… {0}%'),
+    noMatches: vscode.l10n.t('no matches'),
+    matchesOf: vscode.l10n.t('{0} of {1}'),
+    matchesCapped: vscode.l10n.t('the first {0} of {1} matching records are listed'),
+    prevMatch: vscode.l10n.t('Previous match'),
+    nextMatch: vscode.l10n.t('Next match'),
+    goToPlaceholder: vscode.l10n.t('Record #'),
+    goTo: vscode.l10n.t('Go'),
+    reopenAsText: vscode.l10n.t('Reopen as Text'),
+    nextError: vscode.l10n.t('Next broken record'),
+    openAtLine: vscode.l10n.t('Open at line {0}'),
+    copyJson: vscode.l10n.t('Copy JSON'),
+    copied: vscode.l10n.t('Copied'),
+    rawJson: vscode.l10n.t('Raw JSON'),
+    reasoning: vscode.l10n.t('Reasoning'),
+    context: vscode.l10n.t('Context'),
+    missingImage: vscode.l10n.t('Image not found: {0}'),
+    triedPaths: vscode.l10n.t('Looked in:'),
+    lmdbImage: vscode.l10n.t('LMDB frame (not a file): {0}'),
+    urlImage: vscode.l10n.t('Remote image (not fetched): {0}'),
+    unreadableImage: vscode.l10n.t('Image could not be read: {0}'),
+    invalidImage: vscode.l10n.t('Invalid image reference: {0}'),
+    placeholderWithoutImage: vscode.l10n.t('<image> placeholder #{0} has no image in this record'),
+    video: vscode.l10n.t('Video: {0}'),
+    lineTooLong: vscode.l10n.t('Line too long to render ({0} MB).'),
+    invalidUtf8At: vscode.l10n.t('Invalid UTF-8 at line {0}, column {1}: shown with replacement characters.'),
+    parseErrorAt: vscode.l10n.t('Line {0}, column {1}: {2}'),
+    selectRecord: vscode.l10n.t('Select a record to see it here.'),
+    emptyFile: vscode.l10n.t('This file is empty.'),
+    binaryFile: vscode.l10n.t('This is not a text file (it contains NUL bytes).'),
+    fileDeleted: vscode.l10n.t('The file was deleted on disk.'),
+    fileReindexed: vscode.l10n.t('The file changed on disk and was indexed again.'),
+    fileAppended: vscode.l10n.t('{0} records (the file grew on disk).'),
+    notes: vscode.l10n.t('Notes'),
+    chosen: vscode.l10n.t('chosen'),
+    rejected: vscode.l10n.t('rejected'),
+    prediction: vscode.l10n.t('prediction'),
+    reference: vscode.l10n.t('ground truth'),
+    recordOf: vscode.l10n.t('Record {0} of {1}'),
+    lineLabel: vscode.l10n.t('line {0}'),
+    loading: vscode.l10n.t('loading…'),
+    metaEntries: vscode.l10n.t('Datasets in this meta file'),
+    noTurns: vscode.l10n.t('No conversation found in this record: its JSON is shown below.'),
+  };
+}
+
+/** Notes about the file as a whole. */
+export function noticeText(key: 'object' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>): string {
+  switch (key) {
+    case 'object':
+      return vscode.l10n.t('The top level of this JSON file is an object, not an array of records: it is shown as one record.');
+    case 'truncated':
+      return vscode.l10n.t('The JSON array is cut off before its closing bracket: the last record is incomplete.');
+    case 'trailing':
+      return vscode.l10n.t('There is data after the end of the JSON value (at byte {0}).', String(args[0]));
+    case 'binary':
+      return vscode.l10n.t('This is not a text file (it contains NUL bytes).');
+    case 'empty':
+      return vscode.l10n.t('This file is empty.');
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Messages between the dataset viewer (custom editor) and its webview.
+ * Requests are answered by the other side; notifications are fire-and-forget.
+ */
+import type { DatasetKind, ScanProblem, ScanStatus } from '../core/dataset/types';
+import type { FormatId, NormalizedRecord, RecordSummary } from '../core/records/model';
+
+export type { FormatId, NormalizedRecord, RecordSummary, Part, Turn, MediaRef, TurnKind } from '../core/records/model';
+export type { DatasetKind, ScanProblem } from '../core/dataset/types';
+
+/** Progress of the record index (host → webview). */
+export interface IndexStatus {
+  /** records readable now */
+  records: number;
+  scannedBytes: number;
+  totalBytes: number;
+  done: boolean;
+}
+
+/** Progress of the whole-file pass: format mix and records that failed to parse. */
+export type ScanStatusView = Omit<ScanStatus, 'problems'> & {
+  /** problems found since the previous notification (ascending by record) */
+  newProblems: ScanProblem[];
+  /** the pass was restarted (file changed): drop the problems received so far */
+  reset: boolean;
+};
+
+/** A located failure (0-based line and column in the file). */
+export interface LocatedMessage {
+  message: string;
+  line: number;
+  column: number;
+}
+
+/** One row of the record list. */
+export interface RowInfo {
+  index: number;
+  /** 0-based line of the record's first character */
+  line: number;
+  summary?: RecordSummary;
+  parseError?: LocatedMessage;
+  /** size in bytes of a record too large to render */
+  tooLarge?: number;
+}
+
+/** An image of a record, ready to show, or why it cannot be. */
+export interface ImageView {
+  ref: string;
+  status: 'ok' | 'missing' | 'lmdb' | 'url' | 'unreadable' | 'invalid';
+  /** webview URI of a cached, auto-oriented WebP rendition */
+  uri?: string;
+  width?: number;
+  height?: number;
+  /** size of the original as displayed (after EXIF orientation) */
+  sourceWidth?: number;
+  sourceHeight?: number;
+  /** paths that were tried (missing images) */
+  tried?: string[];
+  message?: string;
+}
+
+/** Everything the detail pane shows for one record. */
+export interface RecordDetail {
+  index: number;
+  line: number;
+  column: number;
+  record?: NormalizedRecord;
+  /** the record pretty-printed (JSON) or its raw text when it does not parse */
+  rawText: string;
+  /** rawText was cut to this many characters of `rawLength` */
+  rawTruncated?: { shown: number; total: number };
+  parseError?: LocatedMessage;
+  tooLarge?: { bytes: number; preview: string };
+  invalidUtf8?: { line: number; column: number };
+  /** strings that look like UTF-8 read as Latin-1, with their repair */
+  mojibake?: Array<{ path: Array<string | number>; original: string; fixed: string }>;
+}
+
+export interface ReadyInfo {
+  fileName: string;
+  fileSize: number;
+  kind: DatasetKind;
+  strings: ViewerStrings;
+  index: IndexStatus;
+  /** notes about the file as a whole (top level is an object, truncated array…) */
+  notices: string[];
+  /** the whole-file pass so far (all problems found, reset: true) */
+  scan: ScanStatusView;
+  /** display names of the record formats */
+  formatLabels: Record<FormatId, string>;
+  /** the record the user had selected, when the editor is shown again */
+  initialIndex?: number;
+  /** true once the file was deleted on disk */
+  deleted: boolean;
+}
+
+/** A search the webview asks for. */
+export interface SearchRequest {
+  text: string;
+  regex: boolean;
+  caseSensitive: boolean;
+}
+
+/** Streamed search results (host → webview). */
+export interface SearchProgress {
+  searchId: number;
+  /** record indices matched since the previous notification */
+  matches: number[];
+  scannedBytes: number;
+  totalBytes: number;
+  totalMatches: number;
+  done: boolean;
+  capped: boolean;
+  error?: string;
+}
+
+/** Requests the webview sends (the host answers). */
+export type ViewerRequests = {
+  /** first message: initial state and localized strings */
+  ready: { params: Record<string, never>; result: ReadyInfo };
+  /** rows [start, start + count) of the record list */
+  getRows: { params: { start: number; count: number }; result: RowInfo[] };
+  /** the full record for the detail pane */
+  getRecord: { params: { index: number }; result: RecordDetail };
+  /** an image of a record, rendered to at most maxSize px (requestId lets the webview cancel it) */
+  getImage: { params: { index: number; image: number; maxSize: number; requestId: number }; result: ImageView };
+  /** starts a whole-file search; results stream as `searchProgress` */
+  startSearch: { params: SearchRequest; result: { searchId: number } };
+};
+
+/** Notifications the webview sends. */
+export type ViewerCommands = {
+  /** the rows these image requests were for scrolled out of view */
+  cancelImages: { requestIds: number[] };
+  /** stop a running search */
+  cancelSearch: { searchId: number };
+  /** open the file in a text editor at this 0-based position */
+  openAtLine: { line: number; column: number };
+  /** reopen this file with VS Code's text editor */
+  reopenAsText: Record<string, never>;
+  /** copy text to the clipboard */
+  copy: { text: string };
+  /** the selected record changed (the host remembers it) */
+  selectionChanged: { index: number };
+};
+
+/** Notifications the host sends. */
+export type ViewerEvents = {
+  /** the index grew or finished (with the file-level notices once done) */
+  indexProgress: IndexStatus & { notices?: string[] };
+  /** the whole-file pass advanced */
+  scanProgress: ScanStatusView;
+  /** the file changed on disk: appended records, a rewrite (re-indexed) or deletion */
+  fileChanged: { kind: 'appended' | 'rewritten' | 'deleted' | 'restored'; records: number };
+  /** search results */
+  searchProgress: SearchProgress;
+  /** select and show this record (from a command or another panel) */
+  goToRecord: { index: number };
+};
+
+/** Localized strings used by the viewer (built by the host with vscode.l10n). */
+export interface ViewerStrings {
+  records: string;
+  indexing: string;
+  scanning: string;
+  failedToParse: string;
+  tooLargeRecords: string;
+  invalidUtf8Records: string;
+  mojibakeRecords: string;
+  mojibakeFound: string;
+  searchPlaceholder: string;
+  matchCase: string;
+  useRegex: string;
+  searching: string;
+  noMatches: string;
+  matchesOf: string;
+  matchesCapped: string;
+  prevMatch: string;
+  nextMatch: string;
+  goToPlaceholder: string;
+  goTo: string;
+  reopenAsText: string;
+  nextError: string;
+  openAtLine: string;
+  copyJson: string;
+  copied: string;
+  rawJson: string;
+  reasoning: string;
+  context: string;
+  missingImage: string;
+  triedPaths: string;
+  lmdbImage: string;
+  urlImage: string;
+  unreadableImage: string;
+  invalidImage: string;
+  placeholderWithoutImage: string;
+  video: string;
+  lineTooLong: string;
+  invalidUtf8At: string;
+  parseErrorAt: string;
+  selectRecord: string;
+  emptyFile: string;
+  binaryFile: string;
+  fileDeleted: string;
+  fileReindexed: string;
+  fileAppended: string;
+  notes: string;
+  chosen: string;
+  rejected: string;
+  prediction: string;
+  reference: string;
+  recordOf: string;
+  lineLabel: string;
+  loading: string;
+  metaEntries: string;
+  noTurns: string;
+}

@@ -1,0 +1,183 @@
+/**
+ * The detail pane: one record as a conversation (turns with their images, reasoning
+ * collapsible), its problems, and its raw JSON. Everything from the dataset is text.
+ */
+import { type FormatId, type ImageView, type NormalizedRecord, type Part, type RecordDetail, type Turn, type ViewerStrings } from '../../src/protocol/datasetViewer';
+import { appendHighlighted, clear, fmt, h } from '../shared/dom';
+
+export interface DetailActions {
+  openAtLine(line: number, column: number): void;
+  copy(text: string): void;
+  /** loads image `image` of the shown record at most `maxSize` px wide */
+  loadImage(image: number, maxSize: number): Promise<ImageView>;
+}
+
+const KIND_CLASS: Record<string, string> = { chosen: 'kind-chosen', rejected: 'kind-rejected', prediction: 'kind-pred', reference: 'kind-gt' };
+
+export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, s: ViewerStrings, labels: Record<FormatId, string>, actions: DetailActions, highlight: RegExp | undefined): void {
+  clear(root);
+  const rec = d.record;
+  const head = h(
+    'div',
+    { class: 'detail-head' },
+    h('span', { class: 'detail-title', text: fmt(s.recordOf, d.index + 1, total) }),
+    h('span', { class: 'muted', text: fmt(s.lineLabel, d.line + 1) }),
+    rec && h('vscode-tag', { text: labels[rec.format] }),
+    rec?.id !== undefined && h('span', { class: 'detail-id', text: `id: ${rec.id}` }),
+    h('span', { class: 'spacer' }),
+    h('vscode-button', { appearance: 'secondary', 'data-action': 'open-at-line', onclick: () => actions.openAtLine(d.parseError?.line ?? d.line, d.parseError?.column ?? d.column) }, fmt(s.openAtLine, (d.parseError?.line ?? d.line) + 1)),
+    d.rawText.length > 0 && h('vscode-button', { appearance: 'secondary', 'data-action': 'copy-json', onclick: () => actions.copy(d.rawText) }, s.copyJson),
+  );
+  root.append(head);
+
+  if (d.parseError) {
+    root.append(
+      h(
+        'div',
+        { class: 'problem error', role: 'alert' },
+        h('div', { text: fmt(s.parseErrorAt, d.parseError.line + 1, d.parseError.column + 1, d.parseError.message) }),
+        errorContext(d),
+      ),
+    );
+  }
+  if (d.tooLarge) {
+    root.append(
+      h(
+        'div',
+        { class: 'problem warning', role: 'alert' },
+        h('div', { text: fmt(s.lineTooLong, (d.tooLarge.bytes / 1024 / 1024).toFixed(1)) }),
+        h('pre', { class: 'preview', text: d.tooLarge.preview + ' …' }),
+      ),
+    );
+  }
+  if (d.invalidUtf8) root.append(h('div', { class: 'problem warning', text: fmt(s.invalidUtf8At, d.invalidUtf8.line + 1, d.invalidUtf8.column + 1) }));
+  for (const m of d.mojibake ?? []) {
+    root.append(h('div', { class: 'problem warning mojibake', text: fmt(s.mojibakeFound, m.original, m.fixed, m.path.join('.')) }));
+  }
+  if (rec && rec.notes.length > 0) root.append(h('div', { class: 'notes' }, h('strong', { text: s.notes + ': ' }), rec.notes.join('; ')));
+
+  if (rec?.metaEntries) root.append(metaTable(rec, s));
+  if (rec && rec.turns.length > 0) {
+    const turns = h('div', { class: 'turns' });
+    for (const t of rec.turns) turns.append(renderTurn(t, rec, s, actions, highlight));
+    root.append(turns);
+  } else if (rec && !rec.metaEntries) {
+    root.append(h('div', { class: 'muted empty-turns', text: s.noTurns }));
+  }
+
+  if (d.rawText.length > 0) {
+    const pre = h('pre', { class: 'raw-json' });
+    appendHighlighted(pre, d.rawText, highlight);
+    if (d.rawTruncated) pre.append(`\n… (${d.rawTruncated.shown.toLocaleString('en-US')} / ${d.rawTruncated.total.toLocaleString('en-US')})`);
+    const details = h('details', { class: 'raw' }, h('summary', { text: s.rawJson }), pre);
+    // open when there is nothing else to show, or when a search hit is only visible here
+    const hitOnlyInRaw = highlight !== undefined && pre.querySelector('mark') !== null && root.querySelector('.turns mark') === null;
+    if (!rec || rec.turns.length === 0 || d.parseError || hitOnlyInRaw) details.open = true;
+    root.append(details);
+  }
+}
+
+/** The broken line around the error, with the failing position marked. */
+function errorContext(d: RecordDetail): HTMLElement | undefined {
+  if (!d.parseError || d.rawText.length === 0) return undefined;
+  const lines = d.rawText.split('\n');
+  const rel = d.parseError.line - d.line;
+  const text = lines[rel];
+  if (text === undefined) return undefined;
+  const col = d.parseError.column - (rel === 0 ? d.column : 0);
+  const from = Math.max(0, col - 60);
+  const before = text.slice(from, col);
+  const at = text.slice(col, col + 1) || ' ';
+  const after = text.slice(col + 1, col + 60);
+  return h('pre', { class: 'error-context' }, from > 0 ? '…' : '', before, h('span', { class: 'error-at', text: at }), after, col + 60 < text.length ? '…' : '');
+}
+
+function metaTable(rec: NormalizedRecord, s: ViewerStrings): HTMLElement {
+  const table = h('table', { class: 'meta' }, h('tr', {}, h('th', { text: 'name' }), h('th', { text: 'annotation' }), h('th', { text: 'root' }), h('th', { text: 'length' })));
+  for (const e of rec.metaEntries ?? []) {
+    table.append(h('tr', {}, h('td', { text: e.name }), h('td', { text: e.annotation ?? '' }), h('td', { text: e.root ?? '' }), h('td', { text: e.length !== undefined ? String(e.length) : '' })));
+  }
+  return h('div', { class: 'meta-wrap' }, h('h3', { text: s.metaEntries }), table);
+}
+
+function renderTurn(t: Turn, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined): HTMLElement {
+  const kindLabel = t.kind ? { chosen: s.chosen, rejected: s.rejected, prediction: s.prediction, reference: s.reference }[t.kind] : undefined;
+  const el = h(
+    'div',
+    { class: `turn role-${t.role} ${t.kind ? KIND_CLASS[t.kind] : ''}` },
+    h('div', { class: 'turn-role' }, t.rawRole || t.role, kindLabel ? h('span', { class: 'turn-kind', text: kindLabel }) : undefined),
+  );
+  const body = h('div', { class: 'turn-body' });
+  for (const p of t.parts) body.append(renderPart(p, rec, s, actions, highlight));
+  el.append(body);
+  return el;
+}
+
+function renderPart(p: Part, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined): Node {
+  switch (p.type) {
+    case 'text': {
+      const span = h('span', { class: 'turn-text' });
+      appendHighlighted(span, p.text, highlight);
+      return span;
+    }
+    case 'reasoning': {
+      const body = h('div', { class: 'reasoning-text' });
+      appendHighlighted(body, p.text, highlight);
+      return h('details', { class: `reasoning reasoning-${p.tag}` }, h('summary', { text: p.tag === 'think' ? s.reasoning : s.context }), body);
+    }
+    case 'media': {
+      if (p.media === 'video') {
+        const v = rec.videos[p.index];
+        return h('div', { class: 'media media-video', text: fmt(s.video, v?.ref ?? '?') });
+      }
+      const ref = rec.images[p.index];
+      if (!ref) return h('div', { class: 'media media-missing', text: fmt(s.placeholderWithoutImage, p.index + 1) });
+      return imageFigure(p.index, ref.ref, s, actions);
+    }
+  }
+}
+
+function imageFigure(index: number, ref: string, s: ViewerStrings, actions: DetailActions): HTMLElement {
+  const frame = h('div', { class: 'image-frame loading', 'data-image': index }, h('vscode-progress-ring', {}));
+  const fig = h('figure', { class: 'media media-image' }, frame, h('figcaption', { class: 'muted', text: ref }));
+  const width = Math.min(1600, Math.round(Math.max(320, (document.querySelector('.detail')?.clientWidth ?? 800) - 48) * (window.devicePixelRatio || 1)));
+  actions
+    .loadImage(index, width)
+    .then((view) => {
+      clear(frame);
+      frame.classList.remove('loading');
+      if (view.status === 'ok' && view.uri) {
+        const img = h('img', { src: view.uri, alt: ref, width: view.width, height: view.height, 'data-source-width': view.sourceWidth, 'data-source-height': view.sourceHeight });
+        frame.append(img);
+        frame.dataset.status = 'ok';
+      } else {
+        frame.dataset.status = view.status;
+        frame.classList.add('image-placeholder');
+        frame.append(placeholderText(view, s));
+      }
+    })
+    .catch(() => undefined);
+  return fig;
+}
+
+export function placeholderText(view: ImageView, s: ViewerStrings): HTMLElement {
+  const box = h('div', { class: 'placeholder-text' });
+  switch (view.status) {
+    case 'missing':
+      box.append(h('div', { text: fmt(s.missingImage, view.ref) }));
+      if (view.tried?.length) box.append(h('div', { class: 'muted', text: s.triedPaths }), h('ul', {}, ...view.tried.map((p) => h('li', { text: p }))));
+      break;
+    case 'lmdb':
+      box.append(h('div', { text: fmt(s.lmdbImage, view.message ?? view.ref) }));
+      break;
+    case 'url':
+      box.append(h('div', { text: fmt(s.urlImage, view.ref) }));
+      break;
+    case 'unreadable':
+      box.append(h('div', { text: fmt(s.unreadableImage, view.ref) }), h('div', { class: 'muted', text: view.message ?? '' }));
+      break;
+    default:
+      box.append(h('div', { text: fmt(s.invalidImage, view.message ?? view.ref) }));
+  }
+  return box;
+}

@@ -1,0 +1,515 @@
+/**
+ * Dataset viewer webview: header (size, records, format mix, broken lines), toolbar
+ * (search, go to record, reopen as text), a virtualized record list and the detail pane.
+ * The record data stays on the host; the webview asks for pages and records.
+ */
+import {
+  type ImageView,
+  type IndexStatus,
+  type ReadyInfo,
+  type RowInfo,
+  type ScanProblem,
+  type ScanStatusView,
+  type SearchProgress,
+  type ViewerCommands,
+  type ViewerEvents,
+  type ViewerRequests,
+  type ViewerStrings,
+} from '../../src/protocol/datasetViewer';
+import { compileQuery } from '../../src/core/text/query';
+import { connect } from '../shared/rpcClient';
+import { host } from '../shared/host';
+import { clear, fmt, formatBytes, h } from '../shared/dom';
+import { checked, registerToolkit, setChecked, setValue, valueOf } from '../shared/toolkit';
+import { VirtualList } from './virtualList';
+import { renderDetail } from './detailView';
+
+registerToolkit();
+
+/** UI state kept by VS Code while the editor is hidden (no dataset content). */
+interface UiState {
+  selected?: number;
+  query?: string;
+  regex?: boolean;
+  caseSensitive?: boolean;
+}
+
+const rpc = connect<ViewerRequests, ViewerCommands, ViewerEvents>();
+const vscodeApi = host<UiState>();
+const ROW_HEIGHT = 52;
+const PAGE = 100;
+const THUMB = 96;
+
+let S: ViewerStrings;
+let info: ReadyInfo;
+let indexStatus: IndexStatus;
+let scan: ScanStatusView;
+let problems: ScanProblem[] = [];
+let state: UiState = vscodeApi.getState() ?? {};
+
+// ---- row pages (LRU) ---------------------------------------------------------------------
+const pages = new Map<number, RowInfo[]>();
+const loadingPages = new Set<number>();
+let pageGeneration = 0;
+
+function rowAt(i: number): RowInfo | undefined {
+  const p = pages.get(Math.floor(i / PAGE));
+  return p?.[i % PAGE];
+}
+
+function ensurePages(first: number, last: number): void {
+  const gen = pageGeneration;
+  for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) {
+    const page = pages.get(p);
+    if (page) {
+      pages.delete(p);
+      pages.set(p, page); // most recently used last
+      if (page.length === PAGE || p * PAGE + page.length >= list.total) continue;
+    }
+    if (loadingPages.has(p)) continue;
+    loadingPages.add(p);
+    rpc
+      .request('getRows', { start: p * PAGE, count: PAGE })
+      .then((rows) => {
+        if (gen !== pageGeneration) return;
+        pages.set(p, rows);
+        while (pages.size > 200) pages.delete(pages.keys().next().value as number);
+        list.invalidate();
+      })
+      .catch(() => undefined)
+      .finally(() => loadingPages.delete(p));
+  }
+}
+
+function resetPages(): void {
+  pageGeneration++;
+  pages.clear();
+  loadingPages.clear();
+  thumbs.clear();
+}
+
+// ---- thumbnails ------------------------------------------------------------------------
+let nextRequestId = 1;
+const thumbs = new Map<number, ImageView | 'loading'>();
+const thumbRequests = new Map<number, number>(); // record index -> request id
+
+function requestThumb(index: number): void {
+  if (thumbs.has(index)) return;
+  const requestId = nextRequestId++;
+  thumbs.set(index, 'loading');
+  thumbRequests.set(index, requestId);
+  rpc
+    .request('getImage', { index, image: 0, maxSize: THUMB * (window.devicePixelRatio || 1), requestId })
+    .then((view) => {
+      thumbs.set(index, view);
+      if (index >= visibleFirst && index <= visibleLast) list.invalidate();
+    })
+    .catch(() => thumbs.delete(index))
+    .finally(() => thumbRequests.delete(index));
+}
+
+let visibleFirst = 0;
+let visibleLast = -1;
+function onRange(first: number, last: number): void {
+  visibleFirst = first;
+  visibleLast = last;
+  ensurePages(first, last);
+  // Forget image work for rows that scrolled away.
+  const stale: number[] = [];
+  for (const [index, id] of thumbRequests) {
+    if (index < first || index > last) {
+      stale.push(id);
+      thumbs.delete(index);
+      thumbRequests.delete(index);
+    }
+  }
+  if (stale.length) rpc.notify('cancelImages', { requestIds: stale });
+}
+
+// ---- list rendering --------------------------------------------------------------------
+function renderRow(el: HTMLElement, index: number): void {
+  clear(el);
+  const row = rowAt(index);
+  const isMatch = matchSet.has(index);
+  el.classList.toggle('match', isMatch);
+  const num = h('div', { class: 'row-num' }, h('span', { text: `#${(index + 1).toLocaleString('en-US')}` }), row ? h('span', { class: 'muted', text: `L${(row.line + 1).toLocaleString('en-US')}` }) : undefined);
+  if (!row) {
+    el.classList.remove('error-row');
+    el.append(h('div', { class: 'thumb empty' }), num, h('div', { class: 'row-main muted', text: S.loading }));
+    return;
+  }
+  if (row.parseError || row.tooLarge !== undefined) {
+    el.classList.add('error-row');
+    const msg = row.parseError ? fmt(S.parseErrorAt, row.parseError.line + 1, row.parseError.column + 1, row.parseError.message) : fmt(S.lineTooLong, ((row.tooLarge ?? 0) / 1024 / 1024).toFixed(1));
+    el.append(h('div', { class: 'thumb error-mark', text: '!' }), num, h('div', { class: 'row-main' }, h('div', { class: 'row-error', text: msg })));
+    return;
+  }
+  el.classList.remove('error-row');
+  const sum = row.summary;
+  const thumb = h('div', { class: 'thumb' });
+  if (sum && sum.imageCount > 0) {
+    const t = thumbs.get(index);
+    if (t === undefined) requestThumb(index);
+    if (t && t !== 'loading') {
+      if (t.status === 'ok' && t.uri) thumb.append(h('img', { src: t.uri, alt: '' }));
+      else {
+        thumb.classList.add('thumb-missing');
+        thumb.setAttribute('title', t.status);
+      }
+    }
+    if (sum.imageCount > 1) thumb.append(h('span', { class: 'thumb-count', text: String(sum.imageCount) }));
+  }
+  const meta = h('div', { class: 'row-meta' }, h('span', { class: 'format', text: sum ? info.formatLabels[sum.format] : '' }), sum?.id !== undefined ? h('span', { class: 'row-id', text: sum.id }) : undefined);
+  el.append(thumb, num, h('div', { class: 'row-main' }, meta, h('div', { class: 'row-snippet', text: sum?.snippet ?? '' })));
+}
+
+const list = new VirtualList({
+  rowHeight: ROW_HEIGHT,
+  renderRow,
+  onSelect: (i) => select(i),
+  onRange,
+});
+
+// ---- layout ----------------------------------------------------------------------------
+const app = document.getElementById('app') as HTMLElement;
+const header = h('div', { class: 'header' });
+const notices = h('div', { class: 'notices' });
+const searchField = h('vscode-text-field', { class: 'search', placeholder: '', size: '40' });
+const caseBox = h('vscode-checkbox', { class: 'opt-case' });
+const regexBox = h('vscode-checkbox', { class: 'opt-regex' });
+const searchStatus = h('span', { class: 'search-status muted', 'aria-live': 'polite' });
+const prevBtn = h('vscode-button', { appearance: 'icon', class: 'prev-match', 'aria-label': 'previous' }, '↑');
+const nextBtn = h('vscode-button', { appearance: 'icon', class: 'next-match', 'aria-label': 'next' }, '↓');
+const gotoField = h('vscode-text-field', { class: 'goto', size: '8' });
+const reopenBtn = h('vscode-button', { appearance: 'secondary', class: 'reopen-text' });
+const toolbar = h('div', { class: 'toolbar' }, searchField, caseBox, regexBox, prevBtn, nextBtn, searchStatus, h('span', { class: 'spacer' }), gotoField, reopenBtn);
+const detail = h('div', { class: 'detail', tabindex: '-1' });
+const main = h('div', { class: 'main' }, h('div', { class: 'list-pane' }, list.element), detail);
+app.append(header, notices, toolbar, main);
+
+// ---- header ----------------------------------------------------------------------------
+function renderHeader(): void {
+  clear(header);
+  const parts: Array<Node | string> = [];
+  parts.push(h('span', { class: 'file-name', text: info.fileName }));
+  parts.push(h('span', { class: 'muted', text: formatBytes(indexStatus.totalBytes || info.fileSize) }));
+  if (indexStatus.done) {
+    parts.push(h('span', { class: 'record-count', text: fmt(S.records, indexStatus.records) }));
+  } else {
+    const pct = indexStatus.totalBytes > 0 ? Math.floor((indexStatus.scannedBytes / indexStatus.totalBytes) * 100) : 0;
+    parts.push(h('span', { class: 'record-count indexing' }, h('vscode-progress-ring', {}), fmt(S.indexing, indexStatus.records, pct)));
+  }
+  const total = Object.values(scan.formats).reduce((a, b) => a + (b ?? 0), 0);
+  if (total > 0) {
+    const mix = Object.entries(scan.formats)
+      .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+      .map(([f, n]) => `${info.formatLabels[f as keyof typeof info.formatLabels]} ${percent(n ?? 0, total)}`)
+      .join(' · ');
+    parts.push(h('span', { class: 'format-mix', text: mix }));
+  }
+  if (indexStatus.done && !scan.done && scan.total > 0) parts.push(h('span', { class: 'muted scanning', text: fmt(S.scanning, Math.floor((scan.processed / scan.total) * 100)) }));
+  if (scan.parseErrors > 0) {
+    parts.push(h('vscode-button', { appearance: 'secondary', class: 'parse-errors', title: S.nextError, onclick: () => nextProblem(['parse']) }, fmt(S.failedToParse, scan.parseErrors)));
+  }
+  const warning = (cls: string, text: string, kind: ScanProblem['kind']) => h('a', { class: `warning-text ${cls}`, href: '#', title: S.nextError, onclick: (e: Event) => (e.preventDefault(), nextProblem([kind])) }, text);
+  if (scan.tooLarge > 0) parts.push(warning('too-large-count', fmt(S.tooLargeRecords, scan.tooLarge), 'too-large'));
+  if (scan.invalidUtf8 > 0) parts.push(warning('utf8-count', fmt(S.invalidUtf8Records, scan.invalidUtf8), 'invalid-utf8'));
+  if (scan.mojibake > 0) parts.push(warning('mojibake-count', fmt(S.mojibakeRecords, scan.mojibake), 'mojibake'));
+  header.append(...parts);
+}
+
+function percent(n: number, total: number): string {
+  const p = (n / total) * 100;
+  return p >= 99.95 || p === 0 ? `${Math.round(p)}%` : p < 1 ? '<1%' : `${p.toFixed(p < 10 ? 1 : 0)}%`;
+}
+
+function setNotices(list: string[]): void {
+  clear(notices);
+  for (const n of list) notices.append(h('div', { class: 'notice', text: n }));
+}
+
+// ---- selection and detail ----------------------------------------------------------------
+let detailTimer: ReturnType<typeof setTimeout> | undefined;
+let detailToken = 0;
+
+function select(i: number, opts: { focusList?: boolean } = {}): void {
+  if (list.total === 0) return;
+  const index = Math.max(0, Math.min(list.total - 1, i));
+  list.setSelected(index);
+  list.reveal(index);
+  if (opts.focusList !== false && document.activeElement === document.body) list.element.focus();
+  state = { ...state, selected: index };
+  vscodeApi.setState(state);
+  rpc.notify('selectionChanged', { index });
+  if (detailTimer) clearTimeout(detailTimer);
+  detailTimer = setTimeout(() => void showDetail(index), 40);
+}
+
+async function showDetail(index: number): Promise<void> {
+  const token = ++detailToken;
+  try {
+    const d = await rpc.request('getRecord', { index });
+    if (token !== detailToken) return;
+    renderDetail(detail, d, list.total, S, info.formatLabels, {
+      openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
+      copy: (text) => {
+        rpc.notify('copy', { text });
+        flash(S.copied);
+      },
+      loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
+    }, highlightPattern());
+    detail.dataset.index = String(index);
+  } catch (e) {
+    if (token !== detailToken) return;
+    clear(detail);
+    detail.append(h('div', { class: 'problem error', text: e instanceof Error ? e.message : String(e) }));
+  }
+}
+
+function flash(text: string): void {
+  const el = h('div', { class: 'flash', text });
+  document.body.append(el);
+  setTimeout(() => el.remove(), 1200);
+}
+
+// ---- problems (broken lines) ---------------------------------------------------------------
+/** Selects the next record (after the selected one, wrapping) with a problem of one of `kinds`. */
+function nextProblem(kinds: Array<ScanProblem['kind']>): void {
+  const of = problems.filter((p) => kinds.includes(p.kind));
+  if (of.length === 0) return;
+  const cur = list.selectedIndex;
+  const next = of.find((p) => p.index > cur) ?? of[0];
+  select(next.index);
+}
+
+// ---- search ----------------------------------------------------------------------------
+let searchId = 0;
+let matches: number[] = [];
+const matchSet = new Set<number>();
+let searchDone = true;
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
+let lastSearch: SearchProgress | undefined;
+
+function highlightPattern(): RegExp | undefined {
+  const text = valueOf(searchField);
+  if (!text) return undefined;
+  try {
+    return compileQuery({ text, regex: checked(regexBox), caseSensitive: checked(caseBox) });
+  } catch {
+    return undefined;
+  }
+}
+
+function startSearch(): void {
+  const text = valueOf(searchField);
+  state = { ...state, query: text, regex: checked(regexBox), caseSensitive: checked(caseBox) };
+  vscodeApi.setState(state);
+  if (searchId) rpc.notify('cancelSearch', { searchId });
+  searchId = 0;
+  matches = [];
+  matchSet.clear();
+  lastSearch = undefined;
+  list.invalidate();
+  if (!text) {
+    searchDone = true;
+    searchStatus.textContent = '';
+    if (list.selectedIndex >= 0) void showDetail(list.selectedIndex);
+    return;
+  }
+  searchDone = false;
+  searchStatus.textContent = fmt(S.searching, 0);
+  rpc
+    .request('startSearch', { text, regex: checked(regexBox), caseSensitive: checked(caseBox) })
+    .then((r) => {
+      searchId = r.searchId;
+    })
+    .catch((e: unknown) => {
+      searchStatus.textContent = e instanceof Error ? e.message : String(e);
+    });
+}
+
+function onSearchProgress(p: SearchProgress): void {
+  if (p.searchId !== searchId && searchId !== 0) return;
+  if (searchId === 0) searchId = p.searchId; // the reply may arrive after the first results
+  lastSearch = p;
+  if (p.error) {
+    searchStatus.textContent = p.error;
+    searchDone = true;
+    return;
+  }
+  const firstResults = matches.length === 0 && p.matches.length > 0;
+  for (const m of p.matches) {
+    matches.push(m);
+    matchSet.add(m);
+  }
+  searchDone = p.done;
+  updateSearchStatus();
+  list.invalidate();
+  if (firstResults && !matchSet.has(list.selectedIndex)) goToMatch(1);
+  else if (p.done && list.selectedIndex >= 0) void showDetail(list.selectedIndex);
+}
+
+function updateSearchStatus(): void {
+  const p = lastSearch;
+  if (!p) return;
+  const pct = p.totalBytes > 0 ? Math.floor((p.scannedBytes / p.totalBytes) * 100) : 100;
+  const pos = matches.indexOf(list.selectedIndex);
+  let text: string;
+  if (!searchDone) text = fmt(S.searching, pct) + (matches.length ? ` · ${matches.length.toLocaleString('en-US')}` : '');
+  else if (p.totalMatches === 0) text = S.noMatches;
+  else text = fmt(S.matchesOf, pos >= 0 ? pos + 1 : 0, p.totalMatches);
+  if (p.capped) text += ` · ${fmt(S.matchesCapped, matches.length, p.totalMatches)}`;
+  searchStatus.textContent = text;
+}
+
+function goToMatch(dir: 1 | -1): void {
+  if (matches.length === 0) return;
+  const cur = list.selectedIndex;
+  let target: number | undefined;
+  if (dir > 0) target = matches.find((m) => m > cur) ?? matches[0];
+  else target = [...matches].reverse().find((m) => m < cur) ?? matches[matches.length - 1];
+  select(target);
+  updateSearchStatus();
+}
+
+// ---- events ----------------------------------------------------------------------------
+searchField.addEventListener('input', () => {
+  if (searchTimer) clearTimeout(searchTimer);
+  searchTimer = setTimeout(startSearch, 250);
+});
+searchField.addEventListener('keydown', (ke) => {
+  if (ke.key === 'Enter') {
+    if (searchTimer) {
+      clearTimeout(searchTimer);
+      searchTimer = undefined;
+      if (state.query !== valueOf(searchField)) return startSearch();
+    }
+    goToMatch(ke.shiftKey ? -1 : 1);
+  }
+});
+caseBox.addEventListener('change', startSearch);
+regexBox.addEventListener('change', startSearch);
+prevBtn.addEventListener('click', () => goToMatch(-1));
+nextBtn.addEventListener('click', () => goToMatch(1));
+gotoField.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter') return;
+  const n = Number(valueOf(gotoField).trim().replace(/^#/, ''));
+  if (Number.isInteger(n) && n >= 1 && n <= list.total) {
+    select(n - 1);
+    list.element.focus();
+  } else gotoField.classList.add('invalid');
+});
+gotoField.addEventListener('input', () => gotoField.classList.remove('invalid'));
+reopenBtn.addEventListener('click', () => rpc.notify('reopenAsText', {}));
+
+document.addEventListener('keydown', (e) => {
+  const target = e.target as HTMLElement;
+  if (target.closest('vscode-text-field, input, textarea, pre, .detail details')) return;
+  const cur = list.selectedIndex;
+  let next: number | undefined;
+  switch (e.key) {
+    case 'ArrowDown':
+    case 'j':
+      next = cur + 1;
+      break;
+    case 'ArrowUp':
+    case 'k':
+      next = cur - 1;
+      break;
+    case 'PageDown':
+      next = cur + list.pageSize;
+      break;
+    case 'PageUp':
+      next = cur - list.pageSize;
+      break;
+    case 'Home':
+      next = 0;
+      break;
+    case 'End':
+      next = list.total - 1;
+      break;
+    case 'n':
+      goToMatch(1);
+      break;
+    case 'N':
+      goToMatch(-1);
+      break;
+    default:
+      return;
+  }
+  e.preventDefault();
+  if (next !== undefined) select(next);
+});
+
+// ---- host notifications ------------------------------------------------------------------
+rpc.onNotification('indexProgress', (s) => {
+  indexStatus = s;
+  if (s.notices) setNotices(s.notices);
+  list.setCount(s.records);
+  if (list.selectedIndex < 0 && s.records > 0) select(state.selected !== undefined && state.selected < s.records ? state.selected : 0);
+  renderHeader();
+  if (s.done) ensurePages(visibleFirst, Math.max(visibleFirst, visibleLast));
+});
+rpc.onNotification('scanProgress', (s) => {
+  if (s.reset) problems = [];
+  problems = problems.concat(s.newProblems);
+  scan = s;
+  renderHeader();
+});
+rpc.onNotification('searchProgress', onSearchProgress);
+rpc.onNotification('goToRecord', ({ index }) => select(index));
+rpc.onNotification('fileChanged', (c) => {
+  if (c.kind === 'deleted') {
+    setNotices([S.fileDeleted]);
+    return;
+  }
+  if (c.kind === 'appended') {
+    // the last page may have grown; keep everything else
+    const lastPage = Math.floor(Math.max(0, list.total - 1) / PAGE);
+    pages.delete(lastPage);
+    list.setCount(c.records);
+    list.invalidate();
+    flash(fmt(S.fileAppended, c.records));
+    if (valueOf(searchField)) startSearch();
+    return;
+  }
+  // rewritten or restored: everything is re-read; the selection is kept where possible
+  resetPages();
+  setNotices(c.kind === 'rewritten' ? [S.fileReindexed] : []);
+  list.setCount(0);
+  list.setSelected(-1);
+  state = { ...state, selected: state.selected };
+  if (valueOf(searchField)) startSearch();
+});
+
+// ---- start -------------------------------------------------------------------------------
+async function start(): Promise<void> {
+  info = await rpc.request('ready', {});
+  S = info.strings;
+  indexStatus = info.index;
+  scan = info.scan;
+  problems = info.scan.newProblems;
+  searchField.setAttribute('placeholder', S.searchPlaceholder);
+  caseBox.textContent = S.matchCase;
+  regexBox.textContent = S.useRegex;
+  prevBtn.setAttribute('title', S.prevMatch);
+  nextBtn.setAttribute('title', S.nextMatch);
+  gotoField.setAttribute('placeholder', S.goToPlaceholder);
+  reopenBtn.textContent = S.reopenAsText;
+  setNotices(info.deleted ? [S.fileDeleted, ...info.notices] : info.notices);
+  renderHeader();
+  list.setCount(indexStatus.records);
+  if (info.kind === 'empty' || info.kind === 'binary') {
+    detail.append(h('div', { class: 'muted empty-turns', text: info.kind === 'empty' ? S.emptyFile : S.binaryFile }));
+  } else detail.append(h('div', { class: 'muted empty-turns', text: S.selectRecord }));
+  const initial = state.selected ?? info.initialIndex;
+  if (indexStatus.records > 0) select(initial !== undefined && initial < indexStatus.records ? initial : 0);
+  if (state.query) {
+    setValue(searchField, state.query);
+    setChecked(caseBox, state.caseSensitive === true);
+    setChecked(regexBox, state.regex === true);
+    startSearch();
+  }
+}
+
+void start();

@@ -4,8 +4,9 @@
  * (with a one-line message on stderr).
  */
 import { runCli } from './cli/main';
+import { commands } from './cli/commands';
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, commands)
   .then((code) => {
     process.exitCode = code;
   })

@@ -22,14 +22,7 @@ export interface CliCommand {
   run(args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }, io: CliIO): Promise<number>;
 }
 
-const commands: CliCommand[] = [];
-
-/** Registers a sub-command (called by src/cli/*.ts modules). */
-export function registerCommand(cmd: CliCommand): void {
-  commands.push(cmd);
-}
-
-function helpText(): string {
+function helpText(commands: CliCommand[]): string {
   const lines = [
     `vlm-lens ${version}: inspect, validate and score vision-language datasets and eval outputs`,
     '',
@@ -47,10 +40,10 @@ function helpText(): string {
   return lines.join('\n') + '\n';
 }
 
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+export async function runCli(argv: string[], io: CliIO, commands: CliCommand[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    io.stdout.write(helpText());
+    io.stdout.write(helpText(commands));
     return first === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (first === '-v' || first === '--version') {
@@ -76,6 +69,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await cmd.run(parsed as Parameters<CliCommand['run']>[0], io);
   } catch (e) {
+    // usage and I/O errors alike: one line on stderr, exit 2
     const msg = e instanceof Error ? e.message : String(e);
     io.stderr.write(`vlm-lens ${cmd.name}: ${msg.split('\n')[0]}\n`);
     return EXIT_USAGE;

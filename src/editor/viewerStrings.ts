@@ -4,6 +4,7 @@ import { type ViewerStrings } from '../protocol/datasetViewer';
 /** The viewer's strings, localized on the host (the webview has no l10n runtime). */
 export function viewerStrings(): ViewerStrings {
   return {
+    oneRecord: vscode.l10n.t('1 record'),
     records: vscode.l10n.t('{0} records'),
     indexing: vscode.l10n.t('indexing… {0} records so far ({1}%)'),
     scanning: vscode.l10n.t('checking records… {0}%'),

@@ -141,21 +141,12 @@ export class ImageService {
     });
   }
 
-  private async readInfo(input: ImageInput): Promise<ImageInfo> {
-    const sharp = await loadSharp();
-    const src = this.bytesOrPath(input);
-    const m = await sharp(src, { failOn: 'none' }).metadata();
-    const orientation = m.orientation ?? 1;
-    const w = m.width ?? 0;
-    const h = m.height ?? 0;
-    const swap = orientation >= 5 && orientation <= 8;
-    const bytes = typeof src === 'string' ? (await stat(src)).size : src.length;
-    return { width: swap ? h : w, height: swap ? w : h, storedWidth: w, storedHeight: h, orientation, format: m.format ?? 'unknown', bytes };
+  private readInfo(input: ImageInput): Promise<ImageInfo> {
+    return readImageInfo(input);
   }
 
   private bytesOrPath(input: ImageInput): string | Buffer {
-    if (input.kind === 'file') return input.path;
-    return decodeDataUri(input.uri);
+    return bytesOrPath(input);
   }
 
   /** path + size + mtime for files, a hash of the URI for data: images. */
@@ -164,6 +155,23 @@ export class ImageService {
     const s = await stat(input.path);
     return `${input.path}|${s.size}|${s.mtimeMs}`;
   }
+}
+
+function bytesOrPath(input: ImageInput): string | Buffer {
+  return input.kind === 'file' ? input.path : decodeDataUri(input.uri);
+}
+
+/** Size (as displayed, after EXIF orientation), orientation and format of an image. */
+export async function readImageInfo(input: ImageInput): Promise<ImageInfo> {
+  const sharp = await loadSharp();
+  const src = bytesOrPath(input);
+  const m = await sharp(src, { failOn: 'none' }).metadata();
+  const orientation = m.orientation ?? 1;
+  const w = m.width ?? 0;
+  const h = m.height ?? 0;
+  const swap = orientation >= 5 && orientation <= 8;
+  const bytes = typeof src === 'string' ? (await stat(src)).size : src.length;
+  return { width: swap ? h : w, height: swap ? w : h, storedWidth: w, storedHeight: h, orientation, format: m.format ?? 'unknown', bytes };
 }
 
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {

@@ -160,6 +160,7 @@ export type ViewerEvents = {
 
 /** Localized strings used by the viewer (built by the host with vscode.l10n). */
 export interface ViewerStrings {
+  oneRecord: string;
   records: string;
   indexing: string;
   scanning: string;

@@ -26,6 +26,8 @@ export class JobFailedError extends Error {
 }
 
 interface Job {
+  /** the worker running it: a replaced worker's late events concern only its own jobs */
+  worker: Worker;
   onMessage: (m: WorkerMessage) => void;
   reject: (e: Error) => void;
 }
@@ -69,8 +71,10 @@ export class DatasetWorkerClient {
         this.jobs.delete(job);
         signal?.removeEventListener('abort', onAbort);
         if (timer) clearTimeout(timer);
+        if (this.jobs.size === 0) this.worker?.unref(); // idle: do not keep the process alive
       };
       this.jobs.set(job, {
+        worker,
         reject: (e) => {
           finish();
           reject(e);
@@ -89,6 +93,7 @@ export class DatasetWorkerClient {
         },
       });
       signal?.addEventListener('abort', onAbort, { once: true });
+      worker.ref(); // busy: keep the process alive until the job ends
       worker.postMessage(make(job));
     });
   }
@@ -109,13 +114,13 @@ export class DatasetWorkerClient {
 
   private failAll(w: Worker, e: Error): void {
     if (this.worker === w) this.worker = undefined;
-    for (const [, job] of [...this.jobs]) job.reject(e);
+    for (const job of [...this.jobs.values()]) if (job.worker === w) job.reject(e);
   }
 
   private restart(w: Worker): void {
     if (this.worker !== w) return;
     this.worker = undefined;
-    for (const [, job] of [...this.jobs]) job.reject(new JobCancelledError());
+    for (const job of [...this.jobs.values()]) if (job.worker === w) job.reject(new JobCancelledError());
     void w.terminate();
   }
 

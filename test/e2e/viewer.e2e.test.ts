@@ -199,7 +199,7 @@ test('ordinary JSON stays in the text editor; eval_details_*.json opens in the v
   await vs.page.locator('.tab.active', { hasText: 'package.json' }).waitFor();
   await vs.page.locator('.editor-instance .monaco-editor').first().waitFor();
   const f = await openInViewer('data/eval_details_contact_box.json');
-  await f.locator('.header .record-count', { hasText: '1 records' }).waitFor();
+  await f.locator('.header .record-count', { hasText: '1 record' }).waitFor();
   const pred = f.locator('.detail .turn.kind-pred .turn-body');
   await pred.waitFor();
   assert.equal((await pred.innerText()).trim(), '[1, 2, 3, 4]', 'the chat prefix is stripped from pred');

@@ -45,3 +45,43 @@ test('an unknown command is a one-line usage error with exit 2', () => {
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /unknown command 'frobnicate'/);
 });
+
+test('inspect --json: format, turns, images resolved against --image-root with their size', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const sharp = (await import('sharp')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-cli-'));
+  try {
+    mkdirSync(join(dir, 'imgs/sub'), { recursive: true });
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#08f' } }).png().toFile(join(dir, 'imgs/sub/a.png'));
+    const rows = [
+      { id: 'r0', image: 'sub/a.png', conversations: [{ from: 'human', value: '<image>\nWhat?' }, { from: 'gpt', value: 'A square.' }] },
+      { id: 'r1', image: 'sub/missing.png', conversations: [{ from: 'human', value: '<image>\nWhere?' }, { from: 'gpt', value: '?' }] },
+      '{"id": "r2", "conversations": [}',
+    ];
+    writeFileSync(join(dir, 'd.jsonl'), rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
+    const ok = runCli(['inspect', join(dir, 'd.jsonl'), '--json', '--image-root', join(dir, 'imgs')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const j = JSON.parse(ok.stdout) as { format: string; id: string; records: number; turns: Array<{ role: string; text: string }>; images: Array<{ status: string; width: number; height: number; path: string }> };
+    assert.equal(j.format, 'llava');
+    assert.equal(j.records, 3);
+    assert.deepEqual(j.turns.map((t) => t.role), ['user', 'assistant']);
+    assert.deepEqual([j.images[0].status, j.images[0].width, j.images[0].height, j.images[0].path], ['file', 64, 48, join(dir, 'imgs/sub/a.png')]);
+
+    const missing = runCli(['inspect', join(dir, 'd.jsonl'), '--index', '1', '--image-root', join(dir, 'imgs')]);
+    assert.equal(missing.code, 1, 'a missing image is a finding');
+    assert.match(missing.stdout, /MISSING \(tried: .*d\.jsonl.*|MISSING \(tried: .*imgs\/sub\/missing\.png/);
+
+    const broken = runCli(['inspect', join(dir, 'd.jsonl'), '--index', '2', '--json']);
+    assert.equal(broken.code, 1);
+    assert.deepEqual((JSON.parse(broken.stdout) as { parseError: unknown }).parseError, { line: 3, column: 32, message: 'a value is expected here' });
+
+    const out = runCli(['inspect', join(dir, 'd.jsonl'), '--index', '9']);
+    assert.equal(out.code, 2);
+    assert.match(out.stderr, /record 9 is out of range: .* has 3 records/);
+    assert.equal(runCli(['inspect']).code, 2);
+    assert.equal(runCli(['inspect', join(dir, 'nope.jsonl')]).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -194,7 +194,7 @@ function renderHeader(): void {
   parts.push(h('span', { class: 'file-name', text: info.fileName }));
   parts.push(h('span', { class: 'muted', text: formatBytes(indexStatus.totalBytes || info.fileSize) }));
   if (indexStatus.done) {
-    parts.push(h('span', { class: 'record-count', text: fmt(S.records, indexStatus.records) }));
+    parts.push(h('span', { class: 'record-count', text: indexStatus.records === 1 ? S.oneRecord : fmt(S.records, indexStatus.records) }));
   } else {
     const pct = indexStatus.totalBytes > 0 ? Math.floor((indexStatus.scannedBytes / indexStatus.totalBytes) * 100) : 0;
     parts.push(h('span', { class: 'record-count indexing' }, h('vscode-progress-ring', {}), fmt(S.indexing, indexStatus.records, pct)));

@@ -137,6 +137,11 @@ export class RecordIndex {
   private jsonl: JsonlState = { atLineStart: true, lineStartOffset: 0, lineNo: 0, blankLines: 0 };
   private json: JsonState = { phase: 'before', depth: 0, inString: false, escape: false, lineNo: 0 };
   private buffers: [Uint8Array, Uint8Array] | undefined;
+  /**
+   * The first bytes of the file (read anyway to detect its kind): the first page of records
+   * is served from here, with no I/O competing with the ongoing scan.
+   */
+  head: Uint8Array = new Uint8Array(0);
 
   /** Number of records found so far (the last may still be growing while indexing). */
   get count(): number {
@@ -172,6 +177,7 @@ export class RecordIndex {
     this.totalBytes = st.size;
     const headLen = Math.min(st.size, 64 * 1024);
     const head = await readRange(file, 0, headLen);
+    this.head = head;
     this.kind = detectKind(head, st.size, opts.fileName);
     this.hasBom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
     const bomLen = this.hasBom ? 3 : 0;

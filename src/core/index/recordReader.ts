@@ -115,7 +115,8 @@ export async function readRecords(file: RandomAccessFile, index: RecordIndex, fi
       k++;
       continue;
     }
-    const bytes = await readRange(file, batchStart, batchEnd);
+    // the first page usually lies in the head bytes the index kept: no read needed
+    const bytes = batchEnd <= index.head.length ? index.head.subarray(batchStart, batchEnd) : await readRange(file, batchStart, batchEnd);
     for (let m = k; m < j; m++) {
       const r = index.range(m);
       const from = r.start - batchStart;

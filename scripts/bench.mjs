@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `npm run bench`: the performance figures the issues name, each printed beside a
+// baseline measured in the same run (ratios, not absolute times: machines are noisy).
+// Benchmarks are not tests: a missed target is reported, the exit code stays 0.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureNodeModules, root } from './lib/setup.mjs';
+import { generateLlava } from './bench/generate.mjs';
+
+ensureNodeModules();
+const dataDir = join(root, 'bench-data');
+mkdirSync(dataDir, { recursive: true });
+const big = join(dataDir, 'llava_1m.jsonl');
+const small = join(dataDir, 'llava_1k.jsonl');
+console.log('[bench] generating data (cached in bench-data/)…');
+const bigSize = await generateLlava(big, 1_000_000, 357_408_749);
+const smallSize = await generateLlava(small, 1_000, undefined);
+
+function runCase(name, file, arg, nodeArgs = []) {
+  const r = spawnSync(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'scripts/bench/cases.ts'), name, file, arg ?? ''], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench case ${name} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function timeCommand(cmd, args, runs = 5) {
+  spawnSync(cmd, args); // warm-up (page cache)
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    samples.push(performance.now() - t);
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} failed: ${r.stderr}`);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+const rows = [];
+/** One row of the table; `ratio: false` for figures whose target is absolute (the baseline is context). */
+function report(figure, value, unit, baselineLabel, baseline, target, ok, ratio = true) {
+  const num = (v) => v.toFixed(v < 10 ? 2 : 0);
+  rows.push({ figure, value: `${num(value)} ${unit}`, baseline: `${baselineLabel}: ${num(baseline)} ${unit}`, ratio: ratio ? `${(value / baseline).toFixed(2)}×` : '', target, ok });
+}
+
+const mb = (n) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+console.log(`[bench] ${big}: ${mb(bigSize)}, 1,000,000 records; ${small}: ${(smallSize / 1024).toFixed(0)} KB, 1,000 records`);
+
+// Issue 3: dataset viewer engine
+const wc = timeCommand('wc', ['-l', big]);
+const idx = runCase('index', big).value;
+report('full index of the 1M file', idx, 'ms', 'wc -l', wc, '≤ 2× wc -l', idx <= 2 * wc);
+
+const fpBig = runCase('firstPage', big).value;
+const fpSmall = runCase('firstPage', small).value;
+report('first page (50 records parsed + normalized), 1M file', fpBig, 'ms', 'same on the 1k file', fpSmall, '≤ 1.5× 1k, < 100 ms', fpBig <= 1.5 * fpSmall && fpBig < 100);
+
+const fetchLast = runCase('fetchRecord', big, 'last').value;
+const fetchFirst = runCase('fetchRecord', big, '0').value;
+report('fetch record 999,999 after indexing', fetchLast, 'ms', 'fetch record 0', fetchFirst, '≤ 5 ms', fetchLast <= 5, false);
+
+const memBig = runCase('indexMemory', big, undefined, ['--expose-gc']).value;
+const memSmall = runCase('indexMemory', small, undefined, ['--expose-gc']).value;
+report('peak extra RSS while indexing the 1M file', memBig, 'MB', 'same for the 1k file', memSmall, '≤ 64 MB', memBig <= 64, false);
+
+const needle = 'llava-00777777';
+const grep = timeCommand('grep', ['-c', needle, big]);
+const search = runCase('search', big, needle);
+report(`search for a string found once (${search.matches} match)`, search.value, 'ms', 'grep -c', grep, '≤ 3× grep -c', search.value <= 3 * grep && search.matches === 1);
+
+// ---- table ----
+const cols = ['figure', 'value', 'baseline', 'ratio', 'target'];
+const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+console.log('');
+console.log(line(cols) + '  ok');
+console.log(widths.map((w) => '-'.repeat(w)).join('  ') + '  --');
+for (const r of rows) console.log(line(cols.map((c) => r[c])) + '  ' + (r.ok ? 'yes' : 'MISSED'));
+const missed = rows.filter((r) => !r.ok).length;
+console.log(`\n[bench] ${rows.length - missed} of ${rows.length} figures within target${missed ? ` (${missed} missed)` : ''}`);

@@ -1,0 +1,134 @@
+/**
+ * Benchmark cases, each run in its own process by scripts/bench.mjs and printing one JSON
+ * line: { name, value, unit, samples }. Times are medians after a warm-up run.
+ */
+import { NodeFile } from '../../src/core/io/randomAccessFile';
+import { RecordIndex } from '../../src/core/index/recordIndex';
+import { loadRecords } from '../../src/core/dataset/loadRecords';
+import { searchRecords } from '../../src/core/search/searchRecords';
+
+const [, , name, file, arg] = process.argv;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
+  await fn(); // warm-up (JIT, page cache)
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+async function index(): Promise<void> {
+  const samples = await timeIt(5, async () => {
+    const f = await NodeFile.open(file);
+    await RecordIndex.build(f, { fileName: file });
+    await f.close();
+  });
+  print('index', median(samples), 'ms', samples);
+}
+
+/**
+ * Open the file, index until 50 records are ready, parse and normalize them: the time until
+ * that page is in hand (the index goes on in the background, as in the viewer).
+ */
+async function firstPage(): Promise<void> {
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const f = await NodeFile.open(file);
+    const idx = new RecordIndex();
+    const ac = new AbortController();
+    let page: Promise<number> | undefined;
+    const scan = idx
+      .scan(f, {
+        fileName: file,
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (!page && p.records >= 50) {
+            page = loadRecords(f, idx, 0, 50).then((recs) => {
+              if (recs.length !== 50 || !recs.every((r) => r.record)) throw new Error('first page incomplete');
+              return performance.now() - t0;
+            });
+          }
+        },
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Error && e.name === 'AbortError')) throw e;
+      });
+    while (!page) await new Promise((r) => setImmediate(r));
+    const elapsed = await page;
+    ac.abort();
+    await scan;
+    await f.close();
+    return elapsed;
+  };
+  await once(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < 9; i++) samples.push(await once());
+  print('firstPage', median(samples), 'ms', samples);
+}
+
+async function fetchRecord(): Promise<void> {
+  const f = await NodeFile.open(file);
+  const idx = await RecordIndex.build(f, { fileName: file });
+  const k = arg === 'last' ? idx.count - 1 : Number(arg);
+  const samples = await timeIt(25, async () => {
+    const [r] = await loadRecords(f, idx, k, 1);
+    if (!r.record) throw new Error('record did not load');
+  });
+  await f.close();
+  print(`fetch#${k}`, median(samples), 'ms', samples);
+}
+
+async function indexMemory(): Promise<void> {
+  if (typeof global.gc === 'function') global.gc();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 2);
+  const f = await NodeFile.open(file);
+  await RecordIndex.build(f, {
+    fileName: file,
+    onProgress: () => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    },
+  });
+  peak = Math.max(peak, process.memoryUsage().rss);
+  clearInterval(timer);
+  await f.close();
+  print('indexExtraRss', (peak - before) / 1024 / 1024, 'MB', []);
+}
+
+async function search(): Promise<void> {
+  const f = await NodeFile.open(file);
+  const idx = await RecordIndex.build(f, { fileName: file });
+  let found = -1;
+  const samples = await timeIt(5, async () => {
+    const r = await searchRecords(f, idx, { text: arg, regex: false, caseSensitive: true });
+    found = r.totalMatches;
+  });
+  await f.close();
+  print('search', median(samples), 'ms', samples, { matches: found });
+}
+
+function print(n: string, value: number, unit: string, samples: number[], extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ name: n, value, unit, samples: samples.map((s) => Math.round(s * 100) / 100), ...extra }));
+}
+
+const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search };
+const run = cases[name];
+if (!run) {
+  console.error(`unknown case ${name}`);
+  process.exit(2);
+}
+run().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

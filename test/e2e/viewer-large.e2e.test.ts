@@ -1,0 +1,66 @@
+/**
+ * Large files in the real viewer: a 1,000,000-record JSONL (~340 MB) and a single 100 MB
+ * line. Prints the time from opening the 1M file to its first record being visible
+ * (reported, not asserted: the machines are noisy).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { VsCodeSession } from './harness';
+import { tempWorkspace } from './fixtures';
+import { generateLlava } from '../../scripts/bench/generate.mjs';
+
+let vs: VsCodeSession;
+let ws: string;
+
+before(async () => {
+  ws = tempWorkspace('large');
+  await generateLlava(join(ws, 'llava_1m.jsonl'), 1_000_000, undefined);
+  // one record of 100 MB on one line
+  const fd = openSync(join(ws, 'one_huge_line.jsonl'), 'w');
+  writeSync(fd, '{"id": "huge", "blob": "');
+  const chunk = 'z'.repeat(1 << 20);
+  for (let i = 0; i < 100; i++) writeSync(fd, chunk);
+  writeSync(fd, '"}\n');
+  closeSync(fd);
+  writeFileSync(join(ws, 'small.jsonl'), '{"id": "s"}\n');
+  // the workspace is not copied: the session opens it in place (and removes it with the temp dir)
+  vs = await VsCodeSession.launch({ name: 'viewer-large', workspace: ws, copyWorkspace: false });
+});
+
+after(async () => {
+  await vs?.close();
+  const { rmSync } = await import('node:fs');
+  rmSync(ws, { recursive: true, force: true });
+});
+
+test('1M-record file: first record visible at once, then the full count; random access to the end', async () => {
+  const started = Date.now();
+  await vs.openFile('llava_1m.jsonl');
+  const f = await vs.webviewFrame('VLM Lens Dataset', { selector: '.vrow[data-index="0"] .row-snippet', hasText: /\w/ }, 60_000);
+  const firstVisible = Date.now() - started;
+  await f.locator('.header .record-count', { hasText: '1,000,000 records' }).waitFor({ timeout: 60_000 });
+  const fullCount = Date.now() - started;
+  const mb = (statSync(join(ws, 'llava_1m.jsonl')).size / 1024 / 1024).toFixed(0);
+  console.log(`[e2e timing] 1M-record file (${mb} MB): first record visible ${firstVisible} ms after the open command; full record count shown after ${fullCount} ms`);
+  await f.locator('.vlist').press('End');
+  await f.locator('.detail .detail-title', { hasText: 'Record 1,000,000 of 1,000,000' }).waitFor();
+  assert.match(await f.locator('.detail .detail-id').innerText(), /llava-00999999/);
+  await f.locator('.vrow[data-index="999999"]').waitFor();
+  const field = f.locator('vscode-text-field.search input');
+  await field.fill('llava-00777777');
+  await f.locator('.search-status', { hasText: '1 of 1' }).waitFor({ timeout: 60_000 });
+  await f.locator('.detail .detail-title', { hasText: 'Record 777,778 of 1,000,000' }).waitFor();
+  await vs.screenshot('one-million');
+});
+
+test('a 100 MB single line: shown as too large to render, with its size and a way to open it as text', async () => {
+  await vs.openFile('one_huge_line.jsonl');
+  const f = await vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: 'one_huge_line.jsonl' }, 60_000);
+  await f.locator('.detail .problem.warning', { hasText: 'Line too long to render (100.0 MB).' }).waitFor();
+  assert.match(await f.locator('.detail .preview').innerText(), /^\{"id": "huge", "blob": "zzzz/);
+  await f.locator('.detail vscode-button[data-action="open-at-line"]', { hasText: 'Open at line 1' }).waitFor();
+  await f.locator('.header .too-large-count', { hasText: '1 too large to render' }).waitFor();
+  await vs.screenshot('huge-line');
+});

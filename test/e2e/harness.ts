@@ -189,6 +189,7 @@ export class VsCodeSession {
     const input = this.page.locator('.quick-input-widget input');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     const deadline = Date.now() + timeoutMs;
+    await this.focusWorkbench();
     for (;;) {
       await this.page.keyboard.press('F1');
       await input.waitFor({ state: 'visible' });
@@ -207,6 +208,7 @@ export class VsCodeSession {
   /** Opens a workspace file through Quick Open (Ctrl+P) by its relative path. */
   async openFile(relPath: string): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
+    await this.focusWorkbench();
     await this.page.keyboard.press('Control+P');
     await input.waitFor({ state: 'visible' });
     await input.fill(relPath);
@@ -214,6 +216,17 @@ export class VsCodeSession {
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first();
     await row.waitFor({ state: 'visible' });
     await this.page.keyboard.press('Enter');
+  }
+
+  /**
+   * Moves keyboard focus out of any webview back to the workbench: a shortcut pressed in a
+   * webview's text field stays in the webview.
+   */
+  async focusWorkbench(): Promise<void> {
+    await this.page.evaluate(() => {
+      const el = document.activeElement;
+      if (el instanceof HTMLElement && el.tagName === 'IFRAME') el.blur();
+    });
   }
 
   /** The explorer row for a workspace-relative path (expanding its parent folders). */
@@ -311,6 +324,16 @@ export class VsCodeSession {
     await this.page.screenshot({ path: file });
     this.screenshots.push(file);
     return file;
+  }
+
+  /** Switches the colour theme the way a user does (Preferences: Color Theme). */
+  async setColorTheme(name: string): Promise<void> {
+    await this.runCommand('Preferences: Color Theme');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.fill(name);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
   /** Text of the status bar. */

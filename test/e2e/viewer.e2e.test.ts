@@ -231,3 +231,39 @@ test('explorer "Open in VLM Lens", and "Reopen as Text" one click from the viewe
   await vs.page.locator('.tab.active', { hasText: 'train.jsonl' }).waitFor();
   await vs.page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'rec-0001' }).first().waitFor();
 });
+
+test('the selection survives hiding and showing the editor', async () => {
+  await vs.runCommand('View: Close All Editors');
+  let f = await showInViewer('data/train.jsonl');
+  const go = f.locator('vscode-text-field.goto input');
+  await go.fill('23');
+  await go.press('Enter');
+  await f.locator('.detail .detail-title', { hasText: 'Record 23 of' }).waitFor();
+  // another editor in front: the viewer's webview is discarded while hidden
+  await vs.openFile('package.json');
+  await vs.page.locator('.tab.active', { hasText: 'package.json' }).waitFor();
+  await vs.page.locator('.tab', { hasText: 'train.jsonl' }).first().click();
+  f = await viewer();
+  await f.locator('.detail .detail-title', { hasText: 'Record 23 of' }).waitFor();
+  const row = f.locator('.vrow.selected[data-index="22"]');
+  await row.waitFor();
+  // and the selected row is scrolled into view, not just selected
+  const [r, l] = await Promise.all([row.boundingBox(), f.locator('.vlist').boundingBox()]);
+  assert.ok(r && l && r.y >= l.y - 1 && r.y + r.height <= l.y + l.height + 1, `row ${JSON.stringify(r)} inside list ${JSON.stringify(l)}`);
+});
+
+test('theme-aware: light and high-contrast themes restyle the viewer', async () => {
+  const f = await viewer();
+  const bg = () => f.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const dark = await bg();
+  await vs.setColorTheme('Light Modern');
+  await f.waitForFunction(() => document.body.classList.contains('vscode-light'), undefined, { timeout: 20_000 });
+  const light = await bg();
+  assert.notEqual(light, dark);
+  await vs.screenshot('theme-light');
+  await vs.setColorTheme('Dark High Contrast');
+  await f.waitForFunction(() => document.body.classList.contains('vscode-high-contrast'), undefined, { timeout: 20_000 });
+  assert.equal(await bg(), 'rgb(0, 0, 0)');
+  await vs.screenshot('theme-high-contrast');
+  await vs.setColorTheme('Dark Modern');
+});

@@ -25,6 +25,8 @@ export class VirtualList {
   private first = 0;
   private viewHeight = 0;
   private lastRange = '';
+  /** a reveal asked for before the list had a size: done at the first layout */
+  private pendingReveal: number | undefined;
 
   constructor(private readonly opts: VirtualListOptions) {
     this.element = document.createElement('div');
@@ -78,6 +80,10 @@ export class VirtualList {
 
   /** Scrolls so that `index` is visible (minimal movement). */
   reveal(index: number): void {
+    if (this.viewHeight === 0) {
+      this.pendingReveal = index;
+      return;
+    }
     const rh = this.opts.rowHeight;
     const top = this.virtualTop();
     const y = index * rh;
@@ -85,7 +91,17 @@ export class VirtualList {
     else if (y + rh > top + this.viewHeight) this.scrollToVirtual(y + rh - this.viewHeight);
   }
 
+  /** Whether row `index` is entirely inside the viewport. */
+  private inView(index: number): boolean {
+    if (index < 0 || this.viewHeight === 0) return false;
+    const top = this.virtualTop();
+    const y = index * this.opts.rowHeight;
+    return y >= top && y + this.opts.rowHeight <= top + this.viewHeight;
+  }
+
   private layout(): void {
+    // a selected row that was in view stays in view when the list is resized
+    const keepSelected = this.inView(this.selected);
     this.viewHeight = this.element.clientHeight;
     const needed = Math.ceil(this.viewHeight / this.opts.rowHeight) + 2;
     while (this.rows.length < needed) {
@@ -102,6 +118,11 @@ export class VirtualList {
       this.rowIndex.pop();
     }
     this.render();
+    if (this.pendingReveal !== undefined && this.viewHeight > 0) {
+      const index = this.pendingReveal;
+      this.pendingReveal = undefined;
+      this.reveal(index);
+    } else if (keepSelected) this.reveal(this.selected);
   }
 
   private totalPx(): number {

@@ -205,7 +205,11 @@ export class VsCodeSession {
     await row.click();
   }
 
-  /** Opens a workspace file through Quick Open (Ctrl+P) by its relative path. */
+  /**
+   * Opens a workspace file through Quick Open (Ctrl+P) by its relative path. Enter is
+   * pressed once the focused row is that file (the picker re-filters asynchronously and
+   * first shows the history), and the picker must close.
+   */
   async openFile(relPath: string): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
     await this.focusWorkbench();
@@ -213,9 +217,11 @@ export class VsCodeSession {
     await input.waitFor({ state: 'visible' });
     await input.fill(relPath);
     const base = relPath.split('/').pop() ?? relPath;
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first();
-    await row.waitFor({ state: 'visible' });
+    const dir = relPath.includes('/') ? relPath.slice(0, relPath.lastIndexOf('/')) : '';
+    const focused = this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base });
+    await focused.filter({ hasText: dir }).first().waitFor({ state: 'visible' });
     await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
   /**

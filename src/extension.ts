@@ -5,6 +5,7 @@ import { registerEditorAssociations } from './editor/editorAssociations';
 import { ImageBridge } from './editor/imageBridge';
 import { registerViewerCommands } from './editor/viewerCommands';
 import { ViewerConfig } from './editor/viewerConfig';
+import { OverlayConfig } from './editor/overlayConfig';
 import { extensionVersion } from './util/extensionInfo';
 
 /**
@@ -20,7 +21,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const viewerConfig = new ViewerConfig();
   const images = new ImageBridge(vscode.Uri.joinPath(context.globalStorageUri, 'image-cache'), viewerConfig);
-  const viewer = DatasetEditorProvider.register(context, viewerConfig, images, log);
+  const overlay = new OverlayConfig(context.workspaceState);
+  context.subscriptions.push(overlay.register());
+  const viewer = DatasetEditorProvider.register(context, viewerConfig, images, overlay, log);
   context.subscriptions.push(...registerViewerCommands(viewer), registerEditorAssociations(context, log));
 }
 

@@ -2,10 +2,14 @@ import { dirname, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { NodeFile } from '../core/io/randomAccessFile';
 import { RecordIndex } from '../core/index/recordIndex';
-import { loadRecords } from '../core/dataset/loadRecords';
+import { loadRecords, type LoadedRecord } from '../core/dataset/loadRecords';
 import { resolveImage, type ResolvedImage } from '../core/images/resolveImage';
 import { FORMAT_LABELS, type NormalizedRecord } from '../core/records/model';
 import { readImageInfo } from '../imaging/imageService';
+import { extractGeometry } from '../core/geometry/extract';
+import { recordOverlays } from '../core/geometry/overlays';
+import { CONVENTIONS, type Convention } from '../core/geometry/types';
+import { sampleFileConvention } from '../core/dataset/conventionSample';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliCommand } from './main';
 
 export interface InspectedImage {
@@ -23,27 +27,35 @@ export interface InspectedImage {
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'show the detected format and a normalized record, with its images',
-  usage: `Usage: vlm-lens inspect <file> [--index N] [--json] [--image-root DIR]...
+  usage: `Usage: vlm-lens inspect <file> [--index N] [--json] [--image-root DIR]... [--convention C]
 
 Prints the detected format of record N (0-based, default 0) of a .jsonl / .json dataset,
-its turns, and its images resolved like the viewer does (the dataset's folder, then each
---image-root), with their size.
+its turns, its images resolved like the viewer does (the dataset's folder, then each
+--image-root) with their size, and its overlays: every box, point and trajectory in
+pixels of the first image, with the coordinate convention used and why.
 
 Options:
   --index N          record to show (0-based; default 0)
   --image-root DIR   folder for relative image paths (repeatable)
+  --convention C     read coordinates as C (${CONVENTIONS.join(', ')});
+                     default: what the format says, else detected from the file
+  --xywh             structured bbox fields are COCO x, y, width, height
   --json             machine-readable output
 Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or I/O error.`,
   options: {
     index: { type: 'string' },
     json: { type: 'boolean' },
     'image-root': { type: 'string', multiple: true },
+    convention: { type: 'string' },
+    xywh: { type: 'boolean' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('expected one dataset file (see vlm-lens inspect --help)');
     const path = resolve(positionals[0]);
     const k = values.index === undefined ? 0 : Number(values.index);
     if (!Number.isInteger(k) || k < 0) throw new UsageError(`--index must be a non-negative integer, got '${String(values.index)}'`);
+    const override = values.convention as string | undefined;
+    if (override !== undefined && !(CONVENTIONS as string[]).includes(override)) throw new UsageError(`--convention must be one of ${CONVENTIONS.join(', ')}, got '${override}'`);
     const file = await NodeFile.open(path).catch((e: unknown) => {
       throw new UsageError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
     });
@@ -56,6 +68,20 @@ Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or
       const exists = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() === true;
       const images: InspectedImage[] = [];
       for (const m of rec.record?.images ?? []) images.push(await inspectImage(m.ref, await resolveImage(m.ref, ctx, exists)));
+      const xywh = values.xywh === true;
+      const geometry = rec.record ? extractGeometry(rec.record, rec.value, { boxesAreXywh: xywh }) : { shapes: [], ego: [] };
+      const firstImageSize = async (r: LoadedRecord) => {
+        const ref = r.record?.images[0]?.ref;
+        if (!ref) return undefined;
+        const res = await resolveImage(ref, ctx, exists);
+        if (res.kind !== 'file') return undefined;
+        const info = await readImageInfo({ kind: 'file', path: res.path });
+        return { width: info.width, height: info.height };
+      };
+      const fileConv = override ? undefined : await sampleFileConvention(file, index, { boxesAreXywh: xywh, imageSize: firstImageSize });
+      const first = images[0];
+      const imageSize = first?.width && first.height ? { width: first.width, height: first.height } : rec.record?.declaredSize;
+      const ov = rec.record ? recordOverlays(rec.record, geometry, imageSize, { override: override as Convention | undefined, fileGuess: fileConv?.guess }) : undefined;
       const out = {
         file: path,
         kind: index.kind,
@@ -68,6 +94,20 @@ Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or
         turns: (rec.record?.turns ?? []).map((t) => ({ role: t.role, rawRole: t.rawRole, kind: t.kind, text: t.text })),
         images,
         notes: rec.record?.notes ?? [],
+        imageSize: ov?.image,
+        convention: ov ? { ...ov.choice, mixedInFile: fileConv?.mixed ? fileConv.seen : undefined } : undefined,
+        overlays: (ov?.shapes ?? []).map((s) => ({
+          kind: s.kind,
+          role: s.role,
+          label: s.label,
+          source: { turn: s.source.turn, field: s.source.field, text: s.source.text },
+          convention: s.convention,
+          conventionSource: s.conventionSource,
+          pixels: roundPixels(s.pixels),
+          flags: s.flags.length ? s.flags : undefined,
+        })),
+        notConverted: [...(ov?.noImage ? [ov.noImage] : []), ...(ov?.skipped ?? []).map((x) => x.reason)],
+        egoTrajectories: (ov?.ego ?? []).map((e) => ({ role: e.role, poses: e.poses, source: { turn: e.source.turn, field: e.source.field } })),
         parseError: rec.parseError ? { line: rec.parseError.line + 1, column: rec.parseError.column + 1, message: rec.parseError.message } : undefined,
         tooLarge: rec.tooLarge ? { bytes: rec.tooLarge.bytes } : undefined,
       };
@@ -92,7 +132,48 @@ async function inspectImage(ref: string, r: ResolvedImage): Promise<InspectedIma
   }
 }
 
-function textReport(o: { file: string; kind: string; records: number; index: number; line: number; formatLabel?: string; id?: string; images: InspectedImage[]; turns: Array<{ rawRole: string; kind?: string; text: string }>; notes: string[]; parseError?: { line: number; column: number; message: string }; tooLarge?: { bytes: number } }, rec: NormalizedRecord | undefined): string {
+function roundPixels(p: number[] | number[][]): number[] | number[][] {
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return typeof p[0] === 'number' ? (p as number[]).map(r) : (p as number[][]).map((q) => q.map(r));
+}
+
+type Report = {
+  file: string;
+  kind: string;
+  records: number;
+  index: number;
+  line: number;
+  formatLabel?: string;
+  id?: string;
+  images: InspectedImage[];
+  turns: Array<{ rawRole: string; kind?: string; text: string }>;
+  notes: string[];
+  parseError?: { line: number; column: number; message: string };
+  tooLarge?: { bytes: number };
+  imageSize?: { width: number; height: number };
+  convention?: { convention: string; source: string; reason: string; mixedInFile?: Partial<Record<string, number>> };
+  overlays: Array<{ kind: string; role: string; label?: string; convention: string; conventionSource: string; pixels: number[] | number[][]; flags?: string[]; source: { turn?: number; field?: string } }>;
+  notConverted: string[];
+  egoTrajectories: Array<{ role: string; poses: number[][] }>;
+};
+
+function textReport(o: Report, rec: NormalizedRecord | undefined): string {
+  const lines = textReportHead(o, rec);
+  if (o.overlays.length || o.notConverted.length) {
+    lines.push(`overlays (pixels of the ${o.imageSize ? `${o.imageSize.width}×${o.imageSize.height}` : '?'} image):`);
+    if (o.overlays.some((s) => s.conventionSource !== 'format')) lines.push(`  file convention: ${o.convention?.convention} (${o.convention?.source}: ${o.convention?.reason})`);
+    for (const s of o.overlays) {
+      const from = s.source.turn !== undefined ? `turn ${s.source.turn}` : `field ${s.source.field}`;
+      lines.push(`  ${s.role} ${s.kind}${s.label ? ` "${s.label}"` : ''} ${JSON.stringify(s.pixels)} [${s.convention} (${s.conventionSource}), ${from}]${s.flags ? ` ⚠ ${s.flags.join('; ')}` : ''}`);
+    }
+    for (const n of o.notConverted) lines.push(`  not converted: ${n}`);
+    if (o.convention?.mixedInFile) lines.push(`  note: records in this file disagree on the convention: ${JSON.stringify(o.convention.mixedInFile)}`);
+  }
+  for (const e of o.egoTrajectories) lines.push(`ego trajectory (${e.role}, bird's-eye frame, not drawn on the image): ${e.poses.length} poses`);
+  return lines.join('\n') + '\n';
+}
+
+function textReportHead(o: { file: string; kind: string; records: number; index: number; line: number; formatLabel?: string; id?: string; images: InspectedImage[]; turns: Array<{ rawRole: string; kind?: string; text: string }>; notes: string[]; parseError?: { line: number; column: number; message: string }; tooLarge?: { bytes: number } }, rec: NormalizedRecord | undefined): string[] {
   const lines = [`${o.file} (${o.kind}, ${o.records} records)`, `record ${o.index} (line ${o.line})${o.formatLabel ? ` · ${o.formatLabel}` : ''}${o.id !== undefined ? ` · id ${o.id}` : ''}`];
   if (o.parseError) lines.push(`parse error at ${o.parseError.line}:${o.parseError.column}: ${o.parseError.message}`);
   if (o.tooLarge) lines.push(`too large to parse here: ${o.tooLarge.bytes} bytes`);
@@ -110,5 +191,5 @@ function textReport(o: { file: string; kind: string; records: number; index: num
     for (const t of o.turns) lines.push(`  ${t.rawRole || 'user'}${t.kind ? ` [${t.kind}]` : ''}: ${t.text.replace(/\n/g, '\\n')}`);
   }
   for (const n of o.notes) lines.push(`note: ${n}`);
-  return lines.join('\n') + '\n';
+  return lines;
 }

@@ -7,9 +7,24 @@ import { emptyScan, scanRecords, type ScanStatus } from '../core/dataset/scanRec
 import { summarize } from '../core/records/normalize';
 import { searchRecords, SearchSyntaxError, type SearchQuery, type SearchUpdate } from '../core/search/searchRecords';
 import { DatasetWorkerClient, JobCancelledError, JobFailedError } from '../workers/datasetWorkerClient';
-import { type IndexStatus, type RecordDetail, type RowInfo, type ScanStatusView } from '../protocol/datasetViewer';
+import { type IndexStatus, type OverlayState, type RecordDetail, type RecordGeometryView, type RowInfo, type ScanStatusView } from '../protocol/datasetViewer';
+import { extractGeometry } from '../core/geometry/extract';
+import { type FileConvention } from '../core/geometry/detect';
+import { type Size } from '../core/geometry/types';
+import { sampleFileConvention } from '../core/dataset/conventionSample';
 import { Disposable } from '../util/dispose';
 import { type ViewerConfig } from './viewerConfig';
+import { type OverlayConfig } from './overlayConfig';
+
+/** What a dataset document needs from the extension. */
+export interface DatasetServices {
+  config: ViewerConfig;
+  overlay: OverlayConfig;
+  /** the displayed size of a record's first image, if it can be read */
+  firstImageSize: (doc: DatasetDocument, rec: LoadedRecord) => Promise<Size | undefined>;
+  workerScript: string;
+  log: vscode.LogOutputChannel;
+}
 
 export type FileChange = { kind: 'appended' | 'rewritten' | 'deleted' | 'restored'; records: number };
 
@@ -49,26 +64,73 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   readonly onFileChanged = this._onFileChanged.event;
   private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this._onDidDispose.event;
+  private readonly _onOverlayState = this._register(new vscode.EventEmitter<OverlayState>());
+  /** the overlay settings changed (a convention was chosen, settings changed, the file sample is done) */
+  readonly onOverlayState = this._onOverlayState.event;
+  private fileConvention: (FileConvention & { sampled: number }) | undefined;
+  private readonly config: ViewerConfig;
+  private readonly log: vscode.LogOutputChannel;
 
   private constructor(
     readonly uri: vscode.Uri,
     private file: RandomAccessFile,
-    private readonly config: ViewerConfig,
-    workerScript: string,
-    private readonly log: vscode.LogOutputChannel,
+    private readonly services: DatasetServices,
   ) {
     super();
-    this.worker = file instanceof NodeFile ? new DatasetWorkerClient(workerScript) : undefined;
+    this.config = services.config;
+    this.log = services.log;
+    this.worker = file instanceof NodeFile ? new DatasetWorkerClient(services.workerScript) : undefined;
+    this._register(services.overlay.onDidChange((u) => {
+      if (!u || u.toString() === this.uri.toString()) this._onOverlayState.fire(this.overlayState());
+    }));
   }
 
-  static async open(uri: vscode.Uri, config: ViewerConfig, workerScript: string, log: vscode.LogOutputChannel): Promise<DatasetDocument> {
+  static async open(uri: vscode.Uri, services: DatasetServices): Promise<DatasetDocument> {
     // Files on disk (local, or on the remote host) are read positionally; anything else
     // (virtual file systems) is read once through VS Code.
     const file: RandomAccessFile = uri.scheme === 'file' ? await NodeFile.open(uri.fsPath) : new MemoryFile(uri.path, await vscode.workspace.fs.readFile(uri));
-    const doc = new DatasetDocument(uri, file, config, workerScript, log);
+    const doc = new DatasetDocument(uri, file, services);
     doc.startIndexing();
     doc.watch();
     return doc;
+  }
+
+  /** The file's overlay settings: the user's choice, the setting, the sampled guess. */
+  overlayState(): OverlayState {
+    const q = this.services.overlay.qwenPixels();
+    const fc = this.fileConvention;
+    return {
+      settings: {
+        override: this.services.overlay.override(this.uri),
+        setting: this.services.overlay.setting(this.uri),
+        fileGuess: fc?.guess,
+        qwenMinPixels: q.min,
+        qwenMaxPixels: q.max,
+      },
+      mixed: fc?.mixed ? fc.seen : undefined,
+      sampled: fc?.sampled ?? 0,
+    };
+  }
+
+  /** Guesses the file's coordinate convention from a sample of its records. */
+  private sampleConvention(gen: number): void {
+    sampleFileConvention(this.file, this._index, {
+      boxesAreXywh: this.services.overlay.boxesAreXywh(this.uri),
+      imageSize: (rec) => this.services.firstImageSize(this, rec),
+    })
+      .then((fc) => {
+        if (gen !== this._generation || this.isDisposed) return;
+        this.fileConvention = fc;
+        this._onOverlayState.fire(this.overlayState());
+      })
+      .catch((e: unknown) => this.log.warn(`sampling coordinates of ${this.uri.fsPath} failed: ${String(e)}`));
+  }
+
+  private geometryOf(r: LoadedRecord): RecordGeometryView | undefined {
+    if (!r.record) return undefined;
+    const g = extractGeometry(r.record, r.value, { boxesAreXywh: this.services.overlay.boxesAreXywh(this.uri) });
+    if (g.shapes.length === 0 && g.ego.length === 0) return undefined;
+    return { shapes: g.shapes, ego: g.ego, resizedSize: r.record.resizedSize, declaredSize: r.record.declaredSize };
   }
 
   get fileName(): string {
@@ -128,7 +190,9 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
     index
       .scan(this.file, { fileName: this.fileName, signal: ac.signal, onProgress: report })
       .then(() => {
-        if (gen === this._generation) this.startScan(true);
+        if (gen !== this._generation) return;
+        this.startScan(true);
+        this.sampleConvention(gen);
       })
       .catch((e: unknown) => {
         if (!(e instanceof AbortError)) this.log.error(`indexing ${this.uri.fsPath} failed: ${String(e)}`);
@@ -215,6 +279,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       this._onIndexProgress.fire(this._indexStatus);
       this._onFileChanged.fire({ kind: 'appended', records: this._index.count });
       this.startScan(true);
+      this.sampleConvention(this._generation);
     } else if (change === 'rewritten') {
       await file.reopen();
       this.startIndexing();
@@ -231,6 +296,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       summary: r.record ? summarize(r.record) : undefined,
       parseError: r.parseError ? { message: r.parseError.message, line: r.parseError.line, column: r.parseError.column } : undefined,
       tooLarge: r.tooLarge?.bytes,
+      geometry: this.geometryOf(r),
     }));
   }
 
@@ -263,6 +329,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       tooLarge: r.tooLarge,
       invalidUtf8: r.invalidUtf8,
       mojibake: r.mojibake,
+      geometry: this.geometryOf(r),
     };
     if (rawText.length > MAX_RAW_CHARS) detail.rawTruncated = { shown: MAX_RAW_CHARS, total: rawText.length };
     return detail;

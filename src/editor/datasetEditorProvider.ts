@@ -10,6 +10,7 @@ import { disposeAll } from '../util/dispose';
 import { DatasetDocument, scanView } from './datasetDocument';
 import { type ImageBridge } from './imageBridge';
 import { type ViewerConfig } from './viewerConfig';
+import { type OverlayConfig } from './overlayConfig';
 import { noticeText, viewerStrings } from './viewerStrings';
 
 type HostEndpoint = RpcEndpoint<Record<string, never>, ViewerRequests, ViewerEvents, ViewerCommands>;
@@ -38,11 +39,12 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     private readonly context: vscode.ExtensionContext,
     private readonly config: ViewerConfig,
     private readonly images: ImageBridge,
+    private readonly overlay: OverlayConfig,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  static register(context: vscode.ExtensionContext, config: ViewerConfig, images: ImageBridge, log: vscode.LogOutputChannel): DatasetEditorProvider {
-    const provider = new DatasetEditorProvider(context, config, images, log);
+  static register(context: vscode.ExtensionContext, config: ViewerConfig, images: ImageBridge, overlay: OverlayConfig, log: vscode.LogOutputChannel): DatasetEditorProvider {
+    const provider = new DatasetEditorProvider(context, config, images, overlay, log);
     const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
     context.subscriptions.push(
       vscode.window.registerCustomEditorProvider(DatasetEditorProvider.viewType, provider, options),
@@ -60,7 +62,13 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
   /** Called by VS Code when a dataset is opened in the viewer (once per file). */
   async openCustomDocument(uri: vscode.Uri): Promise<DatasetDocument> {
     const workerScript = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'datasetWorker.js').fsPath;
-    return DatasetDocument.open(uri, this.config, workerScript, this.log);
+    return DatasetDocument.open(uri, {
+      config: this.config,
+      overlay: this.overlay,
+      firstImageSize: (doc, rec) => this.images.firstImageSize(doc, rec),
+      workerScript,
+      log: this.log,
+    });
   }
 
   /** Called by VS Code for every editor panel showing the document. */
@@ -91,6 +99,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     disposables.push(doc.onIndexProgress((s) => notify('indexProgress', s.done ? { ...s, notices: doc.notices(noticeText) } : s)));
     disposables.push(doc.onScanProgress((s) => notify('scanProgress', s)));
     disposables.push(doc.onFileChanged((c) => notify('fileChanged', c)));
+    disposables.push(doc.onOverlayState((o) => notify('overlayState', o)));
 
     rpc.onRequest('ready', () => {
       ready = true;
@@ -104,6 +113,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         index: doc.indexStatus,
         notices: doc.notices(noticeText),
         scan,
+        overlay: doc.overlayState(),
         initialIndex: doc.lastSelected,
         deleted: doc.deleted,
       };
@@ -154,6 +164,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     rpc.onNotification('selectionChanged', ({ index }) => {
       doc.lastSelected = index;
     });
+    rpc.onNotification('setConvention', ({ convention }) => void this.overlay.setOverride(doc.uri, convention ?? undefined));
 
     panel.onDidDispose(() => {
       search?.ac.abort();

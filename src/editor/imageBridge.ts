@@ -5,6 +5,8 @@ import { resolveImage, type ResolveContext } from '../core/images/resolveImage';
 import { ImageService, type ImageInput } from '../imaging/imageService';
 import { type ImageView } from '../protocol/datasetViewer';
 import { type DatasetDocument } from './datasetDocument';
+import { type LoadedRecord } from '../core/dataset/loadRecords';
+import { type Size } from '../core/geometry/types';
 import { type ViewerConfig } from './viewerConfig';
 
 /**
@@ -41,6 +43,16 @@ export class ImageBridge {
     this.exists.set(p, { at: Date.now(), ok });
     if (this.exists.size > 20_000) this.exists.clear();
     return ok;
+  }
+
+  /** The displayed size of a record's first image (cached by the image service), if it can be read. */
+  async firstImageSize(doc: DatasetDocument, rec: LoadedRecord): Promise<Size | undefined> {
+    const ref = rec.record?.images[0]?.ref;
+    if (!ref) return undefined;
+    const resolved = await resolveImage(ref, this.context(doc), (p) => this.fileExists(p));
+    if (resolved.kind !== 'file' && resolved.kind !== 'data') return undefined;
+    const info = await this.service.info(resolved.kind === 'file' ? { kind: 'file', path: resolved.path } : { kind: 'data', uri: ref });
+    return { width: info.width, height: info.height };
   }
 
   async view(webview: vscode.Webview, doc: DatasetDocument, recordIndex: number, imageIndex: number, maxSize: number, signal: AbortSignal): Promise<ImageView> {

@@ -4,9 +4,32 @@
  */
 import type { DatasetKind, ScanProblem, ScanStatus } from '../core/dataset/types';
 import type { FormatId, NormalizedRecord, RecordSummary } from '../core/records/model';
+import type { Convention, EgoTrajectory, RawShape, Size } from '../core/geometry/types';
+import type { OverlaySettings } from '../core/geometry/overlays';
 
 export type { FormatId, NormalizedRecord, RecordSummary, Part, Turn, MediaRef, TurnKind } from '../core/records/model';
 export type { DatasetKind, ScanProblem } from '../core/dataset/types';
+export type { Convention, RawShape, EgoTrajectory, PixelShape, Size } from '../core/geometry/types';
+export type { OverlaySettings } from '../core/geometry/overlays';
+
+/** The file's overlay settings and what the sample of its records showed. */
+export interface OverlayState {
+  settings: OverlaySettings;
+  /** records disagree on the convention: counts per convention */
+  mixed?: Partial<Record<Convention, number>>;
+  /** records the file convention was guessed from */
+  sampled: number;
+}
+
+/** The spatial annotations of a record, as written (the webview converts them with src/core/geometry). */
+export interface RecordGeometryView {
+  shapes: RawShape[];
+  ego: EgoTrajectory[];
+  /** the record's resized frame (RoboInter new_w/new_h) */
+  resizedSize?: Size;
+  /** the image size the record declares (used when the image cannot be read) */
+  declaredSize?: Size;
+}
 
 /** Progress of the record index (host → webview). */
 export interface IndexStatus {
@@ -41,6 +64,8 @@ export interface RowInfo {
   parseError?: LocatedMessage;
   /** size in bytes of a record too large to render */
   tooLarge?: number;
+  /** shapes to draw on the thumbnail */
+  geometry?: RecordGeometryView;
 }
 
 /** An image of a record, ready to show, or why it cannot be. */
@@ -74,6 +99,7 @@ export interface RecordDetail {
   invalidUtf8?: { line: number; column: number };
   /** strings that look like UTF-8 read as Latin-1, with their repair */
   mojibake?: Array<{ path: Array<string | number>; original: string; fixed: string }>;
+  geometry?: RecordGeometryView;
 }
 
 export interface ReadyInfo {
@@ -88,6 +114,7 @@ export interface ReadyInfo {
   scan: ScanStatusView;
   /** display names of the record formats */
   formatLabels: Record<FormatId, string>;
+  overlay: OverlayState;
   /** the record the user had selected, when the editor is shown again */
   initialIndex?: number;
   /** true once the file was deleted on disk */
@@ -142,6 +169,8 @@ export type ViewerCommands = {
   copy: { text: string };
   /** the selected record changed (the host remembers it) */
   selectionChanged: { index: number };
+  /** read this file's coordinates in this convention (null: back to automatic) */
+  setConvention: { convention: Convention | null };
 };
 
 /** Notifications the host sends. */
@@ -156,6 +185,8 @@ export type ViewerEvents = {
   searchProgress: SearchProgress;
   /** select and show this record (from a command or another panel) */
   goToRecord: { index: number };
+  /** the file's overlay settings changed (convention chosen, settings, file sample done) */
+  overlayState: OverlayState;
 };
 
 /** Localized strings used by the viewer (built by the host with vscode.l10n). */
@@ -215,4 +246,32 @@ export interface ViewerStrings {
   loading: string;
   metaEntries: string;
   noTurns: string;
+  overlays: string;
+  layerGt: string;
+  layerPred: string;
+  layerPrompt: string;
+  labels: string;
+  colourByLabel: string;
+  opacity: string;
+  coordinates: string;
+  autoConvention: string;
+  conventionBecause: string;
+  sourceOverride: string;
+  sourceSetting: string;
+  sourceFormat: string;
+  sourceAuto: string;
+  mixedConventions: string;
+  notDrawn: string;
+  noImageForOverlay: string;
+  drawnOnFirstImage: string;
+  egoCaption: string;
+  iouPair: string;
+  trajectoryPair: string;
+  pointPair: string;
+  fromTurn: string;
+  fromField: string;
+  conventionOfShape: string;
+  pixelsOfShape: string;
+  flagsOfShape: string;
+  zoomHint: string;
 }

@@ -85,3 +85,33 @@ test('inspect --json: format, turns, images resolved against --image-root with t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('inspect adds overlays: pixels of the original image, convention and where each shape came from', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const sharp = (await import('sharp')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-cli-'));
+  try {
+    await sharp({ create: { width: 640, height: 480, channels: 3, background: '#345' } }).jpeg().toFile(join(dir, 'a.jpg'));
+    const rows = [
+      { image: 'a.jpg', conversations: [{ from: 'human', value: '<image>\nWhere?' }, { from: 'gpt', value: '<ref>cup</ref><box>[[100, 200, 500, 750]]</box>' }] },
+      { image: 'a.jpg', conversations: [{ from: 'human', value: '<image>\nWhere?' }, { from: 'gpt', value: '[64, 48, 320, 240]' }] },
+      { image: 'missing.jpg', conversations: [{ from: 'human', value: '<image>\nWhere?' }, { from: 'gpt', value: '[0.1, 0.1, 0.5, 0.5]' }] },
+    ];
+    writeFileSync(join(dir, 'd.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    type Out = { imageSize?: { width: number; height: number }; overlays: Array<{ kind: string; role: string; label?: string; convention: string; pixels: number[]; source: { turn?: number } }>; notConverted: string[] };
+    const a = JSON.parse(runCli(['inspect', join(dir, 'd.jsonl'), '--json']).stdout) as Out;
+    assert.deepEqual(a.imageSize, { width: 640, height: 480 });
+    assert.deepEqual(a.overlays, [{ kind: 'box', role: 'gt', label: 'cup', source: { turn: 1, text: '<ref>cup</ref><box>[[100, 200, 500, 750]]</box>' }, convention: 'norm1000', conventionSource: 'format', pixels: [64, 96, 320, 360] }]);
+    const b = JSON.parse(runCli(['inspect', join(dir, 'd.jsonl'), '--json', '--index', '1']).stdout) as Out;
+    assert.deepEqual(b.overlays.map((o) => [o.convention, o.pixels]), [['pixel', [64, 48, 320, 240]]]);
+    const c = JSON.parse(runCli(['inspect', join(dir, 'd.jsonl'), '--json', '--index', '1', '--convention', 'norm1000']).stdout) as Out;
+    assert.deepEqual(c.overlays.map((o) => [o.convention, o.pixels]), [['norm1000', [40.96, 23.04, 204.8, 115.2]]]);
+    const missing = JSON.parse(runCli(['inspect', join(dir, 'd.jsonl'), '--json', '--index', '2']).stdout) as Out;
+    assert.deepEqual(missing.overlays, []);
+    assert.match(missing.notConverted[0], /no image size is known/);
+    assert.equal(runCli(['inspect', join(dir, 'd.jsonl'), '--convention', 'furlongs']).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,8 +2,9 @@
  * The detail pane: one record as a conversation (turns with their images, reasoning
  * collapsible), its problems, and its raw JSON. Everything from the dataset is text.
  */
-import { type FormatId, type ImageView, type NormalizedRecord, type Part, type RecordDetail, type Turn, type ViewerStrings } from '../../src/protocol/datasetViewer';
+import { type FormatId, type ImageView, type NormalizedRecord, type Part, type PixelShape, type RecordDetail, type Turn, type ViewerStrings } from '../../src/protocol/datasetViewer';
 import { appendHighlighted, clear, fmt, h } from '../shared/dom';
+import { RecordOverlayView, type OverlayHost } from './overlayPanel';
 
 export interface DetailActions {
   openAtLine(line: number, column: number): void;
@@ -14,9 +15,11 @@ export interface DetailActions {
 
 const KIND_CLASS: Record<string, string> = { chosen: 'kind-chosen', rejected: 'kind-rejected', prediction: 'kind-pred', reference: 'kind-gt' };
 
-export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, s: ViewerStrings, labels: Record<FormatId, string>, actions: DetailActions, highlight: RegExp | undefined): void {
+/** Renders a record; returns its overlay view (to update when the convention changes), if it has geometry. */
+export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, s: ViewerStrings, labels: Record<FormatId, string>, actions: DetailActions, highlight: RegExp | undefined, overlayHost: OverlayHost): RecordOverlayView | undefined {
   clear(root);
   const rec = d.record;
+  const overlay = rec && d.geometry ? new RecordOverlayView(rec, d.geometry, s, overlayHost) : undefined;
   const head = h(
     'div',
     { class: 'detail-head' },
@@ -29,6 +32,7 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
     d.rawText.length > 0 && h('vscode-button', { appearance: 'secondary', 'data-action': 'copy-json', onclick: () => actions.copy(d.rawText) }, s.copyJson),
   );
   root.append(head);
+  if (overlay) root.append(overlay.toolbar);
 
   if (d.parseError) {
     root.append(
@@ -59,8 +63,10 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
   if (rec?.metaEntries) root.append(metaTable(rec, s));
   if (rec && rec.turns.length > 0) {
     const turns = h('div', { class: 'turns' });
-    for (const t of rec.turns) turns.append(renderTurn(t, rec, s, actions, highlight));
+    rec.turns.forEach((t, i) => turns.append(renderTurn(t, i, rec, s, actions, highlight, overlay)));
     root.append(turns);
+    const ego = overlay?.egoFigure();
+    if (ego) turns.after(ego);
   } else if (rec && !rec.metaEntries) {
     root.append(h('div', { class: 'muted empty-turns', text: s.noTurns }));
   }
@@ -75,6 +81,26 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
     if (!rec || rec.turns.length === 0 || d.parseError || hitOnlyInRaw) details.open = true;
     root.append(details);
   }
+  return overlay;
+}
+
+/** Marks the text a shape was read from in its turn, and scrolls it into view. */
+export function highlightSource(root: HTMLElement, shape: PixelShape): void {
+  for (const m of root.querySelectorAll('mark.source-span')) m.replaceWith(document.createTextNode(m.textContent ?? ''));
+  const { turn, start, end } = shape.source;
+  if (turn === undefined || start === undefined || end === undefined) return;
+  let first: Element | undefined;
+  for (const el of root.querySelectorAll<HTMLElement>(`.turn[data-turn="${turn}"] [data-offset]`)) {
+    const off = Number(el.dataset.offset);
+    const text = el.dataset.text ?? '';
+    const a = Math.max(start, off);
+    const b = Math.min(end, off + text.length);
+    if (a >= b) continue;
+    clear(el);
+    el.append(text.slice(0, a - off), h('mark', { class: 'source-span', text: text.slice(a - off, b - off) }), text.slice(b - off));
+    first ??= el.querySelector('mark.source-span') ?? undefined;
+  }
+  first?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }
 
 /** The broken line around the error, with the failing position marked. */
@@ -100,28 +126,28 @@ function metaTable(rec: NormalizedRecord, s: ViewerStrings): HTMLElement {
   return h('div', { class: 'meta-wrap' }, h('h3', { text: s.metaEntries }), table);
 }
 
-function renderTurn(t: Turn, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined): HTMLElement {
+function renderTurn(t: Turn, index: number, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined, overlay: RecordOverlayView | undefined): HTMLElement {
   const kindLabel = t.kind ? { chosen: s.chosen, rejected: s.rejected, prediction: s.prediction, reference: s.reference }[t.kind] : undefined;
   const el = h(
     'div',
-    { class: `turn role-${t.role} ${t.kind ? KIND_CLASS[t.kind] : ''}` },
+    { class: `turn role-${t.role} ${t.kind ? KIND_CLASS[t.kind] : ''}`, 'data-turn': index },
     h('div', { class: 'turn-role' }, t.rawRole || t.role, kindLabel ? h('span', { class: 'turn-kind', text: kindLabel }) : undefined),
   );
   const body = h('div', { class: 'turn-body' });
-  for (const p of t.parts) body.append(renderPart(p, rec, s, actions, highlight));
+  for (const p of t.parts) body.append(renderPart(p, rec, s, actions, highlight, overlay));
   el.append(body);
   return el;
 }
 
-function renderPart(p: Part, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined): Node {
+function renderPart(p: Part, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined, overlay: RecordOverlayView | undefined): Node {
   switch (p.type) {
     case 'text': {
-      const span = h('span', { class: 'turn-text' });
+      const span = h('span', { class: 'turn-text', 'data-offset': p.offset, 'data-text': p.text });
       appendHighlighted(span, p.text, highlight);
       return span;
     }
     case 'reasoning': {
-      const body = h('div', { class: 'reasoning-text' });
+      const body = h('div', { class: 'reasoning-text', 'data-offset': p.offset, 'data-text': p.text });
       appendHighlighted(body, p.text, highlight);
       return h('details', { class: `reasoning reasoning-${p.tag}` }, h('summary', { text: p.tag === 'think' ? s.reasoning : s.context }), body);
     }
@@ -132,12 +158,12 @@ function renderPart(p: Part, rec: NormalizedRecord, s: ViewerStrings, actions: D
       }
       const ref = rec.images[p.index];
       if (!ref) return h('div', { class: 'media media-missing', text: fmt(s.placeholderWithoutImage, p.index + 1) });
-      return imageFigure(p.index, ref.ref, s, actions);
+      return imageFigure(p.index, ref.ref, s, actions, p.index === 0 ? overlay : undefined);
     }
   }
 }
 
-function imageFigure(index: number, ref: string, s: ViewerStrings, actions: DetailActions): HTMLElement {
+function imageFigure(index: number, ref: string, s: ViewerStrings, actions: DetailActions, overlay: RecordOverlayView | undefined): HTMLElement {
   const frame = h('div', { class: 'image-frame loading', 'data-image': index }, h('vscode-progress-ring', {}));
   const fig = h('figure', { class: 'media media-image' }, frame, h('figcaption', { class: 'muted', text: ref }));
   const width = Math.min(1600, Math.round(Math.max(320, (document.querySelector('.detail')?.clientWidth ?? 800) - 48) * (window.devicePixelRatio || 1)));
@@ -150,10 +176,16 @@ function imageFigure(index: number, ref: string, s: ViewerStrings, actions: Deta
         const img = h('img', { src: view.uri, alt: ref, width: view.width, height: view.height, 'data-source-width': view.sourceWidth, 'data-source-height': view.sourceHeight });
         frame.append(img);
         frame.dataset.status = 'ok';
+        if (overlay) {
+          const attach = () => overlay.attach(frame, img, view, fig);
+          if (img.complete) attach();
+          else img.addEventListener('load', attach, { once: true });
+        }
       } else {
         frame.dataset.status = view.status;
         frame.classList.add('image-placeholder');
         frame.append(placeholderText(view, s));
+        overlay?.noImage(fig);
       }
     })
     .catch(() => undefined);

@@ -22,7 +22,11 @@ import { host } from '../shared/host';
 import { clear, fmt, formatBytes, h } from '../shared/dom';
 import { checked, registerToolkit, setChecked, setValue, valueOf } from '../shared/toolkit';
 import { VirtualList } from './virtualList';
-import { renderDetail } from './detailView';
+import { highlightSource, renderDetail } from './detailView';
+import { DEFAULT_UI, drawShapes, type OverlayUi } from './overlay';
+import { type RecordOverlayView } from './overlayPanel';
+import { recordOverlays } from '../../src/core/geometry/overlays';
+import { type OverlayState } from '../../src/protocol/datasetViewer';
 
 registerToolkit();
 
@@ -32,6 +36,7 @@ interface UiState {
   query?: string;
   regex?: boolean;
   caseSensitive?: boolean;
+  overlay?: OverlayUi;
 }
 
 const rpc = connect<ViewerRequests, ViewerCommands, ViewerEvents>();
@@ -46,6 +51,8 @@ let indexStatus: IndexStatus;
 let scan: ScanStatusView;
 let problems: ScanProblem[] = [];
 let state: UiState = vscodeApi.getState() ?? {};
+let overlayState: OverlayState;
+let overlayView: RecordOverlayView | undefined;
 
 // ---- row pages (LRU) ---------------------------------------------------------------------
 const pages = new Map<number, RowInfo[]>();
@@ -151,8 +158,10 @@ function renderRow(el: HTMLElement, index: number): void {
     const t = thumbs.get(index);
     if (t === undefined) requestThumb(index);
     if (t && t !== 'loading') {
-      if (t.status === 'ok' && t.uri) thumb.append(h('img', { src: t.uri, alt: '' }));
-      else {
+      if (t.status === 'ok' && t.uri) {
+        thumb.append(h('img', { src: t.uri, alt: '' }));
+        if (row.geometry && t.sourceWidth && t.sourceHeight && t.width && t.height) thumb.append(thumbOverlay(row, { width: t.sourceWidth, height: t.sourceHeight }, { width: t.width, height: t.height }));
+      } else {
         thumb.classList.add('thumb-missing');
         thumb.setAttribute('title', t.status);
       }
@@ -161,6 +170,34 @@ function renderRow(el: HTMLElement, index: number): void {
   }
   const meta = h('div', { class: 'row-meta' }, h('span', { class: 'format', text: sum ? info.formatLabels[sum.format] : '' }), sum?.id !== undefined ? h('span', { class: 'row-id', text: sum.id }) : undefined);
   el.append(thumb, num, h('div', { class: 'row-main' }, meta, h('div', { class: 'row-snippet', text: sum?.snippet ?? '' })));
+}
+
+/** The record's overlays on its thumbnail (no labels), with the file's convention. */
+function thumbOverlay(row: RowInfo, source: { width: number; height: number }, shown: { width: number; height: number }): HTMLCanvasElement {
+  const canvas = h('canvas', { class: 'thumb-overlay' });
+  const box = 44;
+  const scale = Math.min(box / shown.width, box / shown.height) * (shown.width / source.width);
+  const w = Math.round(source.width * scale);
+  const hh = Math.round(source.height * scale);
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = w * dpr;
+  canvas.height = hh * dpr;
+  canvas.style.width = `${w}px`;
+  canvas.style.height = `${hh}px`;
+  const ctx = canvas.getContext('2d');
+  const geometry = row.geometry;
+  if (ctx && geometry && row.summary) {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const rec = { format: row.summary.format, turns: [], images: [], videos: [], notes: [], resizedSize: geometry.resizedSize };
+    const o = recordOverlays(rec, { shapes: geometry.shapes, ego: [] }, source, overlayState.settings);
+    const drawn = drawShapes(ctx, o.shapes, (x, y) => [x * scale, y * scale], overlayUi(), { labels: false, lineWidth: 1.5 });
+    canvas.dataset.shapes = String(drawn.length);
+  }
+  return canvas;
+}
+
+function overlayUi(): OverlayUi {
+  return state.overlay ?? DEFAULT_UI;
 }
 
 const list = new VirtualList({
@@ -250,14 +287,33 @@ async function showDetail(index: number): Promise<void> {
   try {
     const d = await rpc.request('getRecord', { index });
     if (token !== detailToken) return;
-    renderDetail(detail, d, list.total, S, info.formatLabels, {
-      openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
-      copy: (text) => {
-        rpc.notify('copy', { text });
-        flash(S.copied);
+    overlayView = renderDetail(
+      detail,
+      d,
+      list.total,
+      S,
+      info.formatLabels,
+      {
+        openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
+        copy: (text) => {
+          rpc.notify('copy', { text });
+          flash(S.copied);
+        },
+        loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
       },
-      loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
-    }, highlightPattern());
+      highlightPattern(),
+      {
+        state: overlayState,
+        ui: overlayUi(),
+        setUi: (ui) => {
+          state = { ...state, overlay: ui };
+          vscodeApi.setState(state);
+          list.invalidate();
+        },
+        setConvention: (c) => rpc.notify('setConvention', { convention: c }),
+        showSource: (shape) => highlightSource(detail, shape),
+      },
+    );
     detail.dataset.index = String(index);
   } catch (e) {
     if (token !== detailToken) return;
@@ -458,6 +514,11 @@ rpc.onNotification('scanProgress', (s) => {
 });
 rpc.onNotification('searchProgress', onSearchProgress);
 rpc.onNotification('goToRecord', ({ index }) => select(index));
+rpc.onNotification('overlayState', (o) => {
+  overlayState = o;
+  overlayView?.update(o);
+  list.invalidate(); // thumbnails
+});
 rpc.onNotification('fileChanged', (c) => {
   if (c.kind === 'deleted') {
     setNotices([S.fileDeleted]);
@@ -489,6 +550,7 @@ async function start(): Promise<void> {
   indexStatus = info.index;
   scan = info.scan;
   problems = info.scan.newProblems;
+  overlayState = info.overlay;
   searchField.setAttribute('placeholder', S.searchPlaceholder);
   caseBox.textContent = S.matchCase;
   regexBox.textContent = S.useRegex;

@@ -1,0 +1,64 @@
+import * as vscode from 'vscode';
+import picomatch from 'picomatch';
+import { QWEN_MAX_PIXELS, QWEN_MIN_PIXELS } from '../core/geometry/conventions';
+import { CONVENTIONS, type Convention } from '../core/geometry/types';
+
+const OVERRIDE_KEY = 'vlmLens.conventionOverrides';
+
+/**
+ * Overlay settings: the convention the user picked for a file in the viewer (remembered per
+ * file in workspace state), `vlmLens.coordinateConvention` (glob → convention),
+ * the Qwen2.5-VL processor's min/max pixels, and whether structured `bbox` fields are COCO
+ * x, y, width, height.
+ */
+export class OverlayConfig {
+  private readonly _onDidChange = new vscode.EventEmitter<vscode.Uri | undefined>();
+  /** fires with the file whose override changed, or undefined when settings changed */
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly state: vscode.Memento) {}
+
+  register(): vscode.Disposable {
+    return vscode.Disposable.from(
+      this._onDidChange,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (['vlmLens.coordinateConvention', 'vlmLens.qwen', 'vlmLens.boxFormat'].some((k) => e.affectsConfiguration(k))) this._onDidChange.fire(undefined);
+      }),
+    );
+  }
+
+  override(uri: vscode.Uri): Convention | undefined {
+    const v = this.state.get<Record<string, string>>(OVERRIDE_KEY, {})[uri.toString()];
+    return CONVENTIONS.find((c) => c === v);
+  }
+
+  async setOverride(uri: vscode.Uri, convention: Convention | undefined): Promise<void> {
+    const all = { ...this.state.get<Record<string, string>>(OVERRIDE_KEY, {}) };
+    if (convention) all[uri.toString()] = convention;
+    else delete all[uri.toString()];
+    await this.state.update(OVERRIDE_KEY, all);
+    this._onDidChange.fire(uri);
+  }
+
+  /** The first `vlmLens.coordinateConvention` glob matching the file (workspace-relative or absolute path). */
+  setting(uri: vscode.Uri): Convention | undefined {
+    const map = vscode.workspace.getConfiguration('vlmLens', uri).get<Record<string, string>>('coordinateConvention', {});
+    const rel = vscode.workspace.asRelativePath(uri, false);
+    for (const [glob, conv] of Object.entries(map)) {
+      const c = CONVENTIONS.find((x) => x === conv);
+      if (!c) continue;
+      const isMatch = picomatch(glob, { dot: true });
+      if (isMatch(rel) || isMatch(uri.fsPath) || (!glob.includes('/') && isMatch(uri.path.split('/').pop() ?? ''))) return c;
+    }
+    return undefined;
+  }
+
+  qwenPixels(): { min: number; max: number } {
+    const cfg = vscode.workspace.getConfiguration('vlmLens.qwen');
+    return { min: cfg.get<number>('minPixels', QWEN_MIN_PIXELS), max: cfg.get<number>('maxPixels', QWEN_MAX_PIXELS) };
+  }
+
+  boxesAreXywh(uri: vscode.Uri): boolean {
+    return vscode.workspace.getConfiguration('vlmLens', uri).get<string>('boxFormat', 'xyxy') === 'xywh';
+  }
+}

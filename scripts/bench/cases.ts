@@ -1,11 +1,20 @@
 /**
  * Benchmark cases, each run in its own process by scripts/bench.mjs and printing one JSON
- * line: { name, value, unit, samples }. Times are medians after a warm-up run.
+ * line: { name, value, unit, samples }. Times are medians after a warm-up run. bench.mjs
+ * bundles this file with esbuild first, so the code measured is built as the extension is.
  */
 import { NodeFile } from '../../src/core/io/randomAccessFile';
 import { RecordIndex } from '../../src/core/index/recordIndex';
 import { loadRecords } from '../../src/core/dataset/loadRecords';
 import { searchRecords } from '../../src/core/search/searchRecords';
+import { readRecords } from '../../src/core/index/recordReader';
+import { SchemaSet } from '../../src/core/validate/schemaSet';
+import { RecordValidator } from '../../src/core/validate/validator';
+import { validateFile } from '../../src/core/validate/validateFile';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { DatasetWorkerClient } from '../../src/workers/datasetWorkerClient';
+import { validateInParallel } from '../../src/workers/parallelValidate';
 
 const [, , name, file, arg] = process.argv;
 
@@ -122,7 +131,64 @@ function print(n: string, value: number, unit: string, samples: number[], extra:
   console.log(JSON.stringify({ name: n, value, unit, samples: samples.map((s) => Math.round(s * 100) / 100), ...extra }));
 }
 
-const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search };
+/** The baseline: read every record the same way and JSON.parse it, nothing else. */
+async function parseAll(): Promise<void> {
+  const f = await NodeFile.open(file);
+  const idx = await RecordIndex.build(f, { fileName: file });
+  const samples = await timeIt(3, async () => {
+    let n = 0;
+    for (let k = 0; k < idx.count; k += 2000) {
+      for (const r of await readRecords(f, idx, k, Math.min(2000, idx.count - k))) {
+        JSON.parse(r.text ?? 'null');
+        n++;
+      }
+    }
+    if (n !== idx.count) throw new Error('not every record was parsed');
+  });
+  await f.close();
+  print('parseAll', median(samples), 'ms', samples);
+}
+
+/** Schema + VLM rules over every record (images not looked up), as the worker runs it. */
+async function validateAll(): Promise<void> {
+  const f = await NodeFile.open(file);
+  const idx = await RecordIndex.build(f, { fileName: file });
+  const schemas = await SchemaSet.create(join(process.env.VLM_LENS_ROOT ?? '.', 'src/core/schemas/builtin'));
+  let problems = 0;
+  const samples = await timeIt(3, async () => {
+    const v = new RecordValidator({ schemas, jsonl: true });
+    const res = await validateFile(f, idx, v, { maxProblems: 1000 });
+    problems = res.totalProblems;
+  });
+  await f.close();
+  print('validateAll', median(samples), 'ms', samples, { problems });
+}
+
+/** The production path: the built worker (dist/datasetWorker.js), one part per core, merged. */
+async function validateWorkers(): Promise<void> {
+  const root = process.env.VLM_LENS_ROOT ?? '.';
+  const workers = Math.max(1, availableParallelism());
+  const clients = Array.from({ length: workers }, () => new DatasetWorkerClient(join(root, 'dist/datasetWorker.js')));
+  const f = await NodeFile.open(file);
+  const idx = await RecordIndex.build(f, { fileName: file });
+  const snapshot = idx.snapshot();
+  let problems = 0;
+  const samples = await timeIt(3, async () => {
+    const res = await validateInParallel({
+      path: file,
+      snapshot,
+      config: { builtinDir: join(root, 'dist/schemas'), userSchemas: [], relPath: file, severities: {}, maxProblems: 1000, maxRecordBytes: 16 << 20, jsonl: true },
+      clients,
+      idOf: async (k) => (JSON.parse((await loadRecords(f, idx, k, 1))[0]?.text ?? '{}') as { id?: string }).id,
+    });
+    problems = res.totalProblems;
+  });
+  for (const c of clients) c.dispose();
+  await f.close();
+  print('validateWorkers', median(samples), 'ms', samples, { problems, workers });
+}
+
+const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, parseAll, validateAll, validateWorkers };
 const run = cases[name];
 if (!run) {
   console.error(`unknown case ${name}`);

@@ -7,7 +7,27 @@ import { NodeFile } from '../core/io/randomAccessFile';
 import { AbortError, RecordIndex } from '../core/index/recordIndex';
 import { scanRecords } from '../core/dataset/scanRecords';
 import { searchRecords, SearchSyntaxError } from '../core/search/searchRecords';
-import { type WorkerMessage, type WorkerRequest } from './datasetWorkerProtocol';
+import { type ValidateConfig, type WorkerMessage, type WorkerRequest } from './datasetWorkerProtocol';
+import { SchemaSet } from '../core/validate/schemaSet';
+import { RecordValidator } from '../core/validate/validator';
+import { validateFile } from '../core/validate/validateFile';
+import { stat } from 'node:fs/promises';
+
+/** Compiled schemas, kept while the configuration stays the same. */
+let schemaCache: { key: string; set: Promise<SchemaSet> } | undefined;
+function schemaSetFor(c: ValidateConfig): Promise<SchemaSet> {
+  const key = JSON.stringify([c.builtinDir, c.userSchemas]);
+  if (schemaCache?.key !== key) schemaCache = { key, set: SchemaSet.create(c.builtinDir, c.userSchemas) };
+  return schemaCache.set;
+}
+
+async function fileExists(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
 
 const port = parentPort;
 if (!port) throw new Error('datasetWorker must run in a worker thread');
@@ -31,6 +51,28 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
     const index = RecordIndex.fromSnapshot(req.index);
     if (req.type === 'scan') {
       await scanRecords(file, index, { signal, maxRecordBytes: req.maxRecordBytes, onProgress: (status) => post({ type: 'scanProgress', job: req.job, status }) });
+    } else if (req.type === 'validate') {
+      const c = req.config;
+      const schemas = await schemaSetFor(c);
+      const validator = new RecordValidator({
+        schemas,
+        fileSchema: schemas.userSchemaFor(c.relPath, req.path),
+        severities: c.severities,
+        jsonl: c.jsonl,
+        overlay: c.overlay,
+        language: c.language,
+        collectImages: c.images !== undefined,
+      });
+      const res = await validateFile(file, index, validator, {
+        maxProblems: c.maxProblems,
+        maxRecordBytes: c.maxRecordBytes,
+        signal,
+        range: req.range,
+        part: req.part,
+        onProgress: (update) => post({ type: 'validateProgress', job: req.job, update }),
+        images: c.images ? { ctx: c.images, exists: fileExists } : undefined,
+      });
+      post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, capped: res.capped, state: res.state, schemaProblems: schemas.problems } });
     } else {
       await searchRecords(file, index, req.query, { signal, maxMatches: req.maxMatches, onUpdate: (update) => post({ type: 'searchProgress', job: req.job, update }) });
     }

@@ -7,7 +7,8 @@ import { Worker } from 'node:worker_threads';
 import { type IndexSnapshot } from '../core/index/recordIndex';
 import { type ScanStatus } from '../core/dataset/scanRecords';
 import { type SearchQuery, type SearchUpdate } from '../core/search/searchRecords';
-import { type WorkerMessage, type WorkerRequest } from './datasetWorkerProtocol';
+import { type ValidateConfig, type ValidateResult, type WorkerMessage, type WorkerRequest } from './datasetWorkerProtocol';
+import { type ValidationUpdate } from '../core/validate/validateFile';
 
 export class JobCancelledError extends Error {
   constructor() {
@@ -52,6 +53,18 @@ export class DatasetWorkerClient {
   search(path: string, index: IndexSnapshot, query: SearchQuery, opts: { maxMatches: number; signal?: AbortSignal; onUpdate: (u: SearchUpdate) => void }): Promise<void> {
     return this.start((job) => ({ type: 'search', job, path, index, query, maxMatches: opts.maxMatches }), opts.signal, (m) => {
       if (m.type === 'searchProgress') opts.onUpdate(m.update);
+    });
+  }
+
+  /** Validates a range of records; resolves with the counts and the state for the merge. */
+  validate(path: string, index: IndexSnapshot, config: ValidateConfig, range: { from: number; to: number }, part: boolean, opts: { signal?: AbortSignal; onProgress: (u: ValidationUpdate) => void }): Promise<ValidateResult> {
+    let result: ValidateResult | undefined;
+    return this.start((job) => ({ type: 'validate', job, path, index, config, range, part }), opts.signal, (m) => {
+      if (m.type === 'validateProgress') opts.onProgress(m.update);
+      else if (m.type === 'validateResult') result = m.result;
+    }).then(() => {
+      if (!result) throw new JobFailedError('the validation ended without a result', false);
+      return result;
     });
   }
 

@@ -58,3 +58,42 @@ test('a runaway regex is stopped: the worker is replaced after the grace period 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('validation in parallel parts (worker threads) finds exactly what one pass finds, across the split too', async () => {
+  const { validateInParallel, MIN_RECORDS_PER_PART } = await import('../../src/workers/parallelValidate');
+  const { validateFile } = await import('../../src/core/validate/validateFile');
+  const { SchemaSet } = await import('../../src/core/validate/schemaSet');
+  const { RecordValidator } = await import('../../src/core/validate/validator');
+  const { loadRecords } = await import('../../src/core/dataset/loadRecords');
+  const n = MIN_RECORDS_PER_PART * 2 + 10;
+  const lines = Array.from({ length: n }, (_, i) => {
+    const id = i === n - 5 ? 'rec-7' : i === 25 ? 'rec-26' : `rec-${i}`; // a duplicate across the split, one within part 1
+    const key = i === n - 3 ? 'image' : 'images'; // the minority key, in the last part
+    const answer = i % 3 === 0 ? 'plain answer' : '<think>t</think><answer>a</answer>';
+    return JSON.stringify({ id, [key]: 'x.jpg', conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: i === 40 ? '<answer>a</answer><think>t</think>' : answer }] });
+  });
+  lines[30] = '{"broken": ';
+  const { dir, path, snapshot } = await fixture(lines);
+  const clients = [new DatasetWorkerClient(script), new DatasetWorkerClient(script)];
+  try {
+    const config = { builtinDir: join(__dirname, '..', '..', 'dist', 'schemas'), userSchemas: [], relPath: 'd.jsonl', severities: {}, maxProblems: 1000, maxRecordBytes: 1 << 20, jsonl: true };
+    const file = await NodeFile.open(path);
+    const index = await RecordIndex.build(file, { fileName: path });
+    const parallel = await validateInParallel({ path, snapshot, config, clients, idOf: async (k) => (JSON.parse((await loadRecords(file, index, k, 1))[0].text ?? '{}') as { id?: string }).id });
+    const schemas = await SchemaSet.create(config.builtinDir);
+    const single = await validateFile(file, index, new RecordValidator({ schemas, jsonl: true }), { maxProblems: 1000 });
+    await file.close();
+    const key = (p: { code: string; line: number; column: number; message: string }) => `${p.line}:${p.column} ${p.code} ${p.message}`;
+    assert.deepEqual(parallel.problems.map(key).sort(), single.all.map(key).sort());
+    assert.equal(parallel.totalProblems, single.totalProblems);
+    const codes = parallel.problems.map((p) => `${p.code}@${p.line}`);
+    assert.ok(codes.includes(`VLM050@${n - 5}`), 'the duplicate across parts');
+    assert.ok(codes.includes('VLM050@26'), 'the duplicate within a part (line 25 holds the first use)');
+    assert.ok(codes.includes(`VLM013@${n - 3}`), 'the minority image key');
+    assert.ok(codes.includes('VLM070@40'), 'reasoning tags out of order, most records use them');
+    assert.ok(codes.includes('VLM001@30'));
+  } finally {
+    for (const c of clients) c.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,8 @@ export interface RawRecord {
   /** the first bytes of a too-large record, decoded (for a snippet) */
   preview?: string;
   tooLarge: boolean;
+  /** every byte is ASCII (the decoded text is as long as the bytes): no mojibake, no U+FFFD possible */
+  ascii?: boolean;
   /** byte offset (in the file) of the first byte that is not valid UTF-8 */
   invalidUtf8At?: number;
 }
@@ -122,7 +124,7 @@ export async function readRecords(file: RandomAccessFile, index: RecordIndex, fi
       const from = r.start - batchStart;
       const to = trimEnd(bytes, from, Math.min(bytes.length, r.end - batchStart), separator);
       const { text, invalidAt } = decodeUtf8(bytes.subarray(from, to));
-      const rec: RawRecord = { index: m, line: index.lineOf(m), start: r.start, end: r.start + (to - from), text, tooLarge: false };
+      const rec: RawRecord = { index: m, line: index.lineOf(m), start: r.start, end: r.start + (to - from), text, tooLarge: false, ascii: text.length === to - from };
       if (invalidAt !== undefined && invalidAt >= 0) rec.invalidUtf8At = r.start + invalidAt;
       out.push(rec);
     }

@@ -1,0 +1,245 @@
+/**
+ * The rules that need the whole file, fed record by record: duplicate ids (reported as
+ * they appear, pointing at the first use), `image` vs `images` (the minority is flagged),
+ * mixed coordinate conventions, and reasoning-tag problems (reported only when most
+ * records use reasoning tags). Memory stays small on million-record files: ids are kept
+ * as 53-bit hashes, the deferred rules as typed arrays of positions.
+ *
+ * A file validated in parts (worker threads on record ranges) gives one state per part;
+ * `FileRules.merge` finds the duplicates across parts and finishes the file.
+ */
+import { guessFileConvention, type ConventionGuess } from '../geometry/detect';
+import { CONVENTIONS, type Convention } from '../geometry/types';
+import type { MessageId, RuleCode } from './rules';
+import type { Fix, Problem, RecordFacts } from './validator';
+
+/** Makes problems from positions (what RecordValidator offers; FileRules needs nothing else). */
+export interface ProblemMaker {
+  factProblem(f: { index: number; line: number; column: number }, loc: { offset: number; length: number } | undefined, code: RuleCode, id: MessageId, args: Array<string | number>, extra?: Partial<Problem>): Problem | undefined;
+}
+
+/** Growable list of 4-number tuples in a Float64Array. */
+class Tuples {
+  data = new Float64Array(4 * 256);
+  n = 0;
+  push(a: number, b: number, c: number, d: number): void {
+    if ((this.n + 1) * 4 > this.data.length) this.reserve(this.n + 1);
+    const i = this.n * 4;
+    this.data[i] = a;
+    this.data[i + 1] = b;
+    this.data[i + 2] = c;
+    this.data[i + 3] = d;
+    this.n++;
+  }
+  append(other: Float64Array): void {
+    const m = other.length / 4;
+    this.reserve(this.n + m);
+    this.data.set(other, this.n * 4);
+    this.n += m;
+  }
+  private reserve(tuples: number): void {
+    if (tuples * 4 <= this.data.length) return;
+    let size = this.data.length;
+    while (size < tuples * 4) size *= 2;
+    const next = new Float64Array(size);
+    next.set(this.data.subarray(0, this.n * 4));
+    this.data = next;
+  }
+  slice(): Float64Array {
+    return this.data.slice(0, this.n * 4);
+  }
+  *entries(): Generator<[number, number, number, number]> {
+    for (let i = 0; i < this.n; i++) yield [this.data[i * 4], this.data[i * 4 + 1], this.data[i * 4 + 2], this.data[i * 4 + 3]];
+  }
+}
+
+/**
+ * 53-bit hashes → (first use packed as line * 1e6 + column, record), open addressing over
+ * typed arrays: a million ids take ~48 MB and no per-entry objects.
+ */
+class IdTable {
+  keys = new Float64Array(1 << 12);
+  vals = new Float64Array(1 << 12);
+  recs = new Float64Array(1 << 12);
+  private size = 0;
+
+  /** Slot of `h`, or -1. */
+  find(h: number): number {
+    const mask = this.keys.length - 1;
+    for (let i = (h >>> 0) & mask; ; i = (i + 1) & mask) {
+      const k = this.keys[i];
+      if (k === 0) return -1;
+      if (k === h + 1) return i;
+    }
+  }
+
+  add(h: number, packed: number, rec: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const mask = this.keys.length - 1;
+    for (let i = (h >>> 0) & mask; ; i = (i + 1) & mask) {
+      if (this.keys[i] === 0) {
+        this.keys[i] = h + 1; // 0 marks an empty slot
+        this.vals[i] = packed;
+        this.recs[i] = rec;
+        this.size++;
+        return;
+      }
+      if (this.keys[i] === h + 1) return;
+    }
+  }
+
+  private grow(): void {
+    const [k, v, r] = [this.keys, this.vals, this.recs];
+    this.keys = new Float64Array(k.length * 2);
+    this.vals = new Float64Array(k.length * 2);
+    this.recs = new Float64Array(k.length * 2);
+    this.size = 0;
+    for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.add(k[i] - 1, v[i], r[i]);
+  }
+}
+
+/** 53-bit hash of a string (two 32-bit FNV-1a variants). */
+function hash53(s: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return (h2 & 0x1fffff) * 0x100000000 + h1;
+}
+
+const unpack = (packed: number) => {
+  const line = Math.floor(packed / 1e6);
+  return { line, column: packed - line * 1e6 };
+};
+
+/** What a part of a file leaves for the merge (structured-cloneable). */
+export interface FileRulesState {
+  idKeys: Float64Array;
+  idVals: Float64Array;
+  idRecs: Float64Array;
+  image: Float64Array;
+  images: Float64Array;
+  convention: Float64Array;
+  reasoning: Problem[];
+  conversational: number;
+  usingReasoning: number;
+}
+
+export class FileRules {
+  private readonly ids = new IdTable();
+  private readonly imageKey = { image: new Tuples(), images: new Tuples() };
+  private readonly convention = new Tuples(); // record, line, column, convention code
+  private readonly reasoning: Problem[] = [];
+  private conversational = 0;
+  private usingReasoning = 0;
+
+  constructor(private readonly v: ProblemMaker) {}
+
+  /** Takes one record's facts; returns the problems known at once (duplicate ids). */
+  add(f: RecordFacts): Problem[] {
+    let out: Problem[] | undefined;
+    if (f.id !== undefined) {
+      const h = hash53(f.id);
+      const slot = this.ids.find(h);
+      if (slot < 0) this.ids.add(h, f.line * 1e6 + Math.min(999_999, f.column + (f.idLoc?.offset ?? 0)), f.index);
+      else {
+        const p = this.duplicate(f.id, { index: f.index, line: f.line, column: f.column }, f.idLoc, this.ids.vals[slot]);
+        if (p) out = [p];
+      }
+    }
+    if (f.conversational) {
+      this.conversational++;
+      if (f.imageKey) this.imageKey[f.imageKey.key].push(f.index, f.line, f.column + f.imageKey.offset, f.imageKey.length);
+      if (f.usesReasoning) this.usingReasoning++;
+      for (const p of f.reasoning) this.reasoning.push(p);
+    }
+    if (f.convention) this.convention.push(f.index, f.line, f.column, CONVENTIONS.indexOf(f.convention.convention));
+    return out ?? [];
+  }
+
+  private duplicate(id: string, at: { index: number; line: number; column: number }, loc: { offset: number; length: number } | undefined, firstPacked: number): Problem | undefined {
+    const first = unpack(firstPacked);
+    return this.v.factProblem(at, loc, 'VLM050', 'duplicateId', [id, first.line + 1], { related: [{ line: first.line, column: first.column, message: `first use of “${id}”` }] });
+  }
+
+  /** The problems that need the whole file. */
+  finish(): Problem[] {
+    const out: Problem[] = [];
+    const push = (p: Problem | undefined) => {
+      if (p) out.push(p);
+    };
+    const nImages = this.imageKey.images.n;
+    const nImage = this.imageKey.image.n;
+    if (nImages > 0 && nImage > 0) {
+      const minority: 'image' | 'images' = nImage <= nImages ? 'image' : 'images';
+      const majority = minority === 'image' ? 'images' : 'image';
+      for (const [index, line, column, length] of this.imageKey[minority].entries()) {
+        const fix: Fix | undefined = minority === 'image' ? { kind: 'rename-key', to: 'images' } : undefined;
+        push(this.v.factProblem({ index, line, column }, { offset: 0, length }, 'VLM013', 'imageKeyMixed', [minority, minority === 'image' ? nImages : nImage, majority], fix ? { fix } : {}));
+      }
+    }
+    const guesses: Array<ConventionGuess | undefined> = [];
+    for (const [, , , code] of this.convention.entries()) guesses.push({ convention: CONVENTIONS[code], reason: '' });
+    const fc = guessFileConvention(guesses);
+    if (fc.mixed && fc.guess) {
+      const summary = Object.entries(fc.seen).map(([c, n]) => `${c} ${n}`).join(', ');
+      for (const [index, line, column, code] of this.convention.entries()) {
+        const c: Convention = CONVENTIONS[code];
+        if (c !== fc.guess.convention) push(this.v.factProblem({ index, line, column }, undefined, 'VLM043', 'mixedConventions', [summary, c]));
+      }
+    }
+    if (this.conversational > 0 && this.usingReasoning * 2 > this.conversational) out.push(...this.reasoning);
+    return out;
+  }
+
+  /** This part's state, for `merge`. */
+  state(): FileRulesState {
+    return {
+      idKeys: this.ids.keys,
+      idVals: this.ids.vals,
+      idRecs: this.ids.recs,
+      image: this.imageKey.image.slice(),
+      images: this.imageKey.images.slice(),
+      convention: this.convention.slice(),
+      reasoning: this.reasoning,
+      conversational: this.conversational,
+      usingReasoning: this.usingReasoning,
+    };
+  }
+
+  /**
+   * Merges the states of consecutive parts of a file (in file order): ids used in an
+   * earlier part are duplicates when they appear again in a later one (`idOf` reads the id
+   * of such a record back for the message), then the whole-file rules run.
+   */
+  static async merge(v: ProblemMaker, parts: FileRulesState[], idOf: (record: number) => Promise<string | undefined>): Promise<Problem[]> {
+    const all = new FileRules(v);
+    const out: Problem[] = [];
+    for (const s of parts) {
+      const laterFirsts: Array<{ h: number; packed: number; rec: number }> = [];
+      for (let i = 0; i < s.idKeys.length; i++) {
+        if (s.idKeys[i] === 0) continue;
+        const h = s.idKeys[i] - 1;
+        const slot = all.ids.find(h);
+        if (slot >= 0) {
+          const id = (await idOf(s.idRecs[i])) ?? '?';
+          const at = unpack(s.idVals[i]);
+          const p = all.duplicate(id, { index: s.idRecs[i], line: at.line, column: at.column }, { offset: 0, length: JSON.stringify(id).length }, all.ids.vals[slot]);
+          if (p) out.push(p);
+        } else laterFirsts.push({ h, packed: s.idVals[i], rec: s.idRecs[i] });
+      }
+      for (const x of laterFirsts) all.ids.add(x.h, x.packed, x.rec);
+      all.imageKey.image.append(s.image);
+      all.imageKey.images.append(s.images);
+      all.convention.append(s.convention);
+      all.reasoning.push(...s.reasoning);
+      all.conversational += s.conversational;
+      all.usingReasoning += s.usingReasoning;
+    }
+    out.push(...all.finish());
+    return out;
+  }
+}

@@ -1,0 +1,509 @@
+/**
+ * Checks records against their JSON Schema and the VLM rules. Works record by record (so a
+ * changed line is checked again alone) and keeps per-record facts for the rules that need
+ * the whole file (duplicate ids, image/images consistency, mixed conventions, reasoning
+ * tags in a file that uses them). Positions are computed from offsets inside the record
+ * text; nothing here knows about VS Code.
+ */
+import { findNodeAtLocation, parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { detectFormat, isObj, mapRole, normalizeRecord } from '../records/normalize';
+import type { FormatId, JsonPath } from '../records/model';
+import { locateParseError, positionIn } from '../records/parseRecord';
+import { findMojibake, mayContainMojibake } from '../text/mojibake';
+import { extractGeometry } from '../geometry/extract';
+import { guessRecordConvention, type ConventionGuess } from '../geometry/detect';
+import { toPixelShapes } from '../geometry/convert';
+import { chooseConvention, type OverlaySettings } from '../geometry/overlays';
+import { formatMessage, RULE_CODES, severityOf, type MessageId, type RuleCode, type Severity, type SeveritySetting } from './rules';
+import type { SchemaSet } from './schemaSet';
+
+/**
+ * What a quick fix does (applied by the editor, only when the fix is certain). Ranges are
+ * the problem's own, unless given.
+ */
+export type Fix =
+  /** replace the problem's range (a key) with this key */
+  | { kind: 'rename-key'; to: 'images' }
+  /** insert placeholders at the start of the string value at `valuePath` of the record */
+  | { kind: 'add-placeholder'; placeholder: '<image>' | '<video>'; count: number; valuePath: JsonPath }
+  /** replace the problem's range (a JSON string value) with this JSON text */
+  | { kind: 'replace-value'; replacement: string }
+  /** delete `length` characters at this 0-based file position */
+  | { kind: 'remove'; line: number; column: number; length: number };
+
+export interface Problem {
+  code: RuleCode;
+  severity: Severity;
+  messageId: MessageId;
+  args: Array<string | number>;
+  /** English text (the extension localizes `messageId` instead) */
+  message: string;
+  record: number;
+  /** 0-based positions in the file */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  related?: Array<{ line: number; column: number; message: string }>;
+  fix?: Fix;
+  /** offsets in the record text (for fixes) */
+  offset: number;
+  length: number;
+}
+
+/** One record's text and where it starts in the file. */
+export interface RecordText {
+  index: number;
+  line: number;
+  column: number;
+  text: string;
+  /** known to be pure ASCII (the reader knows it for free): skips the text-encoding checks */
+  ascii?: boolean;
+}
+
+/** What the whole-file rules need to know about a record. */
+export interface RecordFacts {
+  index: number;
+  line: number;
+  column: number;
+  id?: string;
+  idLoc?: { offset: number; length: number };
+  imageKey?: { key: 'image' | 'images'; offset: number; length: number };
+  /** conversation-style records only (where `image` vs `images` matters) */
+  conversational: boolean;
+  usesReasoning: boolean;
+  /** reasoning problems, reported only if most records use reasoning tags */
+  reasoning: Problem[];
+  convention?: ConventionGuess;
+  /** images to check on disk: the reference and where it is written */
+  images: Array<{ ref: string; offset: number; length: number }>;
+}
+
+export interface ValidatorOptions {
+  schemas: SchemaSet;
+  /** the schema every record of this file is checked against (a user schema), if any */
+  fileSchema?: string;
+  severities?: Partial<Record<string, SeveritySetting>>;
+  /** the file is JSON Lines (a JSON array on a line is then a mistake) */
+  jsonl: boolean;
+  overlay?: OverlaySettings;
+  /** localize schema messages (ajv-i18n language code) */
+  language?: string;
+  /** collect image references so the caller can look them up on disk (VLM020) */
+  collectImages?: boolean;
+}
+
+interface Located {
+  offset: number;
+  length: number;
+}
+
+const NONE: never[] = [];
+const CONVERSATIONAL = new Set<FormatId>(['llava', 'internvl', 'robointer', 'sharegpt', 'openai-messages', 'llamafactory-v1', 'kto']);
+const IMAGE_KEYS = ['image', 'images', 'image_path'];
+
+/** One record being checked: its problems (made when the first one is found) and its JSON tree (parsed only to locate a problem). */
+class RecordCheck {
+  problems: Problem[] = NONE;
+  private tree: JsonNode | undefined | null;
+
+  constructor(
+    readonly rec: RecordText,
+    private readonly v: RecordValidator,
+  ) {}
+
+  push(p: Problem | undefined): void {
+    if (!p) return;
+    if (this.problems === NONE) this.problems = [];
+    this.problems.push(p);
+  }
+
+  /** Offset and length of the value (or its key) at `path` in the record text. */
+  locate(path: JsonPath, what: 'value' | 'key' = 'value'): Located {
+    if (this.tree === undefined) this.tree = parseTree(this.rec.text) ?? null;
+    const node = this.tree ? findNodeAtLocation(this.tree, path) : undefined;
+    if (!node) return { offset: 0, length: 1 };
+    if (what === 'key' && node.parent?.type === 'property' && node.parent.children?.[0]) {
+      const k = node.parent.children[0];
+      return { offset: k.offset, length: k.length };
+    }
+    return { offset: node.offset, length: node.length };
+  }
+}
+
+function mediaCount(v: unknown): number {
+  return typeof v === 'string' ? 1 : Array.isArray(v) ? v.length : 0;
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch !== 32 && ch !== 10 && ch !== 13 && ch !== 9) return false;
+  }
+  return true;
+}
+
+/** Problems at known positions, with the severities in force (no schemas needed: used to merge parts). */
+export class ProblemFactory {
+  /** severity in force per rule (undefined: off), worked out once */
+  private readonly severity = new Map<RuleCode, Severity | undefined>();
+
+  constructor(severities: Partial<Record<string, SeveritySetting>> = {}) {
+    for (const code of RULE_CODES) {
+      const s = severityOf(code, severities);
+      this.severity.set(code, s === 'off' ? undefined : s);
+    }
+  }
+
+  enabled(code: RuleCode): Severity | undefined {
+    return this.severity.get(code);
+  }
+
+  /** A problem at an offset on a record's first line. */
+  factProblem(f: { index: number; line: number; column: number }, loc: { offset: number; length: number } | undefined, code: RuleCode, id: MessageId, args: Array<string | number>, extra: Partial<Problem> = {}): Problem | undefined {
+    const severity = this.enabled(code);
+    if (!severity) return undefined;
+    const off = loc?.offset ?? 0;
+    const len = loc?.length ?? 1;
+    return { code, severity, messageId: id, args, message: formatMessage(id, args), record: f.index, line: f.line, column: f.column + off, endLine: f.line, endColumn: f.column + off + len, offset: off, length: len, ...extra };
+  }
+}
+
+export class RecordValidator extends ProblemFactory {
+  constructor(private readonly opts: ValidatorOptions) {
+    super(opts.severities);
+  }
+
+  /** A problem at [offset, offset + length) of the record text. */
+  private problem(rec: RecordText, code: RuleCode, messageId: MessageId, args: Array<string | number>, at: Located, extra: Partial<Problem> = {}): Problem | undefined {
+    const severity = this.enabled(code);
+    if (!severity) return undefined;
+    const start = positionIn(rec.text, at.offset, rec.line, rec.column);
+    const end = positionIn(rec.text, at.offset + Math.max(at.length, 0), rec.line, rec.column);
+    return { code, severity, messageId, args, message: formatMessage(messageId, args), record: rec.index, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, offset: at.offset, length: at.length, ...extra };
+  }
+
+  /** Checks one record. Problems are in file positions; facts feed FileRules. */
+  check(rec: RecordText): { problems: Problem[]; facts: RecordFacts } {
+    const c = new RecordCheck(rec, this);
+    const facts: RecordFacts = { index: rec.index, line: rec.line, column: rec.column, conversational: false, usesReasoning: false, reasoning: NONE, images: NONE };
+    let value: unknown;
+    try {
+      value = JSON.parse(rec.text) as unknown;
+    } catch (e) {
+      const f = locateParseError(rec.text, e instanceof Error ? e.message : String(e));
+      if (f.code === 'TrailingData') c.push(this.problem(rec, 'VLM002', 'trailingData', [], { offset: f.offset, length: Math.max(1, rec.text.trimEnd().length - f.offset) }));
+      else c.push(this.problem(rec, 'VLM001', 'invalidJson', [f.message], { offset: f.offset, length: Math.max(1, f.length) }, trailingCommaFix(rec, f.offset)));
+      return { problems: c.problems, facts };
+    }
+    if (Array.isArray(value) && this.opts.jsonl) c.push(this.problem(rec, 'VLM003', 'jsonlArray', [], { offset: firstNonSpace(rec.text), length: 1 }));
+
+    const format = detectFormat(value);
+    this.schemaProblems(c, value, format);
+    if (!isObj(value)) return { problems: c.problems, facts };
+
+    // ids and image keys: found in the text directly (no tree) for the file-level rules
+    const idKey = value.id !== undefined ? 'id' : value.sample_id !== undefined ? 'sample_id' : value.doc_id !== undefined ? 'doc_id' : undefined;
+    const id = idKey ? value[idKey] : undefined;
+    if (idKey && (typeof id === 'string' || typeof id === 'number')) {
+      facts.id = String(id);
+      facts.idLoc = findKeyValue(rec.text, idKey);
+    }
+    const conversational = CONVERSATIONAL.has(format);
+    facts.conversational = conversational;
+    const key = 'images' in value ? 'images' : 'image' in value ? 'image' : undefined;
+    if (key) {
+      const k = findKey(rec.text, key);
+      if (k) facts.imageKey = { key, offset: k.offset, length: k.length };
+      if (key === 'image' && format === 'robointer' && k) c.push(this.problem(rec, 'VLM013', 'imageKeyRoboInter', [], k, { fix: { kind: 'rename-key', to: 'images' } }));
+    }
+    if (conversational) this.turnRules(c, value, format, facts);
+    this.textRules(c, value, facts);
+    this.geometryRules(c, value, facts);
+    return { problems: c.problems, facts };
+  }
+
+  private schemaProblems(c: RecordCheck, value: unknown, format: FormatId): void {
+    if (!this.enabled('VLM004')) return;
+    const schemaId = this.opts.fileSchema ?? this.opts.schemas.forFormat(format);
+    if (!schemaId) return;
+    const errors = this.opts.schemas.validate(schemaId, value, this.opts.language);
+    for (const e of errors) {
+      const at = e.keyword === 'additionalProperties' ? c.locate(e.path.concat(e.property ?? ''), 'key') : e.keyword === 'required' ? { ...c.locate(e.path), length: 1 } : c.locate(e.path);
+      c.push(this.problem(c.rec, 'VLM004', 'schema', [e.message], at));
+    }
+  }
+
+  /** Placeholders vs media, roles, empty answers, reasoning tags. Allocates nothing for a clean record. */
+  private turnRules(c: RecordCheck, o: Record<string, unknown>, format: FormatId, facts: RecordFacts): void {
+    const listKey = Array.isArray(o.conversations) ? 'conversations' : Array.isArray(o.messages) ? 'messages' : undefined;
+    if (!listKey) return;
+    const turns = o[listKey] as unknown[];
+    const rec = c.rec;
+    const counts = { image: 0, video: 0 };
+    let partMedia = 0;
+    let prevRole: string | undefined;
+    let firstUser: JsonPath | undefined;
+    for (let i = 0; i < turns.length; i++) {
+      const t = turns[i];
+      if (!isObj(t)) continue;
+      const roleKey = typeof t.from === 'string' ? 'from' : 'role';
+      const rawRole = t[roleKey];
+      const role = typeof rawRole === 'string' ? mapRole(rawRole) : undefined;
+      const valueKey = 'value' in t ? 'value' : 'content';
+      const content = t[valueKey];
+      if (typeof rawRole === 'string') {
+        if (role === 'other') c.push(this.problem(rec, 'VLM033', 'unknownRole', [rawRole], c.locate([listKey, i, roleKey])));
+        if (i === 0 && role !== 'user' && role !== 'system') c.push(this.problem(rec, 'VLM030', 'firstRole', [rawRole], c.locate([listKey, 0, roleKey])));
+        if (role === 'assistant' && prevRole === 'assistant') c.push(this.problem(rec, 'VLM031', 'consecutiveAssistant', [rawRole], c.locate([listKey, i])));
+      }
+      if (typeof content === 'string') {
+        this.turnText(c, content, role, rawRole, counts, listKey, i, valueKey, -1, '', facts);
+        if (role === 'assistant' && isBlank(content)) c.push(this.problem(rec, 'VLM032', 'emptyAnswer', [String(rawRole)], c.locate([listKey, i, valueKey])));
+        if (role === 'user' && !firstUser) firstUser = [listKey, i, valueKey];
+      } else if (Array.isArray(content)) {
+        let blank = true;
+        for (let j = 0; j < content.length; j++) {
+          const part: unknown = content[j];
+          if (!isObj(part)) continue;
+          const type = typeof part.type === 'string' ? part.type : '';
+          if (type.startsWith('image') || type.startsWith('video')) {
+            partMedia++;
+            blank = false;
+            continue;
+          }
+          const tk = typeof part.text === 'string' ? 'text' : typeof part.value === 'string' ? 'value' : undefined;
+          if (!tk) continue;
+          const text = part[tk] as string;
+          if (!isBlank(text)) blank = false;
+          this.turnText(c, text, role, rawRole, counts, listKey, i, valueKey, j, tk, facts);
+          if (role === 'user' && !firstUser) firstUser = [listKey, i, valueKey, j, tk];
+        }
+        if (role === 'assistant' && blank) c.push(this.problem(rec, 'VLM032', 'emptyAnswer', [String(rawRole)], c.locate([listKey, i, valueKey])));
+      }
+      if (role) prevRole = role;
+    }
+    // Content-part formats place media explicitly; placeholders count for the others.
+    if (partMedia > 0) return;
+    const images = mediaCount(o.image) + mediaCount(o.images);
+    const videos = mediaCount(o.video) + mediaCount(o.videos);
+    // LLaVA-style records without any placeholder are read image-first by most loaders;
+    // LLaMA-Factory (sharegpt) requires one placeholder per image.
+    const strict = format === 'sharegpt';
+    if (images !== counts.image && (counts.image > 0 || images === 0 || strict)) {
+      const where = images > 0 ? c.locate(['images' in o ? 'images' : 'image']) : c.locate(firstUser ?? [listKey]);
+      const fix: Fix | undefined = counts.image < images && firstUser ? { kind: 'add-placeholder', placeholder: '<image>', count: images - counts.image, valuePath: firstUser } : undefined;
+      c.push(this.problem(rec, 'VLM010', 'imageCount', [counts.image, images], where, fix ? { fix } : {}));
+    }
+    if (videos !== counts.video && (counts.video > 0 || videos === 0 || strict)) {
+      const where = videos > 0 ? c.locate(['videos' in o ? 'videos' : 'video']) : c.locate(firstUser ?? [listKey]);
+      c.push(this.problem(rec, 'VLM011', 'videoCount', [counts.video, videos], where));
+    }
+  }
+
+  /** Placeholders and reasoning tags in one text of a turn (its path is built only for a problem). */
+  private turnText(c: RecordCheck, text: string, role: string | undefined, rawRole: unknown, counts: { image: number; video: number }, listKey: string, i: number, valueKey: string, j: number, tk: string, facts: RecordFacts): void {
+    if (!text.includes('<')) return;
+    const path = (): JsonPath => (j < 0 ? [listKey, i, valueKey] : [listKey, i, valueKey, j, tk]);
+    const nImg = countOf(text, '<image>');
+    const nVid = countOf(text, '<video>');
+    counts.image += nImg;
+    counts.video += nVid;
+    if ((nImg > 0 || nVid > 0) && role !== 'user' && role !== undefined) c.push(this.problem(c.rec, 'VLM012', 'placeholderRole', [nImg > 0 ? 'image' : 'video', String(rawRole)], c.locate(path())));
+    if (role === 'assistant' && /<\/?(think|answer|context)>/.test(text)) {
+      facts.usesReasoning = true;
+      const issue = reasoningIssue(text);
+      if (issue) {
+        const pr = this.problem(c.rec, 'VLM070', 'reasoning', [issue], c.locate(path()));
+        if (pr) facts.reasoning = [...facts.reasoning, pr];
+      }
+    }
+  }
+
+  /** Mojibake and U+FFFD in any string of the record; image references to look up. */
+  private textRules(c: RecordCheck, o: Record<string, unknown>, facts: RecordFacts): void {
+    const rec = c.rec;
+    // pure ASCII without \u escapes cannot hold mojibake or U+FFFD: no scan at all
+    const suspicious = rec.ascii === true ? rec.text.includes('\\u') && SUSPICIOUS.test(rec.text) : SUSPICIOUS.test(rec.text);
+    const mojibake = suspicious && this.enabled('VLM060') !== undefined && (mayContainMojibake(rec.text) || /\\u00[c-f][0-9a-f]/i.test(rec.text));
+    const fffd = suspicious && this.enabled('VLM061') !== undefined && (rec.text.includes('\uFFFD') || /\\ufffd/i.test(rec.text));
+    if (mojibake || fffd) {
+      walk(o, [], (s, path) => {
+        if (mojibake) {
+          const spans = findMojibake(s);
+          if (spans.length > 0) {
+            const at = c.locate(path);
+            c.push(this.problem(rec, 'VLM060', 'mojibake', [spans[0].original, spans[0].fixed], at, { fix: { kind: 'replace-value', replacement: JSON.stringify(fixWith(s, spans)) } }));
+          }
+        }
+        if (fffd && s.includes('\uFFFD')) c.push(this.problem(rec, 'VLM061', 'replacementChar', [], c.locate(path)));
+      });
+    }
+    if (!this.opts.collectImages) return;
+    const images: RecordFacts['images'] = [];
+    for (const key of IMAGE_KEYS) {
+      const v = o[key];
+      const refs = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+      for (const ref of refs) {
+        const quoted = JSON.stringify(ref);
+        const at = rec.text.indexOf(quoted);
+        images.push({ ref, offset: at >= 0 ? at : 0, length: at >= 0 ? quoted.length : 1 });
+      }
+    }
+    if (images.length > 0) facts.images = images;
+  }
+
+  /** Boxes outside the image, inverted boxes, trajectory points outside; the record's convention for the file-level check. */
+  private geometryRules(c: RecordCheck, o: Record<string, unknown>, facts: RecordFacts): void {
+    if (!this.enabled('VLM040') && !this.enabled('VLM041') && !this.enabled('VLM042') && !this.enabled('VLM043')) return;
+    if (!mayHoldGeometry(o)) return;
+    const rec = c.rec;
+    const nrec = normalizeRecord(o);
+    const g = extractGeometry(nrec, o);
+    if (g.shapes.length === 0) return;
+    const image = nrec.declaredSize;
+    facts.convention = guessRecordConvention(g.shapes, image);
+    const settings = this.opts.overlay ?? {};
+    const choice = chooseConvention(g.shapes, settings, image);
+    const where = (turn: number | undefined, field: string | undefined): Located => {
+      if (turn !== undefined) {
+        const seg = nrec.turns[turn]?.segments[0];
+        return seg ? c.locate(seg.path) : { offset: 0, length: 1 };
+      }
+      return field ? c.locate(field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k))) : { offset: 0, length: 1 };
+    };
+    for (const s of g.shapes) {
+      if (s.kind !== 'box') continue;
+      const [x1, y1, a, b] = s.values as number[];
+      const x2 = s.xywh ? x1 + a : a;
+      const y2 = s.xywh ? y1 + b : b;
+      const what = `${s.role} box${s.label ? ` “${s.label}”` : ''}`;
+      if (x2 < x1 || y2 < y1) c.push(this.problem(rec, 'VLM041', 'boxDegenerate', [what, `inverted (${JSON.stringify(s.values)})`], where(s.source.turn, s.source.field)));
+      else if (x2 === x1 || y2 === y1) c.push(this.problem(rec, 'VLM041', 'boxDegenerate', [what, `zero area (${JSON.stringify(s.values)})`], where(s.source.turn, s.source.field)));
+    }
+    if (!image) return;
+    const { shapes } = toPixelShapes(g.shapes, { image, resized: nrec.resizedSize, qwenMinPixels: settings.qwenMinPixels, qwenMaxPixels: settings.qwenMaxPixels }, choice);
+    for (const s of shapes) {
+      if (!s.flags.some((f) => f.includes('outside'))) continue;
+      const what = `${s.role} ${s.kind}${s.label ? ` “${s.label}”` : ''}`;
+      if (s.kind === 'trajectory') c.push(this.problem(rec, 'VLM042', 'trajectoryOutside', [what, s.flags.join('; ')], where(s.source.turn, s.source.field)));
+      else c.push(this.problem(rec, 'VLM040', 'boxOutside', [what, image.width, image.height, `${s.convention}: ${JSON.stringify((s.pixels as number[]).map((v) => Math.round(v)))}`], where(s.source.turn, s.source.field)));
+    }
+  }
+
+}
+
+/** What is wrong with a text's reasoning tags, if anything. */
+export function reasoningIssue(text: string): string | undefined {
+  for (const tag of ['context', 'think', 'answer']) {
+    const open = countOf(text, `<${tag}>`);
+    const close = countOf(text, `</${tag}>`);
+    if (open !== close) return `<${tag}> opened ${open} time(s) but closed ${close} time(s)`;
+  }
+  const pos = (t: string) => text.indexOf(`<${t}>`);
+  const [c, t, a] = [pos('context'), pos('think'), pos('answer')];
+  if (t >= 0 && a >= 0 && a < t) return '<answer> comes before <think>';
+  if (c >= 0 && t >= 0 && t < c) return '<think> comes before <context>';
+  return undefined;
+}
+
+function countOf(text: string, needle: string): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+function firstNonSpace(text: string): number {
+  const m = /\S/.exec(text);
+  return m ? m.index : 0;
+}
+
+/** Characters that mojibake, U+FFFD or their \\u escapes start with (no `i` flag: it makes this class slow). */
+const SUSPICIOUS = /[\u00c2-\u00f4\ufffd]|\\u00[c-fC-F]|\\u[fF]{3}[dD]/;
+
+/** Structured fields that carry geometry. */
+const GEOMETRY_KEY_LIST = ['bbox', 'boxes', 'bboxes', 'bbox_xywh', 'points', 'contact_points', 'trajectory', 'traj', 'trace', 'future_traj', 'object_box', 'gripper_box', 'affordance_box', 'placement_proposal', 'objects', 'poses', 'gt', 'pred'];
+
+/**
+ * Whether a record may hold coordinates: a geometry field, or an answer with a bracket or
+ * a geometry tag. Looks at the answers only, with indexOf (a regex over the whole record
+ * costs more than all the other checks of a record together).
+ */
+function mayHoldGeometry(o: Record<string, unknown>): boolean {
+  for (const k of GEOMETRY_KEY_LIST) if (o[k] !== undefined) return true;
+  const turns = Array.isArray(o.conversations) ? o.conversations : Array.isArray(o.messages) ? o.messages : [];
+  for (const t of turns) {
+    if (!isObj(t)) continue;
+    const role = typeof t.from === 'string' ? t.from : t.role;
+    if (role === 'human' || role === 'user' || role === 'system') continue;
+    const c = t.value ?? t.content;
+    const text = typeof c === 'string' ? c : Array.isArray(c) ? JSON.stringify(c) : '';
+    if (text.includes('[') || text.includes('(') || text.includes('{')) return true;
+    if (text.includes('<') && (text.includes('<box') || text.includes('<|box') || text.includes('<point'))) return true;
+  }
+  return false;
+}
+
+const NEEDLES = new Map<string, string>();
+
+/** Offset and length of the first `"key":` in the text (the key, quotes included). */
+function findKey(text: string, key: string): Located | undefined {
+  let needle = NEEDLES.get(key);
+  if (!needle) NEEDLES.set(key, (needle = `"${key}"`));
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) {
+    let j = i + needle.length;
+    while (isSpace(text.charCodeAt(j))) j++;
+    if (text[j] === ':') return { offset: i, length: needle.length };
+  }
+  return undefined;
+}
+
+/** Offset and length of the value after the first `"key":` (a string, or up to the next , or }). */
+function findKeyValue(text: string, key: string): Located | undefined {
+  const k = findKey(text, key);
+  if (!k) return undefined;
+  let j = k.offset + k.length;
+  while (text[j] !== ':') j++;
+  j++;
+  while (isSpace(text.charCodeAt(j))) j++;
+  const start = j;
+  if (text[j] === '"') {
+    j++;
+    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    return { offset: start, length: j + 1 - start };
+  }
+  while (j < text.length && text[j] !== ',' && text[j] !== '}' && !isSpace(text.charCodeAt(j))) j++;
+  return { offset: start, length: j - start };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+function walk(v: unknown, path: JsonPath, visit: (s: string, p: JsonPath) => void): void {
+  if (typeof v === 'string') visit(v, path);
+  else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i], visit));
+  else if (isObj(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k], visit);
+}
+
+function fixWith(s: string, spans: Array<{ start: number; end: number; fixed: string }>): string {
+  let out = '';
+  let pos = 0;
+  for (const sp of spans) {
+    out += s.slice(pos, sp.start) + sp.fixed;
+    pos = sp.end;
+  }
+  return out + s.slice(pos);
+}
+
+/** A trailing comma before `}` / `]` is the most common hand-edit mistake: offer to drop it. */
+function trailingCommaFix(rec: RecordText, errorOffset: number): Partial<Problem> {
+  const text = rec.text;
+  let i = errorOffset - 1;
+  while (i >= 0 && /\s/.test(text[i])) i--;
+  if (i >= 0 && text[i] === ',' && /[}\]]/.test(text[errorOffset] ?? '')) {
+    const pos = positionIn(text, i, rec.line, rec.column);
+    return { fix: { kind: 'remove', line: pos.line, column: pos.column, length: 1 } };
+  }
+  return {};
+}

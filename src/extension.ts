@@ -7,6 +7,7 @@ import { registerViewerCommands } from './editor/viewerCommands';
 import { ViewerConfig } from './editor/viewerConfig';
 import { OverlayConfig } from './editor/overlayConfig';
 import { extensionVersion } from './util/extensionInfo';
+import { registerValidation } from './diagnostics/register';
 
 /**
  * Called by VS Code when one of the activation events in package.json fires.
@@ -25,6 +26,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(overlay.register());
   const viewer = DatasetEditorProvider.register(context, viewerConfig, images, overlay, log);
   context.subscriptions.push(...registerViewerCommands(viewer), registerEditorAssociations(context, log));
+  const validation = registerValidation(context, { viewer: viewerConfig, overlay, images: images.service, openHeadless: (uri) => viewer.openDocument(uri, true), log });
+  context.subscriptions.push(validation.disposable);
+  viewer.validation = validation.service;
 }
 
 export function deactivate(): void {

@@ -75,6 +75,8 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
     readonly uri: vscode.Uri,
     private file: RandomAccessFile,
     private readonly services: DatasetServices,
+    /** opened for validation only (no viewer): no format scan, no coordinate sample */
+    readonly headless: boolean,
   ) {
     super();
     this.config = services.config;
@@ -85,11 +87,11 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
     }));
   }
 
-  static async open(uri: vscode.Uri, services: DatasetServices): Promise<DatasetDocument> {
+  static async open(uri: vscode.Uri, services: DatasetServices, opts: { headless?: boolean } = {}): Promise<DatasetDocument> {
     // Files on disk (local, or on the remote host) are read positionally; anything else
     // (virtual file systems) is read once through VS Code.
     const file: RandomAccessFile = uri.scheme === 'file' ? await NodeFile.open(uri.fsPath) : new MemoryFile(uri.path, await vscode.workspace.fs.readFile(uri));
-    const doc = new DatasetDocument(uri, file, services);
+    const doc = new DatasetDocument(uri, file, services, opts.headless === true);
     doc.startIndexing();
     doc.watch();
     return doc;
@@ -114,6 +116,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
 
   /** Guesses the file's coordinate convention from a sample of its records. */
   private sampleConvention(gen: number): void {
+    if (this.headless) return;
     sampleFileConvention(this.file, this._index, {
       boxesAreXywh: this.services.overlay.boxesAreXywh(this.uri),
       imageSize: (rec) => this.services.firstImageSize(this, rec),
@@ -201,6 +204,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
 
   /** The whole-file pass (format mix, parse failures), in the worker when there is one. */
   private startScan(reset: boolean): void {
+    if (this.headless) return;
     this.scanAbort?.abort();
     const ac = new AbortController();
     this.scanAbort = ac;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { RpcEndpoint } from '../protocol/rpc';
-import { type ViewerCommands, type ViewerEvents, type ViewerRequests } from '../protocol/datasetViewer';
+import { type ProblemView, type ValidationView, type ViewerCommands, type ViewerEvents, type ViewerRequests } from '../protocol/datasetViewer';
 import { SearchSyntaxError } from '../core/search/searchRecords';
 import { FORMAT_LABELS } from '../core/records/model';
 import { AbortError } from '../core/index/recordIndex';
@@ -12,6 +12,16 @@ import { type ImageBridge } from './imageBridge';
 import { type ViewerConfig } from './viewerConfig';
 import { type OverlayConfig } from './overlayConfig';
 import { noticeText, viewerStrings } from './viewerStrings';
+
+/** What the viewer needs from validation (the diagnostics service). */
+export interface ViewerValidation {
+  attachViewer(doc: DatasetDocument): void;
+  validationView(uri: vscode.Uri): ValidationView | undefined;
+  readonly onDidChangeDisk: vscode.Event<{ uri: vscode.Uri }>;
+  recordCodes(uri: vscode.Uri, record: number): string[] | undefined;
+  problemRecords(uri: vscode.Uri, code: string | null): number[];
+  recordProblems(doc: DatasetDocument, index: number): Promise<ProblemView[]>;
+}
 
 type HostEndpoint = RpcEndpoint<Record<string, never>, ViewerRequests, ViewerEvents, ViewerCommands>;
 
@@ -34,6 +44,8 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
 
   private readonly panels = new Set<Panel>();
   private active: Panel | undefined;
+  /** validation of the files open in the viewer (set once the diagnostics are wired) */
+  validation: ViewerValidation | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -61,14 +73,25 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
 
   /** Called by VS Code when a dataset is opened in the viewer (once per file). */
   async openCustomDocument(uri: vscode.Uri): Promise<DatasetDocument> {
+    const doc = await this.openDocument(uri);
+    this.validation?.attachViewer(doc);
+    return doc;
+  }
+
+  /** A dataset document over the file on disk; `headless`: for validation only (no viewer). */
+  openDocument(uri: vscode.Uri, headless = false): Promise<DatasetDocument> {
     const workerScript = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'datasetWorker.js').fsPath;
-    return DatasetDocument.open(uri, {
-      config: this.config,
-      overlay: this.overlay,
-      firstImageSize: (doc, rec) => this.images.firstImageSize(doc, rec),
-      workerScript,
-      log: this.log,
-    });
+    return DatasetDocument.open(
+      uri,
+      {
+        config: this.config,
+        overlay: this.overlay,
+        firstImageSize: (doc, rec) => this.images.firstImageSize(doc, rec),
+        workerScript,
+        log: this.log,
+      },
+      { headless },
+    );
   }
 
   /** Called by VS Code for every editor panel showing the document. */
@@ -100,6 +123,15 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     disposables.push(doc.onScanProgress((s) => notify('scanProgress', s)));
     disposables.push(doc.onFileChanged((c) => notify('fileChanged', c)));
     disposables.push(doc.onOverlayState((o) => notify('overlayState', o)));
+    const validation = this.validation;
+    if (validation) {
+      disposables.push(
+        validation.onDidChangeDisk(({ uri }) => {
+          const view = uri.toString() === doc.uri.toString() ? validation.validationView(uri) : undefined;
+          if (view) notify('validation', view);
+        }),
+      );
+    }
 
     rpc.onRequest('ready', () => {
       ready = true;
@@ -116,10 +148,20 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         overlay: doc.overlayState(),
         initialIndex: doc.lastSelected,
         deleted: doc.deleted,
+        validation: validation?.validationView(doc.uri),
       };
     });
-    rpc.onRequest('getRows', ({ start, count }) => doc.rows(start, Math.min(count, 500)));
-    rpc.onRequest('getRecord', ({ index }) => doc.detail(index));
+    rpc.onRequest('getRows', async ({ start, count }) => {
+      const rows = await doc.rows(start, Math.min(count, 500));
+      if (validation) for (const r of rows) r.problemCodes = validation.recordCodes(doc.uri, r.index);
+      return rows;
+    });
+    rpc.onRequest('getRecord', async ({ index }) => {
+      const d = await doc.detail(index);
+      if (validation) d.problems = await validation.recordProblems(doc, index);
+      return d;
+    });
+    rpc.onRequest('problemRecords', ({ code }) => ({ records: validation?.problemRecords(doc.uri, code) ?? [] }));
     rpc.onRequest('getImage', async ({ index, image, maxSize, requestId }) => {
       const ac = new AbortController();
       imageRequests.set(requestId, ac);

@@ -87,6 +87,17 @@ export function viewerStrings(): ViewerStrings {
     pixelsOfShape: vscode.l10n.t('pixels: {0}'),
     flagsOfShape: vscode.l10n.t('⚠ {0}'),
     zoomHint: vscode.l10n.t('wheel: zoom · drag: pan · double-click: fit · click a shape: show its text'),
+    validating: vscode.l10n.t('validating… {0}%'),
+    problemsSummary: vscode.l10n.t('{0} problems in {1} records'),
+    noProblems: vscode.l10n.t('no problems'),
+    validationCancelled: vscode.l10n.t('validation cancelled at {0}%: partial'),
+    validationCapped: vscode.l10n.t('the Problems panel lists {0} of them (vlmLens.maxProblemsPerFile)'),
+    filterAll: vscode.l10n.t('All records'),
+    filterProblems: vscode.l10n.t('Records with problems ({0})'),
+    filterCode: vscode.l10n.t('{0} ({1})'),
+    filterEmpty: vscode.l10n.t('No record matches this filter.'),
+    problemsOfRecord: vscode.l10n.t('Problems'),
+    problemAt: vscode.l10n.t('line {0}, column {1}'),
   };
 }
 

@@ -117,6 +117,27 @@ export class ImageService {
     return this.share(shared, opts.signal);
   }
 
+  /**
+   * A PNG no larger than `maxSize`, with an SVG drawn over it (`overlay` gets the picture's
+   * size and its scale from image pixels). Not cached: hovers ask for one at a time.
+   */
+  async preview(input: ImageInput, maxSize: number, overlay: (size: { width: number; height: number }, scale: number) => string): Promise<{ png: Buffer; width: number; height: number; source: ImageInfo }> {
+    return this.queue.run(
+      async () => {
+        const sharp = await loadSharp();
+        const source = await this.readInfo(input);
+        const scale = Math.min(1, maxSize / Math.max(source.width, source.height));
+        const width = Math.max(1, Math.round(source.width * scale));
+        const height = Math.max(1, Math.round(source.height * scale));
+        const base = await sharp(this.bytesOrPath(input), { failOn: 'none', limitInputPixels: 1 << 30 }).rotate().resize({ width, height, fit: 'fill' }).toBuffer();
+        const svg = Buffer.from(overlay({ width, height }, scale));
+        const png = await sharp(base).composite([{ input: svg, top: 0, left: 0 }]).png({ compressionLevel: 8 }).toBuffer();
+        return { png, width, height, source };
+      },
+      { priority: 2 },
+    );
+  }
+
   /** One requester's view of a shared render: its own abort rejects it, the last one stops the work. */
   private share(shared: { job: Promise<Rendition>; ac: AbortController; waiting: number }, signal: AbortSignal | undefined): Promise<Rendition> {
     if (signal?.aborted) return Promise.reject(new AbortError());

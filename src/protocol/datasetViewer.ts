@@ -55,6 +55,31 @@ export interface LocatedMessage {
   column: number;
 }
 
+/** A validation problem of a record, as the viewer lists it (message localized by the host). */
+export interface ProblemView {
+  code: string;
+  severity: 'error' | 'warning' | 'info' | 'hint';
+  message: string;
+  /** 0-based position in the file */
+  line: number;
+  column: number;
+}
+
+/** Where the file's validation is (the same problems as the Problems panel). */
+export interface ValidationView {
+  running: boolean;
+  processed: number;
+  total: number;
+  totalProblems: number;
+  /** more problems than vlmLens.maxProblemsPerFile: the Problems panel lists part of them */
+  capped: boolean;
+  cancelled: boolean;
+  error?: string;
+  /** once done: how many records have problems, overall and per rule code */
+  recordsWithProblems?: number;
+  byCode?: Record<string, number>;
+}
+
 /** One row of the record list. */
 export interface RowInfo {
   index: number;
@@ -66,6 +91,8 @@ export interface RowInfo {
   tooLarge?: number;
   /** shapes to draw on the thumbnail */
   geometry?: RecordGeometryView;
+  /** rule codes of the record's validation problems */
+  problemCodes?: string[];
 }
 
 /** An image of a record, ready to show, or why it cannot be. */
@@ -100,6 +127,8 @@ export interface RecordDetail {
   /** strings that look like UTF-8 read as Latin-1, with their repair */
   mojibake?: Array<{ path: Array<string | number>; original: string; fixed: string }>;
   geometry?: RecordGeometryView;
+  /** the record's validation problems */
+  problems?: ProblemView[];
 }
 
 export interface ReadyInfo {
@@ -119,6 +148,8 @@ export interface ReadyInfo {
   initialIndex?: number;
   /** true once the file was deleted on disk */
   deleted: boolean;
+  /** validation so far (absent when validation is off) */
+  validation?: ValidationView;
 }
 
 /** A search the webview asks for. */
@@ -153,6 +184,8 @@ export type ViewerRequests = {
   getImage: { params: { index: number; image: number; maxSize: number; requestId: number }; result: ImageView };
   /** starts a whole-file search; results stream as `searchProgress` */
   startSearch: { params: SearchRequest; result: { searchId: number } };
+  /** the records with problems (of one rule code, or any when null), ascending */
+  problemRecords: { params: { code: string | null }; result: { records: number[] } };
 };
 
 /** Notifications the webview sends. */
@@ -187,6 +220,8 @@ export type ViewerEvents = {
   goToRecord: { index: number };
   /** the file's overlay settings changed (convention chosen, settings, file sample done) */
   overlayState: OverlayState;
+  /** validation advanced or finished */
+  validation: ValidationView;
 };
 
 /** Localized strings used by the viewer (built by the host with vscode.l10n). */
@@ -274,4 +309,15 @@ export interface ViewerStrings {
   pixelsOfShape: string;
   flagsOfShape: string;
   zoomHint: string;
+  validating: string;
+  problemsSummary: string;
+  noProblems: string;
+  validationCancelled: string;
+  validationCapped: string;
+  filterAll: string;
+  filterProblems: string;
+  filterCode: string;
+  filterEmpty: string;
+  problemsOfRecord: string;
+  problemAt: string;
 }

@@ -16,7 +16,7 @@ import { stat } from 'node:fs/promises';
 /** Compiled schemas, kept while the configuration stays the same. */
 let schemaCache: { key: string; set: Promise<SchemaSet> } | undefined;
 function schemaSetFor(c: ValidateConfig): Promise<SchemaSet> {
-  const key = JSON.stringify([c.builtinDir, c.userSchemas]);
+  const key = JSON.stringify([c.builtinDir, c.userSchemas, c.schemaStamp ?? 0]);
   if (schemaCache?.key !== key) schemaCache = { key, set: SchemaSet.create(c.builtinDir, c.userSchemas) };
   return schemaCache.set;
 }
@@ -72,7 +72,7 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         onProgress: (update) => post({ type: 'validateProgress', job: req.job, update }),
         images: c.images ? { ctx: c.images, exists: fileExists } : undefined,
       });
-      post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, capped: res.capped, state: res.state, schemaProblems: schemas.problems } });
+      post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, capped: res.capped, state: res.state, flags: res.flags, schemaProblems: schemas.problems } });
     } else {
       await searchRecords(file, index, req.query, { signal, maxMatches: req.maxMatches, onUpdate: (update) => post({ type: 'searchProgress', job: req.job, update }) });
     }

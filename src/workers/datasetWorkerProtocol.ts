@@ -4,6 +4,7 @@ import type { ScanStatus } from '../core/dataset/scanRecords';
 import type { SearchQuery, SearchUpdate } from '../core/search/searchRecords';
 import type { ValidationUpdate } from '../core/validate/validateFile';
 import type { FileRulesState } from '../core/validate/fileRules';
+import type { ProblemFlagArrays } from '../core/validate/flags';
 import type { SchemaLoadProblem, UserSchema } from '../core/validate/schemaSet';
 import type { SeveritySetting } from '../core/validate/rules';
 import type { OverlaySettings } from '../core/geometry/overlays';
@@ -24,6 +25,8 @@ export interface ValidateConfig {
   jsonl: boolean;
   /** look images up on disk (VLM020) with this resolution */
   images?: ResolveContext;
+  /** changes when a user schema file changes on disk (compiled schemas are then rebuilt) */
+  schemaStamp?: number;
 }
 
 /** The end of a validation job: counts, and the state the whole-file rules need. */
@@ -31,6 +34,8 @@ export interface ValidateResult {
   totalProblems: number;
   capped: boolean;
   state?: FileRulesState;
+  /** which records have problems of which rules (all of them, past the cap too) */
+  flags: ProblemFlagArrays;
   schemaProblems: SchemaLoadProblem[];
 }
 

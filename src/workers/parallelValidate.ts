@@ -5,6 +5,7 @@
  * extension, the CLI and the benchmark (no vscode import).
  */
 import { FileRules, type FileRulesState } from '../core/validate/fileRules';
+import { ProblemFlags, type ProblemFlagArrays } from '../core/validate/flags';
 import { ProblemFactory, type Problem } from '../core/validate/validator';
 import { type IndexSnapshot } from '../core/index/recordIndex';
 import { type SchemaLoadProblem } from '../core/validate/schemaSet';
@@ -24,6 +25,8 @@ export interface ParallelResult {
   problems: Problem[];
   totalProblems: number;
   capped: boolean;
+  /** records with problems and their rules (all of them, past the cap too) */
+  flags: ProblemFlagArrays;
   schemaProblems: SchemaLoadProblem[];
 }
 
@@ -62,13 +65,16 @@ export async function validateInParallel(opts: {
   // each part counted past its own cap; the sum is the file's total
   totalProblems = results.reduce((n, r) => n + r.totalProblems, 0);
   const problems = kept.flat();
+  const flags = new ProblemFlags();
+  for (const r of results) flags.merge(r.flags);
   if (parts > 1) {
     const merged = await FileRules.merge(new ProblemFactory(opts.config.severities), results.map((r) => r.state as FileRulesState), opts.idOf);
     totalProblems += merged.length;
+    for (const p of merged) flags.add(p.record, p.code);
     problems.push(...merged);
     opts.onProgress?.({ processed: total, total, problems: merged, totalProblems });
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   const max = opts.config.maxProblems;
-  return { problems: problems.slice(0, max), totalProblems, capped: totalProblems > Math.min(problems.length, max), schemaProblems: results[0]?.schemaProblems ?? [] };
+  return { problems: problems.slice(0, max), totalProblems, capped: totalProblems > Math.min(problems.length, max), flags: flags.arrays(), schemaProblems: results[0]?.schemaProblems ?? [] };
 }

@@ -281,12 +281,15 @@ export class VsCodeSession {
     return labels.map((l) => l.trim()).filter((l) => l.length > 0);
   }
 
-  /** Opens the Problems panel and returns the rows' accessible labels. */
+  /**
+   * Opens the Problems panel and returns its rows: the accessible label (severity, message,
+   * position) followed by the row's text (where the source and rule code are).
+   */
   async problems(): Promise<string[]> {
     await this.runCommand('View: Focus Problems');
     const panel = this.page.locator('.markers-panel');
     await panel.waitFor({ state: 'visible' });
-    return panel.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
+    return panel.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${r.textContent ?? ''}`));
   }
 
   /** Texts of the notification toasts currently shown. */

@@ -15,6 +15,9 @@ import { guessFileConvention, guessRecordConvention, type ConventionGuess } from
 import { recordOverlays } from '../../src/core/geometry/overlays';
 import { dtw, endpointDistance, frechet, hausdorff, iou, rmse, type Pt } from '../../src/core/geometry/metrics';
 import { normalizeRecord } from '../../src/core/records/normalize';
+import { shapesAt } from '../../src/core/geometry/shapesAt';
+import { shapesSvg } from '../../src/core/geometry/svg';
+import { findNodeAtOffset, parseTree } from 'jsonc-parser';
 import type { ConventionChoice, RawShape } from '../../src/core/geometry/types';
 
 const gt = { role: 'gt' as const, turn: 1 };
@@ -206,4 +209,52 @@ test('comparisons: pred boxes paired with gt by label, order or best IoU; trajec
   assert.deepEqual(unlabeled.map((x) => [x.pred, x.gt]), [[2, 1]], 'best IoU when counts differ');
   const t = compareShapes([px('trajectory', 'gt', [[0, 0], [10, 0]]), px('trajectory', 'pred', [[0, 3], [10, 4]])]);
   assert.deepEqual(t, [{ kind: 'trajectory', pred: 1, gt: 0, dtw: 7, endpoint: 4 }]);
+});
+
+test('shapesAt: the shapes written under the cursor (a field, or the one box of a text with several)', () => {
+  const value = {
+    id: 'x',
+    image: 'a.jpg',
+    bbox: [1, 2, 30, 40],
+    conversations: [
+      { from: 'human', value: '<image>\nFind both.' },
+      { from: 'gpt', value: '<ref>cup</ref><box>[[10,20,30,40]]</box> and <ref>bowl</ref><box>[[500,500,600,600]]</box>' },
+    ],
+  };
+  const text = JSON.stringify(value);
+  const rec = normalizeRecord(value);
+  const shapes = extractGeometry(rec, value).shapes;
+  const tree = parseTree(text);
+  assert.ok(tree);
+  const at = (needle: string) => {
+    const off = text.indexOf(needle) + 1;
+    const node = findNodeAtOffset(tree, off, true);
+    assert.ok(node);
+    return shapesAt(rec, shapes, text, node, off).map((s) => s.label ?? s.source.field);
+  };
+  assert.deepEqual(at('[[500'), ['bowl']);
+  assert.deepEqual(at('[[10'), ['cup']);
+  assert.deepEqual(at('and <ref>'), ['cup', 'bowl'], 'between the shapes: every shape of the text');
+  assert.deepEqual(at('2,30,40]'), ['bbox'], 'inside the bbox field');
+  assert.deepEqual(at('Find both'), []);
+});
+
+test('shapesSvg: one rect per box (with its halo), circles for points, polylines for trajectories, labels escaped', () => {
+  const base = { convention: 'pixel' as const, conventionSource: 'auto' as const, source: { text: '' }, parser: 't', flags: [] };
+  const svg = shapesSvg(
+    [
+      { ...base, kind: 'box', role: 'gt', label: '<cup & "bowl">', pixels: [10, 20, 110, 220] },
+      { ...base, kind: 'point', role: 'pred', pixels: [50, 60] },
+      { ...base, kind: 'trajectory', role: 'prompt', pixels: [[0, 0], [10, 10], [20, 5]] },
+    ],
+    { width: 160, height: 120 },
+    0.5,
+  );
+  assert.match(svg, /^<svg [^>]*width="160" height="120"/);
+  assert.equal((svg.match(/<rect /g) ?? []).length, 2);
+  assert.match(svg, /<rect x="5.0" y="10.0" width="50.0" height="100.0" stroke="#0072B2"/);
+  assert.match(svg, /<circle cx="25.0" cy="30.0" [^>]*fill="#E69F00"/);
+  assert.match(svg, /<polyline points="0.0,0.0 5.0,5.0 10.0,2.5" stroke="#009E73"/);
+  assert.ok(svg.includes('&#60;cup &#38; &#34;bowl&#34;&#62;'));
+  assert.ok(!svg.includes('<cup'));
 });

@@ -12,6 +12,8 @@ import { SchemaSet } from '../../src/core/validate/schemaSet';
 import { RecordValidator, type Problem } from '../../src/core/validate/validator';
 import { FileRules } from '../../src/core/validate/fileRules';
 import { validateFile } from '../../src/core/validate/validateFile';
+import { DocumentValidator, jsonRecords, jsonlRecords } from '../../src/core/validate/documentValidator';
+import { codesOf } from '../../src/core/validate/flags';
 import { RULES, RULE_CODES } from '../../src/core/validate/rules';
 import { MemoryFile } from '../../src/core/io/randomAccessFile';
 import { RecordIndex } from '../../src/core/index/recordIndex';
@@ -219,4 +221,35 @@ test('validateFile: streams problems, caps the list but not the count, finds mis
   assert.deepEqual(missing.map((p) => [p.code, p.line]), [['VLM020', 0], ['VLM020', 10], ['VLM020', 20]]);
   assert.equal(missing[0].message, 'Image not found: missing.jpg (looked in: /data/missing.jpg, /imgs/missing.jpg)');
   assert.equal(lines[0].slice(missing[0].column, missing[0].endColumn), '"missing.jpg"');
+});
+
+test('DocumentValidator: re-checks only edited records, shifts cached results to their lines, keeps file rules current', () => {
+  const dv = new DocumentValidator(validator());
+  const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(llava({ id: `r${i}` })));
+  lines[7] = JSON.stringify(llava({ id: 'r7', image: ['a.jpg', 'b.jpg'] })); // VLM010: 1 placeholder, 2 images
+  const first = dv.validate(jsonlRecords(lines.join('\n')), { maxProblems: 100 });
+  assert.equal(first.checked, 50);
+  assert.deepEqual(first.problems.map((p) => [p.code, p.line]), [['VLM010', 7]]);
+  // insert two lines at the top: nothing is checked again but the new lines; problems move down
+  const edited = [JSON.stringify(llava({ id: 'new' })), '', ...lines];
+  edited[3 + 2] = JSON.stringify(llava({ id: 'r0' })); // duplicate of r0 (line 2)
+  const second = dv.validate(jsonlRecords(edited.join('\r\n')), { maxProblems: 100 });
+  assert.equal(second.checked, 1, 'only the new line is checked; the edited line equals a cached one');
+  assert.deepEqual(second.problems.map((p) => [p.code, p.line, p.record]), [['VLM050', 5, 4], ['VLM010', 9, 8]]);
+  assert.equal(second.problems[0].related?.[0].line, 2);
+  assert.deepEqual(codesOf(second.flags.masks[Array.from(second.flags.records).indexOf(8)]), ['VLM010']);
+});
+
+test('DocumentValidator over a JSON array: elements located at their line and column; cap with the total counted', async () => {
+  const text = '[\n  {"id": "a", "conversations": [{"from": "gpt", "value": "x"}]},\n  {"id": "a", "conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": ""}]}\n]\n';
+  const recs = await jsonRecords(text, 'x_qa.json');
+  assert.deepEqual(recs.map((r) => [r.line, r.column]), [[1, 2], [2, 2]]);
+  const res = new DocumentValidator(validator({ jsonl: false })).validate(recs, { maxProblems: 2 });
+  assert.equal(res.totalProblems, 3); // VLM030 first turn, VLM032 empty answer, VLM050 duplicate id
+  assert.equal(res.problems.length, 2);
+  assert.equal(res.capped, true);
+  const lineOf = text.split('\n');
+  const p = res.problems.find((x) => x.code === 'VLM030');
+  assert.ok(p);
+  assert.equal(lineOf[p.line].slice(p.column, p.endColumn), '"gpt"');
 });

@@ -58,6 +58,23 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
   for (const m of d.mojibake ?? []) {
     root.append(h('div', { class: 'problem warning mojibake', text: fmt(s.mojibakeFound, m.original, m.fixed, m.path.join('.')) }));
   }
+  if (d.problems && d.problems.length > 0) {
+    root.append(
+      h(
+        'div',
+        { class: 'record-problems', role: 'list', 'aria-label': s.problemsOfRecord },
+        ...d.problems.map((p) =>
+          h(
+            'div',
+            { class: `record-problem ${p.severity}`, role: 'listitem', 'data-code': p.code },
+            h('span', { class: 'problem-code', text: p.code }),
+            h('span', { class: 'problem-message', text: p.message }),
+            h('a', { class: 'problem-at', href: '#', title: fmt(s.openAtLine, p.line + 1), onclick: (e: Event) => (e.preventDefault(), actions.openAtLine(p.line, p.column)) }, fmt(s.problemAt, p.line + 1, p.column + 1)),
+          ),
+        ),
+      ),
+    );
+  }
   if (rec && rec.notes.length > 0) root.append(h('div', { class: 'notes' }, h('strong', { text: s.notes + ': ' }), rec.notes.join('; ')));
 
   if (rec?.metaEntries) root.append(metaTable(rec, s));

@@ -15,6 +15,7 @@ import {
   type ViewerEvents,
   type ViewerRequests,
   type ViewerStrings,
+  type ValidationView,
 } from '../../src/protocol/datasetViewer';
 import { compileQuery } from '../../src/core/text/query';
 import { connect } from '../shared/rpcClient';
@@ -53,6 +54,34 @@ let problems: ScanProblem[] = [];
 let state: UiState = vscodeApi.getState() ?? {};
 let overlayState: OverlayState;
 let overlayView: RecordOverlayView | undefined;
+let validation: ValidationView | undefined;
+/** the selected record (the list works in rows: with a filter they differ) */
+let selectedRecord = -1;
+/** records shown when the list is filtered to problems (ascending) */
+let filter: { code: string | null; records: number[] } | undefined;
+
+function recordTotal(): number {
+  return indexStatus?.records ?? 0;
+}
+
+function recordOfRow(row: number): number {
+  return filter ? (filter.records[row] ?? -1) : row;
+}
+
+/** The row showing a record (-1: filtered out). */
+function rowOfRecord(record: number): number {
+  if (!filter) return record;
+  const r = filter.records;
+  let lo = 0;
+  let hi = r.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (r[mid] === record) return mid;
+    if (r[mid] < record) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
 
 // ---- row pages (LRU) ---------------------------------------------------------------------
 const pages = new Map<number, RowInfo[]>();
@@ -71,7 +100,7 @@ function ensurePages(first: number, last: number): void {
     if (page) {
       pages.delete(p);
       pages.set(p, page); // most recently used last
-      if (page.length === PAGE || p * PAGE + page.length >= list.total) continue;
+      if (page.length === PAGE || p * PAGE + page.length >= recordTotal()) continue;
     }
     if (loadingPages.has(p)) continue;
     loadingPages.add(p);
@@ -109,7 +138,7 @@ function requestThumb(index: number): void {
     .request('getImage', { index, image: 0, maxSize: THUMB * (window.devicePixelRatio || 1), requestId })
     .then((view) => {
       thumbs.set(index, view);
-      if (index >= visibleFirst && index <= visibleLast) list.invalidate();
+      if (filter ? visibleRecords.has(index) : index >= visibleFirst && index <= visibleLast) list.invalidate();
     })
     .catch(() => thumbs.delete(index))
     .finally(() => thumbRequests.delete(index));
@@ -117,14 +146,23 @@ function requestThumb(index: number): void {
 
 let visibleFirst = 0;
 let visibleLast = -1;
+let visibleRecords = new Set<number>();
 function onRange(first: number, last: number): void {
   visibleFirst = first;
   visibleLast = last;
-  ensurePages(first, last);
+  if (filter) {
+    visibleRecords = new Set();
+    for (let r = first; r <= last; r++) {
+      const rec = recordOfRow(r);
+      if (rec < 0) continue;
+      visibleRecords.add(rec);
+      ensurePages(rec, rec);
+    }
+  } else ensurePages(first, last);
   // Forget image work for rows that scrolled away.
   const stale: number[] = [];
   for (const [index, id] of thumbRequests) {
-    if (index < first || index > last) {
+    if (filter ? !visibleRecords.has(index) : index < first || index > last) {
       stale.push(id);
       thumbs.delete(index);
       thumbRequests.delete(index);
@@ -134,8 +172,9 @@ function onRange(first: number, last: number): void {
 }
 
 // ---- list rendering --------------------------------------------------------------------
-function renderRow(el: HTMLElement, index: number): void {
+function renderRow(el: HTMLElement, rowNumber: number): void {
   clear(el);
+  const index = recordOfRow(rowNumber);
   const row = rowAt(index);
   const isMatch = matchSet.has(index);
   el.classList.toggle('match', isMatch);
@@ -168,7 +207,14 @@ function renderRow(el: HTMLElement, index: number): void {
     }
     if (sum.imageCount > 1) thumb.append(h('span', { class: 'thumb-count', text: String(sum.imageCount) }));
   }
-  const meta = h('div', { class: 'row-meta' }, h('span', { class: 'format', text: sum ? info.formatLabels[sum.format] : '' }), sum?.id !== undefined ? h('span', { class: 'row-id', text: sum.id }) : undefined);
+  const codes = row.problemCodes;
+  const meta = h(
+    'div',
+    { class: 'row-meta' },
+    h('span', { class: 'format', text: sum ? info.formatLabels[sum.format] : '' }),
+    sum?.id !== undefined ? h('span', { class: 'row-id', text: sum.id }) : undefined,
+    codes ? h('span', { class: 'row-problems', title: codes.join(', '), text: `⚠ ${codes.join(' ')}` }) : undefined,
+  );
   el.append(thumb, num, h('div', { class: 'row-main' }, meta, h('div', { class: 'row-snippet', text: sum?.snippet ?? '' })));
 }
 
@@ -203,7 +249,7 @@ function overlayUi(): OverlayUi {
 const list = new VirtualList({
   rowHeight: ROW_HEIGHT,
   renderRow,
-  onSelect: (i) => select(i),
+  onSelect: (row) => select(recordOfRow(row)),
   onRange,
 });
 
@@ -218,8 +264,9 @@ const searchStatus = h('span', { class: 'search-status muted', 'aria-live': 'pol
 const prevBtn = h('vscode-button', { appearance: 'icon', class: 'prev-match', 'aria-label': 'previous' }, '↑');
 const nextBtn = h('vscode-button', { appearance: 'icon', class: 'next-match', 'aria-label': 'next' }, '↓');
 const gotoField = h('vscode-text-field', { class: 'goto', size: '8' });
+const filterBox = h('vscode-dropdown', { class: 'problem-filter', hidden: '' });
 const reopenBtn = h('vscode-button', { appearance: 'secondary', class: 'reopen-text' });
-const toolbar = h('div', { class: 'toolbar' }, searchField, caseBox, regexBox, prevBtn, nextBtn, searchStatus, h('span', { class: 'spacer' }), gotoField, reopenBtn);
+const toolbar = h('div', { class: 'toolbar' }, searchField, caseBox, regexBox, prevBtn, nextBtn, searchStatus, h('span', { class: 'spacer' }), filterBox, gotoField, reopenBtn);
 const detail = h('div', { class: 'detail', tabindex: '-1' });
 const main = h('div', { class: 'main' }, h('div', { class: 'list-pane' }, list.element), detail);
 app.append(header, notices, toolbar, main);
@@ -252,6 +299,16 @@ function renderHeader(): void {
   if (scan.tooLarge > 0) parts.push(warning('too-large-count', fmt(S.tooLargeRecords, scan.tooLarge), 'too-large'));
   if (scan.invalidUtf8 > 0) parts.push(warning('utf8-count', fmt(S.invalidUtf8Records, scan.invalidUtf8), 'invalid-utf8'));
   if (scan.mojibake > 0) parts.push(warning('mojibake-count', fmt(S.mojibakeRecords, scan.mojibake), 'mojibake'));
+  const v = validation;
+  if (v) {
+    if (v.running) parts.push(h('span', { class: 'muted validation-status', text: fmt(S.validating, v.total > 0 ? Math.floor((v.processed / v.total) * 100) : 0) }));
+    else if (v.cancelled) parts.push(h('span', { class: 'warning-text validation-status', text: fmt(S.validationCancelled, v.total > 0 ? Math.floor((v.processed / v.total) * 100) : 0) }));
+    else if (v.error) parts.push(h('span', { class: 'warning-text validation-status', text: v.error }));
+    if (!v.running && v.totalProblems > 0 && v.recordsWithProblems !== undefined) {
+      const title = v.capped ? fmt(S.validationCapped, v.totalProblems) : undefined;
+      parts.push(h('a', { class: 'warning-text validation-problems', href: '#', title, onclick: (e: Event) => (e.preventDefault(), setFilterValue('any')) }, fmt(S.problemsSummary, v.totalProblems, v.recordsWithProblems)));
+    } else if (!v.running && !v.cancelled && !v.error && v.totalProblems === 0) parts.push(h('span', { class: 'muted validation-status', text: S.noProblems }));
+  }
   header.append(...parts);
 }
 
@@ -270,10 +327,17 @@ let detailTimer: ReturnType<typeof setTimeout> | undefined;
 let detailToken = 0;
 
 function select(i: number, opts: { focusList?: boolean } = {}): void {
-  if (list.total === 0) return;
-  const index = Math.max(0, Math.min(list.total - 1, i));
-  list.setSelected(index);
-  list.reveal(index);
+  if (recordTotal() === 0 || i < 0) return;
+  const index = Math.max(0, Math.min(recordTotal() - 1, i));
+  let row = rowOfRecord(index);
+  if (row < 0) {
+    // the record is filtered out (go to record, a search match): show all records again
+    setFilterValue('all');
+    row = index;
+  }
+  selectedRecord = index;
+  list.setSelected(row);
+  list.reveal(row);
   if (opts.focusList !== false && document.activeElement === document.body) list.element.focus();
   state = { ...state, selected: index };
   vscodeApi.setState(state);
@@ -290,7 +354,7 @@ async function showDetail(index: number): Promise<void> {
     overlayView = renderDetail(
       detail,
       d,
-      list.total,
+      recordTotal(),
       S,
       info.formatLabels,
       {
@@ -333,7 +397,7 @@ function flash(text: string): void {
 function nextProblem(kinds: Array<ScanProblem['kind']>): void {
   const of = problems.filter((p) => kinds.includes(p.kind));
   if (of.length === 0) return;
-  const cur = list.selectedIndex;
+  const cur = selectedRecord;
   const next = of.find((p) => p.index > cur) ?? of[0];
   select(next.index);
 }
@@ -369,7 +433,7 @@ function startSearch(): void {
   if (!text) {
     searchDone = true;
     searchStatus.textContent = '';
-    if (list.selectedIndex >= 0) void showDetail(list.selectedIndex);
+    if (selectedRecord >= 0) void showDetail(selectedRecord);
     return;
   }
   searchDone = false;
@@ -401,15 +465,15 @@ function onSearchProgress(p: SearchProgress): void {
   searchDone = p.done;
   updateSearchStatus();
   list.invalidate();
-  if (firstResults && !matchSet.has(list.selectedIndex)) goToMatch(1);
-  else if (p.done && list.selectedIndex >= 0) void showDetail(list.selectedIndex);
+  if (firstResults && !matchSet.has(selectedRecord)) goToMatch(1);
+  else if (p.done && selectedRecord >= 0) void showDetail(selectedRecord);
 }
 
 function updateSearchStatus(): void {
   const p = lastSearch;
   if (!p) return;
   const pct = p.totalBytes > 0 ? Math.floor((p.scannedBytes / p.totalBytes) * 100) : 100;
-  const pos = matches.indexOf(list.selectedIndex);
+  const pos = matches.indexOf(selectedRecord);
   let text: string;
   if (!searchDone) text = fmt(S.searching, pct) + (matches.length ? ` · ${matches.length.toLocaleString('en-US')}` : '');
   else if (p.totalMatches === 0) text = S.noMatches;
@@ -420,7 +484,7 @@ function updateSearchStatus(): void {
 
 function goToMatch(dir: 1 | -1): void {
   if (matches.length === 0) return;
-  const cur = list.selectedIndex;
+  const cur = selectedRecord;
   let target: number | undefined;
   if (dir > 0) target = matches.find((m) => m > cur) ?? matches[0];
   else target = [...matches].reverse().find((m) => m < cur) ?? matches[matches.length - 1];
@@ -450,7 +514,7 @@ nextBtn.addEventListener('click', () => goToMatch(1));
 gotoField.addEventListener('keydown', (e) => {
   if (e.key !== 'Enter') return;
   const n = Number(valueOf(gotoField).trim().replace(/^#/, ''));
-  if (Number.isInteger(n) && n >= 1 && n <= list.total) {
+  if (Number.isInteger(n) && n >= 1 && n <= recordTotal()) {
     select(n - 1);
     list.element.focus();
   } else gotoField.classList.add('invalid');
@@ -461,7 +525,7 @@ reopenBtn.addEventListener('click', () => rpc.notify('reopenAsText', {}));
 document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement;
   if (target.closest('vscode-text-field, input, textarea, pre, .detail details')) return;
-  const cur = list.selectedIndex;
+  const cur = list.selectedIndex; // rows
   let next: number | undefined;
   switch (e.key) {
     case 'ArrowDown':
@@ -494,15 +558,15 @@ document.addEventListener('keydown', (e) => {
       return;
   }
   e.preventDefault();
-  if (next !== undefined) select(next);
+  if (next !== undefined && list.total > 0) select(recordOfRow(Math.max(0, Math.min(list.total - 1, next))));
 });
 
 // ---- host notifications ------------------------------------------------------------------
 rpc.onNotification('indexProgress', (s) => {
   indexStatus = s;
   if (s.notices) setNotices(s.notices);
-  list.setCount(s.records);
-  if (list.selectedIndex < 0 && s.records > 0) select(state.selected !== undefined && state.selected < s.records ? state.selected : 0);
+  if (!filter) list.setCount(s.records);
+  if (selectedRecord < 0 && s.records > 0) select(state.selected !== undefined && state.selected < s.records ? state.selected : 0);
   renderHeader();
   if (s.done) ensurePages(visibleFirst, Math.max(visibleFirst, visibleLast));
 });
@@ -526,9 +590,9 @@ rpc.onNotification('fileChanged', (c) => {
   }
   if (c.kind === 'appended') {
     // the last page may have grown; keep everything else
-    const lastPage = Math.floor(Math.max(0, list.total - 1) / PAGE);
+    const lastPage = Math.floor(Math.max(0, recordTotal() - 1) / PAGE);
     pages.delete(lastPage);
-    list.setCount(c.records);
+    if (!filter) list.setCount(c.records);
     list.invalidate();
     flash(fmt(S.fileAppended, c.records));
     if (valueOf(searchField)) startSearch();
@@ -537,10 +601,95 @@ rpc.onNotification('fileChanged', (c) => {
   // rewritten or restored: everything is re-read; the selection is kept where possible
   resetPages();
   setNotices(c.kind === 'rewritten' ? [S.fileReindexed] : []);
+  filter = undefined;
+  setValue(filterBox, 'all');
   list.setCount(0);
   list.setSelected(-1);
+  selectedRecord = -1;
   state = { ...state, selected: state.selected };
   if (valueOf(searchField)) startSearch();
+});
+
+// ---- problems filter ---------------------------------------------------------------------
+let filterToken = 0;
+
+/** Shows all records ('all') or only those with problems ('any', or one rule code). */
+function setFilterValue(value: string): void {
+  setValue(filterBox, value);
+  applyFilter(value);
+}
+
+function applyFilter(value: string): void {
+  const token = ++filterToken;
+  if (!value || value === 'all') {
+    if (!filter) return;
+    filter = undefined;
+    list.setCount(recordTotal());
+    if (selectedRecord >= 0) {
+      list.setSelected(selectedRecord);
+      list.reveal(selectedRecord);
+    }
+    list.invalidate();
+    return;
+  }
+  const code = value === 'any' ? null : value;
+  rpc
+    .request('problemRecords', { code })
+    .then(({ records }) => {
+      if (token !== filterToken) return;
+      filter = { code, records };
+      list.setCount(records.length);
+      list.setSelected(-1);
+      list.invalidate();
+      if (records.length === 0) {
+        clear(detail);
+        detail.append(h('div', { class: 'muted empty-turns', text: S.filterEmpty }));
+        return;
+      }
+      select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0]);
+    })
+    .catch(() => undefined);
+}
+
+function renderFilterOptions(): void {
+  const v = validation;
+  const byCode = v?.byCode;
+  if (!v || !byCode || v.recordsWithProblems === undefined || v.recordsWithProblems === 0) {
+    filterBox.setAttribute('hidden', '');
+    if (filter) setFilterValue('all');
+    return;
+  }
+  const current = valueOf(filterBox);
+  clear(filterBox);
+  filterBox.append(
+    h('vscode-option', { value: 'all' }, S.filterAll),
+    h('vscode-option', { value: 'any' }, fmt(S.filterProblems, v.recordsWithProblems)),
+    ...Object.entries(byCode)
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([code, n]) => h('vscode-option', { value: code }, fmt(S.filterCode, code, n))),
+  );
+  filterBox.removeAttribute('hidden');
+  setValue(filterBox, current || 'all');
+}
+
+filterBox.addEventListener('change', () => applyFilter(valueOf(filterBox)));
+
+rpc.onNotification('validation', (v) => {
+  const finished = validation?.running === true && !v.running;
+  validation = v;
+  renderHeader();
+  if (!v.running) {
+    renderFilterOptions();
+    if (finished) {
+      // rows carry their problem codes: fetch them again, and the selected record's problems
+      pages.clear();
+      loadingPages.clear();
+      pageGeneration++;
+      list.invalidate();
+      if (filter) applyFilter(valueOf(filterBox));
+      else if (selectedRecord >= 0) void showDetail(selectedRecord);
+    }
+  }
 });
 
 // ---- start -------------------------------------------------------------------------------
@@ -551,6 +700,8 @@ async function start(): Promise<void> {
   scan = info.scan;
   problems = info.scan.newProblems;
   overlayState = info.overlay;
+  validation = info.validation;
+  renderFilterOptions();
   searchField.setAttribute('placeholder', S.searchPlaceholder);
   caseBox.textContent = S.matchCase;
   regexBox.textContent = S.useRegex;

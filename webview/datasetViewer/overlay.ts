@@ -7,6 +7,8 @@
  */
 import { type PixelShape, type Size } from '../../src/protocol/datasetViewer';
 import { type Comparison } from '../../src/core/geometry/compare';
+import { ROLE_COLOURS, ROLE_DASH } from '../../src/core/geometry/svg';
+
 
 export interface OverlayUi {
   layers: { gt: boolean; pred: boolean; prompt: boolean };
@@ -17,10 +19,8 @@ export interface OverlayUi {
 
 export const DEFAULT_UI: OverlayUi = { layers: { gt: true, pred: true, prompt: true }, opacity: 0.9, labels: true, colorBy: 'role' };
 
-/** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
-export const ROLE_COLOURS: Record<PixelShape['role'], string> = { gt: '#0072B2', pred: '#E69F00', prompt: '#009E73' };
 const LABEL_COLOURS = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#999999'];
-const DASH: Record<PixelShape['role'], number[]> = { gt: [], pred: [7, 4], prompt: [2, 3] };
+const DASH = ROLE_DASH;
 
 /** The same label always gets the same colour, in every record. */
 export function labelColour(label: string | undefined): string {

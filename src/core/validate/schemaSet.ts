@@ -121,7 +121,7 @@ export class SchemaSet {
         const fn = await this.ajv.compileAsync({ ...s, $id: id });
         this.compiled.set(id, fn);
       }
-      const patterns = u.fileMatch.map((g) => picomatch(g, { dot: true }));
+      const patterns = u.fileMatch.map((g) => picomatch(g, { dot: true, basename: !g.includes('/') }));
       this.user.push({ id, isMatch: (p) => patterns.some((m) => m(p)) });
     } catch (e) {
       const where = /"?(\$ref|\$schema)"?/.exec(text);

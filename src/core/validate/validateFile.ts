@@ -12,7 +12,8 @@ import { positionIn } from '../records/parseRecord';
 import { decodeUtf8 } from '../index/recordReader';
 import { readRange } from '../io/randomAccessFile';
 import { FileRules, type FileRulesState } from './fileRules';
-import type { Problem, RecordValidator } from './validator';
+import { ProblemFlags, type ProblemFlagArrays } from './flags';
+import type { Problem, RecordFacts, RecordText, RecordValidator } from './validator';
 
 export interface ValidationUpdate {
   processed: number;
@@ -40,12 +41,13 @@ export interface ValidateFileOptions {
 }
 
 /** The validator must have been made with `collectImages` for `opts.images` to find anything. */
-export async function validateFile(file: RandomAccessFile, index: RecordIndex, validator: RecordValidator, opts: ValidateFileOptions): Promise<ValidationUpdate & { all: Problem[]; state?: FileRulesState }> {
+export async function validateFile(file: RandomAccessFile, index: RecordIndex, validator: RecordValidator, opts: ValidateFileOptions): Promise<ValidationUpdate & { all: Problem[]; state?: FileRulesState; flags: ProblemFlagArrays }> {
   const from = Math.max(0, opts.range?.from ?? 0);
   const to = Math.min(index.readyCount, opts.range?.to ?? index.readyCount);
   const total = Math.max(0, to - from);
   const rules = new FileRules(validator);
   const all: Problem[] = [];
+  const flags = new ProblemFlags();
   let fresh: Problem[] = [];
   let totalProblems = 0;
   let last = Date.now();
@@ -53,6 +55,7 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
   const keep = (ps: Problem[]) => {
     for (const p of ps) {
       totalProblems++;
+      flags.add(p.record, p.code);
       if (all.length < opts.maxProblems) {
         all.push(p);
         fresh.push(p);
@@ -97,28 +100,31 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
         const p = validator.factProblem({ index: raw.index, line: pos.line, column: pos.column }, { offset: 0, length: 1 }, 'VLM061', 'invalidUtf8', []);
         if (p) keep([p]);
       }
-      if (opts.images) {
-        for (const img of facts.images) {
-          const r = await resolveImage(img.ref, opts.images.ctx, exists);
-          if (r.kind === 'missing') {
-            const p = validator.factProblem(facts, undefined, 'VLM020', 'imageMissing', [img.ref, r.tried.join(', ')]);
-            if (p) {
-              const start = positionIn(raw.text, img.offset, raw.line, column);
-              const end = positionIn(raw.text, img.offset + img.length, raw.line, column);
-              keep([{ ...p, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, offset: img.offset, length: img.length }]);
-            }
-          }
-        }
-      }
+      if (opts.images) keep(await imageProblems(validator, { index: raw.index, line: raw.line, column, text: raw.text }, facts, opts.images.ctx, exists));
     }
     processed = Math.min(total, k + batch - from);
     if (Date.now() - last >= interval) update(processed, false);
   }
   if (opts.part) {
     const final = update(total, true);
-    return { ...final, problems: all, all, state: rules.state() };
+    return { ...final, problems: all, all, state: rules.state(), flags: flags.arrays() };
   }
   keep(rules.finish());
   const final = update(total, true);
-  return { ...final, problems: all, all };
+  return { ...final, problems: all, all, flags: flags.arrays() };
+}
+
+/** VLM020 for the images of a record that are not found (looked up like the viewer does). */
+export async function imageProblems(validator: RecordValidator, rec: RecordText, facts: RecordFacts, ctx: ResolveContext, exists: (path: string) => Promise<boolean>): Promise<Problem[]> {
+  const out: Problem[] = [];
+  for (const img of facts.images) {
+    const r = await resolveImage(img.ref, ctx, exists);
+    if (r.kind !== 'missing') continue;
+    const p = validator.factProblem(rec, undefined, 'VLM020', 'imageMissing', [img.ref, r.tried.join(', ')]);
+    if (!p) continue;
+    const start = positionIn(rec.text, img.offset, rec.line, rec.column);
+    const end = positionIn(rec.text, img.offset + img.length, rec.line, rec.column);
+    out.push({ ...p, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, offset: img.offset, length: img.length });
+  }
+  return out;
 }

@@ -1,0 +1,174 @@
+/**
+ * Validation in a real VS Code: a dataset with problems opens in the viewer and its problems
+ * are in the Problems panel (with a rule turned off in settings, a user schema and a broken
+ * one); the viewer lists and filters them; a click on a problem lands on its line in the text
+ * editor; a quick fix makes the problem go away; hovering a box shows the picture.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Frame } from 'playwright-core';
+import { VsCodeSession } from './harness';
+import { jsonl, llavaRecord, mkdirSync, tempWorkspace, writeImage } from './fixtures';
+
+let vs: VsCodeSession;
+let ws: string;
+
+const BOX_ANSWER = '<ref>red block</ref><box>[[300,300,600,700]]</box>';
+const LINES = [
+  /* 1 */ llavaRecord(1, 'scene.jpg'),
+  /* 2 VLM010 (fix) */ { ...llavaRecord(2, 'scene.jpg'), image: undefined, images: ['scene.jpg', 'scene.jpg'] },
+  /* 3 box for the hover */ { id: 'rec-0003', image: 'scene.jpg', width: 320, height: 180, conversations: [{ from: 'human', value: '<image>\nWhere is the red block?' }, { from: 'gpt', value: BOX_ANSWER }] },
+  /* 4 VLM050 */ llavaRecord(1, 'scene.jpg'),
+  /* 5 VLM001 (fix) */ '{"id": "rec-0005", "image": "scene.jpg", "conversations": [{"from": "human", "value": "<image>\\nHi"}, {"from": "gpt", "value": "Hello"},]}',
+  /* 6 VLM020 */ llavaRecord(6, 'nowhere/missing.jpg'),
+  /* 7 VLM060 */ { id: 'rec-0007', image: 'scene.jpg', conversations: [{ from: 'human', value: '<image>\nlabel: äººç‰©' }, { from: 'gpt', value: 'ok' }] },
+  /* 8 VLM033, turned off in settings */ { id: 'rec-0008', image: 'scene.jpg', conversations: [{ from: 'human', value: '<image>\nhi' }, { from: 'robot', value: 'beep' }] },
+];
+
+before(async () => {
+  const src = tempWorkspace('diagnostics');
+  await writeImage(join(src, 'data/scene.jpg'), 320, 180);
+  mkdirSync(join(src, 'data/custom'), { recursive: true });
+  mkdirSync(join(src, 'schemas'), { recursive: true });
+  writeFileSync(join(src, 'data/train.jsonl'), jsonl(LINES));
+  writeFileSync(join(src, 'data/custom/items.jsonl'), jsonl([{ id: 'a', split: 'train' }, { id: 'b', split: 'tset' }]));
+  writeFileSync(join(src, 'schemas/items.schema.json'), JSON.stringify({ type: 'object', required: ['id', 'split'], properties: { split: { enum: ['train', 'val', 'test'] } } }, null, 2));
+  writeFileSync(join(src, 'schemas/broken.schema.json'), '{\n  "type": "object",\n  "properties": {,}\n}\n');
+  writeFileSync(join(src, 'data/eval_details_box.json'), JSON.stringify([{ id: 'e1', pred: '[1, 2, 3, 4]', gt: '[1, 2, 3, 5]' }, { id: 'e2', pred: '[1, 2, 3, 4]' }], null, 2));
+  mkdirSync(join(src, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(src, '.vscode/settings.json'),
+    JSON.stringify({
+      'vlmLens.validation.rules': { VLM033: 'off' },
+      'vlmLens.schemas': [
+        { fileMatch: ['data/custom/*.jsonl'], url: './schemas/items.schema.json' },
+        { fileMatch: ['data/other/*.jsonl'], url: './schemas/broken.schema.json' },
+      ],
+    }),
+  );
+  vs = await VsCodeSession.launch({ name: 'diagnostics', workspace: src });
+  ws = vs.workspace;
+  rmSync(src, { recursive: true, force: true });
+});
+
+after(async () => {
+  await vs?.close();
+});
+
+async function viewer(fileName: string): Promise<Frame> {
+  return vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: fileName });
+}
+
+/** Waits until the Problems panel rows satisfy `ok`, and returns them. */
+async function problemsUntil(ok: (rows: string[]) => boolean, what: string, timeoutMs = 60_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let rows: string[] = [];
+  while (Date.now() < deadline) {
+    rows = await vs.problems();
+    if (ok(rows)) return rows;
+    await vs.page.waitForTimeout(1000);
+  }
+  throw new Error(`Problems panel never showed ${what}; it showed:\n${rows.join('\n')}`);
+}
+
+const has = (rows: string[], code: string) => rows.some((r) => r.includes(code));
+
+test('a dataset opened in the viewer has its problems in the Problems panel, with rule settings applied', async () => {
+  await vs.openFile('data/train.jsonl');
+  await viewer('train.jsonl');
+  const rows = await problemsUntil((r) => ['VLM010', 'VLM050', 'VLM001', 'VLM020', 'VLM060'].every((c) => has(r, c)), 'the five expected rules');
+  assert.ok(!has(rows, 'VLM033'), 'VLM033 is turned off in settings');
+  const v10 = rows.find((r) => r.includes('VLM010')) ?? '';
+  assert.match(v10, /1 <image> placeholder\(s\) but 2 image\(s\)/);
+  const v20 = rows.find((r) => r.includes('VLM020')) ?? '';
+  assert.match(v20, /Image not found: nowhere\/missing\.jpg/);
+  await vs.screenshot('problems-panel');
+});
+
+test('the viewer lists each record’s problems and filters to a rule', async () => {
+  const f = await viewer('train.jsonl');
+  await f.locator('.header .validation-problems').waitFor({ timeout: 60_000 });
+  assert.match(await f.locator('.header .validation-problems').innerText(), /problems in \d+ records/);
+  await f.locator('.vrow[data-index="1"] .row-problems', { hasText: 'VLM010' }).waitFor();
+  // filter to VLM050: only the duplicate (record 4) is listed
+  await f.locator('vscode-dropdown.problem-filter').click();
+  await f.locator('vscode-option', { hasText: /^VLM050/ }).click();
+  await f.locator('.detail .detail-title', { hasText: 'Record 4 of 8' }).waitFor();
+  await f.waitForFunction(() => document.querySelectorAll('.vrow[data-index]').length > 0);
+  const listed = await f.locator('.vrow .row-num span:first-child').allInnerTexts();
+  assert.deepEqual(listed.filter((t) => t.trim() !== ''), ['#4']);
+  const problem = f.locator('.detail .record-problem[data-code="VLM050"]');
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /Duplicate id “rec-0001” \(first used on line 1\)/);
+  await vs.screenshot('viewer-problems-filtered');
+  // back to all records
+  await f.locator('vscode-dropdown.problem-filter').click();
+  await f.locator('vscode-option', { hasText: 'All records' }).click();
+  await f.waitForFunction(() => document.querySelectorAll('.vrow .row-num').length >= 8);
+});
+
+test('a click on a problem opens the text editor at its line and column, although the viewer is the default', async () => {
+  await vs.problems();
+  await vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'VLM010' }).first().click();
+  const editor = vs.page.locator('.editor-group-container.active .monaco-editor').first();
+  await editor.waitFor({ state: 'visible' });
+  await vs.page.locator('.statusbar', { hasText: /Ln 2, Col \d+/ }).waitFor();
+  const tab = await vs.page.locator('.tabs-container .tab.active').innerText();
+  assert.match(tab, /train\.jsonl/);
+  await vs.screenshot('problem-opened-as-text');
+});
+
+test('a quick fix adds the missing <image> placeholder and the problem goes away', async () => {
+  await vs.page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
+  await vs.page.keyboard.press('Control+.');
+  const fix = vs.page.locator('.action-widget .monaco-list-row', { hasText: 'Add the missing <image> placeholder' }).first();
+  await fix.waitFor();
+  await vs.screenshot('quick-fix-menu');
+  await vs.page.keyboard.press('Enter');
+  await problemsUntil((r) => !has(r, 'VLM010') && has(r, 'VLM050'), 'VLM010 gone');
+  await vs.runCommand('File: Save');
+  const line2 = readFileSync(join(ws, 'data/train.jsonl'), 'utf8').split('\n')[1];
+  assert.match(line2, /"value":"<image>\\n<image>\\nQuestion number 2/);
+});
+
+test('hovering a box shows the image with the box drawn, and the convention', async () => {
+  const text = readFileSync(join(ws, 'data/train.jsonl'), 'utf8').split('\n')[2];
+  const col = text.indexOf('[[300') + 3;
+  await vs.page.locator('.tabs-container .tab', { hasText: 'train.jsonl' }).last().click();
+  await vs.runCommand('Go to Line/Column...');
+  const input = vs.page.locator('.quick-input-widget input');
+  await input.fill(`:3:${col}`);
+  await vs.page.waitForTimeout(300); // the picker reads the typed value asynchronously
+  await vs.page.keyboard.press('Enter');
+  await vs.page.locator('.statusbar', { hasText: `Ln 3, Col ${col}` }).waitFor();
+  await vs.runCommand('Show or Focus Hover');
+  const hover = vs.page.locator('.monaco-hover', { hasText: 'Coordinates: norm1000' }).first();
+  await hover.waitFor({ timeout: 30_000 });
+  const img = hover.locator('img[src^="data:image/png"]');
+  await img.waitFor();
+  await vs.page.waitForFunction(() => {
+    const el = document.querySelector<HTMLImageElement>('.monaco-hover img[src^="data:image/png"]');
+    return !!el && el.complete && el.naturalWidth > 0;
+  });
+  assert.match(await hover.innerText(), /gt box “red block”: \[96,54,192,126\] px/);
+  await vs.page.waitForTimeout(500); // the hover fades in
+  await vs.screenshot('geometry-hover');
+  await vs.page.keyboard.press('Escape');
+});
+
+test('a user schema from vlmLens.schemas checks its files; a broken schema is reported on the schema file', async () => {
+  await vs.openFile('data/custom/items.jsonl');
+  await viewer('items.jsonl');
+  const rows = await problemsUntil((r) => r.some((x) => x.includes('VLM004') && /allowed values/.test(x)) && r.some((x) => /broken\.schema\.json could not be used/.test(x)), 'the user schema error and the broken schema');
+  assert.ok(rows.some((x) => /\/split: must be equal to one of the allowed values/.test(x)));
+});
+
+test('eval_details_*.json opened as text is checked by VS Code’s JSON service with the built-in schema', async () => {
+  await vs.openFile('data/eval_details_box.json');
+  await viewer('eval_details_box.json');
+  await vs.runCommand('VLM Lens: Reopen as Text');
+  await problemsUntil((r) => r.some((x) => /Missing property "gt"/.test(x)), 'the JSON service’s schema error');
+  await vs.screenshot('json-validation');
+});

@@ -8,6 +8,7 @@ import { ViewerConfig } from './editor/viewerConfig';
 import { OverlayConfig } from './editor/overlayConfig';
 import { extensionVersion } from './util/extensionInfo';
 import { registerValidation } from './diagnostics/register';
+import { registerEvalLogLanguage } from './editor/evalLogLanguage';
 
 /**
  * Called by VS Code when one of the activation events in package.json fires.
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const validation = registerValidation(context, { viewer: viewerConfig, overlay, images: images.service, openHeadless: (uri) => viewer.openDocument(uri, true), log });
   context.subscriptions.push(validation.disposable);
   viewer.validation = validation.service;
+  context.subscriptions.push(registerEvalLogLanguage());
 }
 
 export function deactivate(): void {

@@ -1,5 +1,6 @@
 import { type CliCommand } from './main';
 import { inspectCommand } from './inspect';
+import { validateCommand } from './validate';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand];

@@ -9,7 +9,7 @@ import { Disposable } from '../util/dispose';
 import { type DatasetDocument } from '../editor/datasetDocument';
 import { diagnosticsFor, SOURCE } from './problemDiagnostics';
 import { localizedMessage } from './messages';
-import { DiskValidation, type DiskState, type WorkerPool } from './diskValidation';
+import { DiskValidation, validationOverlay, type DiskState, type WorkerPool } from './diskValidation';
 import { isCandidateTextDocument, TextValidation, type FileContext } from './textValidation';
 import { realFile, textTwin, TEXT_TWIN_SCHEME } from './textTwinFs';
 import { type ValidationSettingsService } from './validationSettings';
@@ -212,7 +212,7 @@ export class DiagnosticsService extends Disposable {
   private async hostValidator(doc: DatasetDocument): Promise<RecordValidator> {
     const settings = this.deps.settings.get();
     const schemas = await this.deps.settings.schemaSet();
-    const overlay = doc.overlayState().settings;
+    const overlay = validationOverlay(doc);
     const key = JSON.stringify([settings.stamp, overlay, doc.index.kind]);
     const hit = this.hostValidators.get(doc.uri.toString());
     if (hit?.key === key) return hit.v;

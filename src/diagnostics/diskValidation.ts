@@ -8,6 +8,7 @@ import { isObj } from '../core/records/normalize';
 import type { Problem } from '../core/validate/validator';
 import type { ProblemFlagArrays } from '../core/validate/flags';
 import type { SchemaLoadProblem } from '../core/validate/schemaSet';
+import type { OverlaySettings } from '../core/geometry/overlays';
 import { type DatasetDocument } from '../editor/datasetDocument';
 import { type ValidationSettingsService } from './validationSettings';
 import { type FileContext } from './textValidation';
@@ -51,6 +52,16 @@ export interface DiskState {
 const APPEND_THROTTLE_MS = 30_000;
 
 /**
+ * The overlay settings validation uses: the user's choice and settings, not the viewer's
+ * sampled guess (each record's coordinates are then judged on their own, the same way in the
+ * text editor, from disk and in the CLI).
+ */
+export function validationOverlay(doc: DatasetDocument): OverlaySettings {
+  const { fileGuess: _sampled, ...rest } = doc.overlayState().settings;
+  return rest;
+}
+
+/**
  * Validation of a file from its index on disk (any size), in worker threads: for files in
  * the viewer and files too large for VS Code to hand to extensions. Re-runs when the file is
  * re-indexed, appended to (throttled) or the settings change.
@@ -82,8 +93,8 @@ export class DiskValidation {
         else if (c.kind === 'deleted') this.cancel(false);
       }),
       // the file's coordinate convention decides which boxes fall outside the image
-      doc.onOverlayState((o) => {
-        if (this.doc.indexStatus.done && JSON.stringify(o.settings) !== this.overlayKey) this.start();
+      doc.onOverlayState(() => {
+        if (this.doc.indexStatus.done && JSON.stringify(validationOverlay(this.doc)) !== this.overlayKey) this.start();
       }),
     );
     if (doc.indexStatus.done) this.start();
@@ -118,7 +129,7 @@ export class DiskValidation {
     this.ac = ac;
     this.lastRun = Date.now();
     const run = ++this.runs;
-    const overlay = this.doc.overlayState().settings;
+    const overlay = validationOverlay(this.doc);
     this.overlayKey = JSON.stringify(overlay);
     const config: ValidateConfig = {
       builtinDir: this.settings.builtinDir,

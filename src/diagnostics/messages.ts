@@ -32,7 +32,7 @@ const MESSAGES: Record<MessageId, (a: Array<string | number>) => string> = {
   invalidUtf8: () => vscode.l10n.t('Invalid UTF-8 in this line (shown as U+FFFD)'),
   reasoning: (a) => vscode.l10n.t('{0} (most records in this file use reasoning tags)', a[0]),
   tooLarge: (a) => vscode.l10n.t('Record of {0} MB is too large to validate (vlmLens.viewer.maxRecordSizeMB)', a[0]),
-  moreProblems: (a) => vscode.l10n.t('{0} more problem(s) in this file are not shown (vlmLens.maxProblemsPerFile is {1})', a[0], a[1]),
+  moreProblems: (a) => vscode.l10n.t('{0} more problem(s) in this file are not listed: at most {1} are listed per file (vlmLens.maxProblemsPerFile; VS Code keeps at most 1000)', a[0], a[1]),
   schemaLoad: (a) => vscode.l10n.t('Schema {0} could not be used: {1}', a[0], a[1]),
 };
 

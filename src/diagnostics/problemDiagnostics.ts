@@ -48,11 +48,20 @@ export function partialDiagnostic(processed: number, total: number): vscode.Diag
   return d;
 }
 
-/** The problems as diagnostics, with the summary when some are not shown. */
+/** VS Code keeps at most this many diagnostics per file (more are dropped with a note of its own). */
+export const VSCODE_MAX_PER_FILE = 1000;
+
+/**
+ * The problems as diagnostics, with the summary when some are not shown. The summary and
+ * the cancelled note count against VS Code's own limit, so they are never the ones dropped.
+ */
 export function diagnosticsFor(uri: vscode.Uri, problems: Problem[], total: number, max: number, partial?: { processed: number; total: number }): vscode.Diagnostic[] {
-  const shown = problems.slice(0, max);
+  const room = VSCODE_MAX_PER_FILE - (partial ? 1 : 0);
+  let limit = Math.min(max, room);
+  if (total > limit) limit = Math.min(limit, room - 1);
+  const shown = problems.slice(0, limit);
   const out = shown.map((p) => toDiagnostic(p, uri));
-  if (total > shown.length) out.push(moreProblemsDiagnostic(shown.length, total, max));
+  if (total > shown.length) out.push(moreProblemsDiagnostic(shown.length, total, limit));
   if (partial) out.push(partialDiagnostic(partial.processed, partial.total));
   return out;
 }

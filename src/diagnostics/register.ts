@@ -60,7 +60,8 @@ export function registerValidation(
     deps.overlay.onDidChange(() => settings.invalidate()),
     vscode.commands.registerCommand('vlmLens.cancelValidation', () => service.cancelAll()),
     vscode.commands.registerCommand('vlmLens.validateFile', async (uri?: vscode.Uri) => {
-      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      const target = uri ?? (tab instanceof vscode.TabInputCustom || tab instanceof vscode.TabInputText ? tab.uri : undefined);
       if (!target) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Open a .jsonl or .json file first.'));
         return;

@@ -69,6 +69,7 @@ export class TextValidation {
   /** Forget compiled state (settings or schemas changed) and validate again. */
   reset(): void {
     this.dv = undefined;
+    this.isDataset = undefined;
     this.schedule(0);
   }
 
@@ -93,6 +94,7 @@ export class TextValidation {
 
   private async validate(): Promise<void> {
     const settings = this.settings.get();
+    if (this.isDataset === false) return; // ordinary JSON: decided once (again after a settings change)
     const version = this.doc.version;
     const text = this.doc.getText();
     const fileName = this.doc.uri.path.split('/').pop() ?? 'document.json';

@@ -89,6 +89,8 @@ export function viewerStrings(): ViewerStrings {
     zoomHint: vscode.l10n.t('wheel: zoom · drag: pan · double-click: fit · click a shape: show its text'),
     validating: vscode.l10n.t('validating… {0}%'),
     problemsSummary: vscode.l10n.t('{0} problems in {1} records'),
+    problemsSummaryOneRecord: vscode.l10n.t('{0} problems in 1 record'),
+    oneProblemSummary: vscode.l10n.t('1 problem in 1 record'),
     noProblems: vscode.l10n.t('no problems'),
     validationCancelled: vscode.l10n.t('validation cancelled at {0}%: partial'),
     validationCapped: vscode.l10n.t('the Problems panel lists {0} of them (vlmLens.maxProblemsPerFile)'),

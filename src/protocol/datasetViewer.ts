@@ -311,6 +311,8 @@ export interface ViewerStrings {
   zoomHint: string;
   validating: string;
   problemsSummary: string;
+  problemsSummaryOneRecord: string;
+  oneProblemSummary: string;
   noProblems: string;
   validationCancelled: string;
   validationCapped: string;

@@ -72,7 +72,7 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         onProgress: (update) => post({ type: 'validateProgress', job: req.job, update }),
         images: c.images ? { ctx: c.images, exists: fileExists } : undefined,
       });
-      post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, capped: res.capped, state: res.state, flags: res.flags, schemaProblems: schemas.problems } });
+      post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, totalErrors: res.totalErrors, capped: res.capped, state: res.state, flags: res.flags, schemaProblems: schemas.problems } });
     } else {
       await searchRecords(file, index, req.query, { signal, maxMatches: req.maxMatches, onUpdate: (update) => post({ type: 'searchProgress', job: req.job, update }) });
     }

@@ -32,6 +32,7 @@ export interface ValidateConfig {
 /** The end of a validation job: counts, and the state the whole-file rules need. */
 export interface ValidateResult {
   totalProblems: number;
+  totalErrors: number;
   capped: boolean;
   state?: FileRulesState;
   /** which records have problems of which rules (all of them, past the cap too) */

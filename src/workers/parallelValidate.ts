@@ -24,6 +24,8 @@ export interface ParallelResult {
   /** kept problems in file order (at most config.maxProblems) */
   problems: Problem[];
   totalProblems: number;
+  /** errors among all the problems (also past the cap) */
+  totalErrors: number;
   capped: boolean;
   /** records with problems and their rules (all of them, past the cap too) */
   flags: ProblemFlagArrays;
@@ -48,6 +50,7 @@ export async function validateInParallel(opts: {
   const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((total * i) / parts));
   const kept: Problem[][] = Array.from({ length: parts }, () => []);
   const processed = new Array<number>(parts).fill(0);
+  const partTotals = new Array<number>(parts).fill(0);
   let totalProblems = 0;
   const results = await Promise.all(
     Array.from({ length: parts }, (_, p) =>
@@ -55,7 +58,8 @@ export async function validateInParallel(opts: {
         signal: opts.signal,
         onProgress: (u) => {
           processed[p] = u.processed;
-          totalProblems += u.problems.length;
+          partTotals[p] = u.totalProblems;
+          totalProblems = partTotals.reduce((a, b) => a + b, 0);
           kept[p].push(...u.problems);
           opts.onProgress?.({ processed: processed.reduce((a, b) => a + b, 0), total, problems: u.problems, totalProblems });
         },
@@ -64,17 +68,21 @@ export async function validateInParallel(opts: {
   );
   // each part counted past its own cap; the sum is the file's total
   totalProblems = results.reduce((n, r) => n + r.totalProblems, 0);
+  let totalErrors = results.reduce((n, r) => n + r.totalErrors, 0);
   const problems = kept.flat();
   const flags = new ProblemFlags();
   for (const r of results) flags.merge(r.flags);
   if (parts > 1) {
     const merged = await FileRules.merge(new ProblemFactory(opts.config.severities), results.map((r) => r.state as FileRulesState), opts.idOf);
     totalProblems += merged.length;
-    for (const p of merged) flags.add(p.record, p.code);
+    for (const p of merged) {
+      flags.add(p.record, p.code);
+      if (p.severity === 'error') totalErrors++;
+    }
     problems.push(...merged);
     opts.onProgress?.({ processed: total, total, problems: merged, totalProblems });
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   const max = opts.config.maxProblems;
-  return { problems: problems.slice(0, max), totalProblems, capped: totalProblems > Math.min(problems.length, max), flags: flags.arrays(), schemaProblems: results[0]?.schemaProblems ?? [] };
+  return { problems: problems.slice(0, max), totalProblems, totalErrors, capped: totalProblems > Math.min(problems.length, max), flags: flags.arrays(), schemaProblems: results[0]?.schemaProblems ?? [] };
 }

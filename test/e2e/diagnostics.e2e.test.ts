@@ -37,6 +37,10 @@ before(async () => {
   writeFileSync(join(src, 'schemas/items.schema.json'), JSON.stringify({ type: 'object', required: ['id', 'split'], properties: { split: { enum: ['train', 'val', 'test'] } } }, null, 2));
   writeFileSync(join(src, 'schemas/broken.schema.json'), '{\n  "type": "object",\n  "properties": {,}\n}\n');
   writeFileSync(join(src, 'data/eval_details_box.json'), JSON.stringify([{ id: 'e1', pred: '[1, 2, 3, 4]', gt: '[1, 2, 3, 5]' }, { id: 'e2', pred: '[1, 2, 3, 4]' }], null, 2));
+  const mixed = (i: number, key: 'image' | 'images') => ({ id: `m${i}`, [key]: key === 'image' ? 'scene.jpg' : ['scene.jpg'], conversations: [{ from: 'human', value: '<image>\nWhat?' }, { from: 'gpt', value: 'A block.' }] });
+  writeFileSync(join(src, 'data/mixed.jsonl'), jsonl([mixed(1, 'images'), mixed(2, 'image'), mixed(3, 'images'), mixed(4, 'image'), mixed(5, 'images')]));
+  mkdirSync(join(src, 'logs'), { recursive: true });
+  writeFileSync(join(src, 'logs/model_contact_box.log'), 'Evaluating 40 samples...\neval_details_contact_box.json : Mean IOU: 0.4231 Accuracy (IOU > 0.1): 0.7465\nError: CUDA out of memory\n');
   mkdirSync(join(src, '.vscode'), { recursive: true });
   writeFileSync(
     join(src, '.vscode/settings.json'),
@@ -156,6 +160,57 @@ test('hovering a box shows the image with the box drawn, and the convention', as
   await vs.page.waitForTimeout(500); // the hover fades in
   await vs.screenshot('geometry-hover');
   await vs.page.keyboard.press('Escape');
+});
+
+test('“rename image to images in every record” fixes the whole file at once', async () => {
+  await vs.openFile('data/mixed.jsonl');
+  await viewer('mixed.jsonl');
+  // train.jsonl has a VLM013 of its own (its minority key is `images`): count mixed.jsonl's by their text
+  const mixedRow = (x: string) => x.includes('VLM013') && x.includes('records use `images`');
+  await problemsUntil((r) => r.filter(mixedRow).length === 2, 'two VLM013 in mixed.jsonl');
+  await vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'records use `images`' }).first().click();
+  await vs.page.locator('.statusbar', { hasText: /Ln 2, Col \d+/ }).waitFor();
+  await vs.runCommand('Quick Fix...');
+  const all = vs.page.locator('.action-widget .monaco-list-row', { hasText: 'in every record of this file' }).first();
+  await all.waitFor();
+  // the menu is keyboard-driven (a pointer block covers it): move the focus down to the file-wide fix
+  const focusedAll = vs.page.locator('.action-widget .monaco-list-row.focused', { hasText: 'in every record of this file' });
+  for (let i = 0; i < 5 && !(await focusedAll.count()); i++) await vs.page.keyboard.press('ArrowDown');
+  await focusedAll.waitFor({ timeout: 5000 });
+  await vs.screenshot('quick-fix-whole-file');
+  await vs.page.keyboard.press('Enter');
+  await problemsUntil((r) => !r.some(mixedRow) && !r.some((x) => /problems? in file mixed\.jsonl/.test(x)), 'no problem left in mixed.jsonl');
+  await vs.runCommand('File: Save');
+  const text = readFileSync(join(ws, 'data/mixed.jsonl'), 'utf8');
+  assert.equal((text.match(/"images":/g) ?? []).length, 5);
+  assert.equal((text.match(/"image":/g) ?? []).length, 0);
+});
+
+test('in the text editor, <image> placeholders and box coordinates are highlighted inside JSON strings', async () => {
+  const colour = (text: string) =>
+    vs.page.evaluate((t) => {
+      const span = Array.from(document.querySelectorAll('.editor-group-container.active .view-lines span span')).find((s) => s.textContent === t);
+      return span ? getComputedStyle(span).color : undefined;
+    }, text);
+  // train.jsonl as text (the viewer is its default editor)
+  await vs.openFile('data/train.jsonl');
+  await viewer('train.jsonl');
+  await vs.runCommand('VLM Lens: Reopen as Text');
+  await vs.page.locator('.editor-group-container.active .view-lines span span', { hasText: '<ref>' }).first().waitFor();
+  const placeholder = await colour('<image>');
+  const tag = await colour('<ref>');
+  const box = await colour('[[300,300,600,700]]');
+  const plain = await colour('Where is the red block?"') ?? await colour('Where is the red block?');
+  assert.ok(placeholder && tag && box, `tokens found: ${placeholder} ${tag} ${box}`);
+  assert.notEqual(placeholder, plain, 'the placeholder is not coloured as the rest of the string');
+  assert.notEqual(box, plain, 'the coordinates are not coloured as the rest of the string');
+});
+
+test('a log under logs/ opens as VLM Eval Log with its metric lines highlighted', async () => {
+  await vs.openFile('logs/model_contact_box.log');
+  await vs.page.locator('.statusbar', { hasText: 'VLM Eval Log' }).waitFor();
+  await vs.page.locator('.editor-group-container.active .view-lines span span', { hasText: '0.4231' }).first().waitFor();
+  await vs.screenshot('eval-log');
 });
 
 test('a user schema from vlmLens.schemas checks its files; a broken schema is reported on the schema file', async () => {

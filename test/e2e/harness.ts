@@ -189,20 +189,25 @@ export class VsCodeSession {
     const input = this.page.locator('.quick-input-widget input');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     const deadline = Date.now() + timeoutMs;
-    await this.focusWorkbench();
     for (;;) {
-      await this.page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(`>${title}`);
+      await this.focusWorkbench();
       try {
+        await this.page.keyboard.press('F1');
+        await input.waitFor({ state: 'visible', timeout: 3000 });
+        // an editor that opens at this moment can take the focus and close the palette: then try again
+        await input.fill(`>${title}`, { timeout: 3000 });
         await row.waitFor({ state: 'visible', timeout: 3000 });
-        break;
+        // the palette can also close between finding the row and clicking it
+        await row.click({ timeout: 3000 });
+        return;
       } catch (e) {
         await this.page.keyboard.press('Escape');
-        if (Date.now() > deadline) throw e;
+        if (Date.now() > deadline) {
+          await this.screenshot(`command-not-run-${title.replace(/\W+/g, '-')}`);
+          throw e;
+        }
       }
     }
-    await row.click();
   }
 
   /**
@@ -290,6 +295,15 @@ export class VsCodeSession {
     const panel = this.page.locator('.markers-panel');
     await panel.waitFor({ state: 'visible' });
     return panel.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${r.textContent ?? ''}`));
+  }
+
+  /** Types into the Problems panel's filter box (empty: no filter) and returns the rows then shown. */
+  async filterProblems(text: string): Promise<string[]> {
+    await this.problems();
+    const box = this.page.locator('.panel .viewpane-filter input, .panel .markers-panel-action-filter input').first();
+    await box.fill(text);
+    await this.page.waitForTimeout(500); // the panel filters after a short delay
+    return this.page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${r.textContent ?? ''}`));
   }
 
   /** Texts of the notification toasts currently shown. */

@@ -55,6 +55,34 @@ test('1M-record file: first record visible at once, then the full count; random 
   await vs.screenshot('one-million');
 });
 
+test('its validation runs from disk with progress in the status bar, can be cancelled, and its cap is said', async () => {
+  // every record names an image that is not there: 1,000,000 problems
+  const status = vs.page.locator('.statusbar-item', { hasText: /Validating llava_1m\.jsonl: \d+%/ });
+  await status.waitFor({ timeout: 120_000 });
+  await vs.screenshot('validation-progress');
+  await status.click();
+  let rows = await vs.filterProblems('cancelled after');
+  const deadline = Date.now() + 60_000;
+  while (!rows.some((r) => /Validation was cancelled after \d+ of 1000000 records/.test(r)) && Date.now() < deadline) {
+    await vs.page.waitForTimeout(1000);
+    rows = await vs.filterProblems('cancelled after');
+  }
+  assert.ok(rows.some((r) => /Validation was cancelled after \d+ of 1000000 records/.test(r)), rows.join('\n'));
+  await vs.runCommand('VLM Lens: Validate File');
+  // run again to the end: 1000 listed, and one entry saying how many more there are
+  const done = Date.now() + 180_000;
+  rows = [];
+  while (Date.now() < done) {
+    rows = await vs.filterProblems('more problem');
+    if (rows.some((r) => /999001 more problem\(s\) in this file are not listed: at most 999 are listed per file/.test(r))) break;
+    await vs.page.waitForTimeout(2000);
+  }
+  assert.ok(rows.some((r) => /999001 more problem\(s\)/.test(r)), rows.join('\n'));
+  const all = await vs.filterProblems('');
+  assert.match(all[0], /1000 problems in file llava_1m\.jsonl/, 'VS Code keeps 1000 per file: 999 and the summary');
+  await vs.screenshot('validation-capped');
+});
+
 test('a 100 MB single line: shown as too large to render, with its size and a way to open it as text', async () => {
   await vs.openFile('one_huge_line.jsonl');
   const f = await vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: 'one_huge_line.jsonl' }, 60_000);

@@ -115,3 +115,93 @@ test('inspect adds overlays: pixels of the original image, convention and where 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('validate: silent and exit 0 on real samples (images not checked: the samples ship without them)', () => {
+  const s = join(root, 'test/fixtures/samples');
+  const files = ['llamafactory/mllm_demo.json', 'llamafactory/v1_multimodal_demo.jsonl', 'qwenvl/qwen3vl_finetune_demo_single_images.json', 'constructed/eval_details_contact_box.constructed.json'].map((f) => join(s, f));
+  const r = runCli(['validate', '--no-images', ...files]);
+  assert.equal(r.stdout, '');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /no problems in 4 file\(s\)/);
+});
+
+test('validate: file:line:col lines, JSON output, rule settings, --schema, the cap said, exit codes', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-cli-validate-'));
+  try {
+    const rec = (id: string, extra: Record<string, unknown> = {}) => ({ id, image: 'a.jpg', conversations: [{ from: 'human', value: '<image>\nWhat?' }, { from: 'gpt', value: 'A cup.' }], ...extra });
+    writeFileSync(
+      join(dir, 'd.jsonl'),
+      [JSON.stringify(rec('a')), JSON.stringify(rec('b', { image: ['a.jpg', 'b.jpg'] })), '{"id": "c", "conversations": [],}', JSON.stringify(rec('a'))].join('\n') + '\n',
+    );
+    writeFileSync(join(dir, 'a.jpg'), 'not really a jpeg, but it exists');
+    const text = runCli(['validate', 'd.jsonl'], { cwd: dir });
+    assert.equal(text.code, 1, 'errors were found');
+    const lines = text.stdout.trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.split(' ').slice(0, 3).join(' ')),
+      ['d.jsonl:2:19 error VLM010', 'd.jsonl:2:28 error VLM020', 'd.jsonl:3:33 error VLM001', 'd.jsonl:4:7 warning VLM050'],
+    );
+    assert.match(lines[0], /^d\.jsonl:2:\d+ error VLM010 1 <image> placeholder\(s\) but 2 image\(s\)$/);
+    assert.match(lines[1], /^d\.jsonl:2:\d+ error VLM020 Image not found: b\.jpg/);
+    assert.match(lines[3], /Duplicate id “a” \(first used on line 1\)/);
+    assert.match(text.stderr, /4 problem\(s\), 3 error\(s\), in 1 file\(s\)/);
+
+    const json = runCli(['validate', 'd.jsonl', '--json', '--no-images'], { cwd: dir });
+    const list = JSON.parse(json.stdout) as Array<{ file: string; line: number; column: number; endLine: number; endColumn: number; severity: string; code: string; message: string }>;
+    assert.deepEqual(list.map((p) => p.code), ['VLM010', 'VLM001', 'VLM050']);
+    assert.deepEqual(Object.keys(list[0]).sort(), ['code', 'column', 'endColumn', 'endLine', 'file', 'line', 'message', 'severity']);
+    assert.equal(list[1].line, 3);
+    assert.equal(list[1].column, 33);
+
+    const relaxed = runCli(['validate', 'd.jsonl', '--no-images', '--rule', 'VLM010=warning', '--rule', 'VLM001=off', '--rule', 'vlm050=off'], { cwd: dir });
+    assert.equal(relaxed.code, 0, 'only warnings left');
+    assert.equal(relaxed.stdout.trim().split('\n').length, 1);
+    assert.match(relaxed.stdout, /warning VLM010/);
+
+    const capped = runCli(['validate', 'd.jsonl', '--no-images', '--max-problems', '1'], { cwd: dir });
+    assert.equal(capped.stdout.trim().split('\n').length, 1);
+    assert.match(capped.stderr, /d\.jsonl: 2 more problem\(s\) not listed \(--max-problems 1\)/);
+
+    writeFileSync(join(dir, 'mine.schema.json'), JSON.stringify({ type: 'object', required: ['split'] }));
+    const schema = runCli(['validate', 'd.jsonl', '--no-images', '--schema', 'mine.schema.json', '--rule', 'VLM001=off'], { cwd: dir });
+    assert.equal(schema.code, 1);
+    assert.equal((schema.stdout.match(/VLM004 must have required property 'split'/g) ?? []).length, 3);
+
+    writeFileSync(join(dir, 'broken.schema.json'), '{"type": }');
+    const broken = runCli(['validate', 'd.jsonl', '--schema', 'broken.schema.json'], { cwd: dir });
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /^broken\.schema\.json:1:\d+ error schema the schema is not valid JSON/);
+
+    assert.equal(runCli(['validate', 'nope.jsonl'], { cwd: dir }).code, 2);
+    assert.equal(runCli(['validate'], { cwd: dir }).code, 2);
+    assert.equal(runCli(['validate', 'd.jsonl', '--rule', 'VLM999=off'], { cwd: dir }).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('validate: a large file is checked on worker threads with the same result as one thread', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-cli-validate-big-'));
+  try {
+    const lines: string[] = [];
+    for (let i = 0; i < 45_000; i++) {
+      const id = i === 40_000 ? 'r7' : `r${i}`; // a duplicate across parts
+      const conv = i % 10_000 === 5 ? [{ from: 'gpt', value: 'first' }] : [{ from: 'human', value: 'hi' }, { from: 'gpt', value: 'ok' }];
+      lines.push(JSON.stringify({ id, conversations: conv }));
+    }
+    writeFileSync(join(dir, 'big.jsonl'), lines.join('\n') + '\n');
+    const par = runCli(['validate', 'big.jsonl', '--json', '--jobs', '3'], { cwd: dir });
+    const one = runCli(['validate', 'big.jsonl', '--json', '--jobs', '1'], { cwd: dir });
+    assert.equal(par.code, 0, par.stderr);
+    const a = JSON.parse(par.stdout) as Array<{ line: number; code: string }>;
+    const b = JSON.parse(one.stdout) as Array<{ line: number; code: string }>;
+    assert.deepEqual(a, b);
+    assert.deepEqual(a.map((p) => `${p.code}@${p.line}`), ['VLM030@6', 'VLM030@10006', 'VLM030@20006', 'VLM030@30006', 'VLM050@40001', 'VLM030@40006']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -306,7 +306,7 @@ function renderHeader(): void {
     else if (v.error) parts.push(h('span', { class: 'warning-text validation-status', text: v.error }));
     if (!v.running && v.totalProblems > 0 && v.recordsWithProblems !== undefined) {
       const title = v.capped ? fmt(S.validationCapped, v.totalProblems) : undefined;
-      parts.push(h('a', { class: 'warning-text validation-problems', href: '#', title, onclick: (e: Event) => (e.preventDefault(), setFilterValue('any')) }, fmt(S.problemsSummary, v.totalProblems, v.recordsWithProblems)));
+      parts.push(h('a', { class: 'warning-text validation-problems', href: '#', title, onclick: (e: Event) => (e.preventDefault(), setFilterValue('any')) }, v.totalProblems === 1 ? S.oneProblemSummary : v.recordsWithProblems === 1 ? fmt(S.problemsSummaryOneRecord, v.totalProblems) : fmt(S.problemsSummary, v.totalProblems, v.recordsWithProblems)));
     } else if (!v.running && !v.cancelled && !v.error && v.totalProblems === 0) parts.push(h('span', { class: 'muted validation-status', text: S.noProblems }));
   }
   header.append(...parts);
@@ -675,21 +675,18 @@ function renderFilterOptions(): void {
 filterBox.addEventListener('change', () => applyFilter(valueOf(filterBox)));
 
 rpc.onNotification('validation', (v) => {
-  const finished = validation?.running === true && !v.running;
   validation = v;
   renderHeader();
-  if (!v.running) {
-    renderFilterOptions();
-    if (finished) {
-      // rows carry their problem codes: fetch them again, and the selected record's problems
-      pages.clear();
-      loadingPages.clear();
-      pageGeneration++;
-      list.invalidate();
-      if (filter) applyFilter(valueOf(filterBox));
-      else if (selectedRecord >= 0) void showDetail(selectedRecord);
-    }
-  }
+  if (v.running) return;
+  // a run ended: rows carry their problem codes, so fetch them again, and the selected record's problems
+  renderFilterOptions();
+  pages.clear();
+  loadingPages.clear();
+  pageGeneration++;
+  list.invalidate();
+  onRange(visibleFirst, Math.max(visibleFirst, visibleLast));
+  if (filter) applyFilter(valueOf(filterBox));
+  else if (selectedRecord >= 0) void showDetail(selectedRecord);
 });
 
 // ---- start -------------------------------------------------------------------------------

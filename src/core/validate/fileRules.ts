@@ -55,46 +55,54 @@ class Tuples {
 
 /**
  * 53-bit hashes → (first use packed as line * 1e6 + column, record), open addressing over
- * typed arrays: a million ids take ~48 MB and no per-entry objects.
+ * one typed array of (key + 1, packed, record) triples: a million ids take ~48 MB, no
+ * per-entry objects, and a probe touches one cache line.
  */
 class IdTable {
-  keys = new Float64Array(1 << 12);
-  vals = new Float64Array(1 << 12);
-  recs = new Float64Array(1 << 12);
+  slots: Float64Array = new Float64Array(3 << 12);
   private size = 0;
 
-  /** Slot of `h`, or -1. */
+  /** Index of `h`'s triple in `slots`, or -1. */
   find(h: number): number {
-    const mask = this.keys.length - 1;
+    const cap = this.slots.length / 3;
+    const mask = cap - 1;
+    const slots = this.slots;
     for (let i = (h >>> 0) & mask; ; i = (i + 1) & mask) {
-      const k = this.keys[i];
+      const k = slots[i * 3];
       if (k === 0) return -1;
-      if (k === h + 1) return i;
+      if (k === h + 1) return i * 3;
     }
   }
 
   add(h: number, packed: number, rec: number): void {
-    if ((this.size + 1) * 2 > this.keys.length) this.grow();
-    const mask = this.keys.length - 1;
+    if ((this.size + 1) * 2 > this.slots.length / 3) this.grow();
+    const mask = this.slots.length / 3 - 1;
+    const slots = this.slots;
     for (let i = (h >>> 0) & mask; ; i = (i + 1) & mask) {
-      if (this.keys[i] === 0) {
-        this.keys[i] = h + 1; // 0 marks an empty slot
-        this.vals[i] = packed;
-        this.recs[i] = rec;
+      const j = i * 3;
+      if (slots[j] === 0) {
+        slots[j] = h + 1; // 0 marks an empty slot
+        slots[j + 1] = packed;
+        slots[j + 2] = rec;
         this.size++;
         return;
       }
-      if (this.keys[i] === h + 1) return;
+      if (slots[j] === h + 1) return;
     }
   }
 
-  private grow(): void {
-    const [k, v, r] = [this.keys, this.vals, this.recs];
-    this.keys = new Float64Array(k.length * 2);
-    this.vals = new Float64Array(k.length * 2);
-    this.recs = new Float64Array(k.length * 2);
+  /** Takes over a table built elsewhere (its `slots`), e.g. the first part of a file. */
+  adopt(slots: Float64Array): void {
+    this.slots = slots;
     this.size = 0;
-    for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.add(k[i] - 1, v[i], r[i]);
+    for (let j = 0; j < slots.length; j += 3) if (slots[j] !== 0) this.size++;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Float64Array(old.length * 2);
+    this.size = 0;
+    for (let j = 0; j < old.length; j += 3) if (old[j] !== 0) this.add(old[j] - 1, old[j + 1], old[j + 2]);
   }
 }
 
@@ -117,9 +125,8 @@ const unpack = (packed: number) => {
 
 /** What a part of a file leaves for the merge (structured-cloneable). */
 export interface FileRulesState {
-  idKeys: Float64Array;
-  idVals: Float64Array;
-  idRecs: Float64Array;
+  /** The id table's (hash + 1, packed first use, record) triples; 0 marks an empty slot. */
+  idSlots: Float64Array;
   image: Float64Array;
   images: Float64Array;
   convention: Float64Array;
@@ -146,7 +153,7 @@ export class FileRules {
       const slot = this.ids.find(h);
       if (slot < 0) this.ids.add(h, f.line * 1e6 + Math.min(999_999, f.column + (f.idLoc?.offset ?? 0)), f.index);
       else {
-        const p = this.duplicate(f.id, { index: f.index, line: f.line, column: f.column }, f.idLoc, this.ids.vals[slot]);
+        const p = this.duplicate(f.id, { index: f.index, line: f.line, column: f.column }, f.idLoc, this.ids.slots[slot + 1]);
         if (p) out = [p];
       }
     }
@@ -198,9 +205,7 @@ export class FileRules {
   /** This part's state, for `merge`. */
   state(): FileRulesState {
     return {
-      idKeys: this.ids.keys,
-      idVals: this.ids.vals,
-      idRecs: this.ids.recs,
+      idSlots: this.ids.slots,
       image: this.imageKey.image.slice(),
       images: this.imageKey.images.slice(),
       convention: this.convention.slice(),
@@ -218,20 +223,25 @@ export class FileRules {
   static async merge(v: ProblemMaker, parts: FileRulesState[], idOf: (record: number) => Promise<string | undefined>): Promise<Problem[]> {
     const all = new FileRules(v);
     const out: Problem[] = [];
-    for (const s of parts) {
-      const laterFirsts: Array<{ h: number; packed: number; rec: number }> = [];
-      for (let i = 0; i < s.idKeys.length; i++) {
-        if (s.idKeys[i] === 0) continue;
-        const h = s.idKeys[i] - 1;
-        const slot = all.ids.find(h);
-        if (slot >= 0) {
-          const id = (await idOf(s.idRecs[i])) ?? '?';
-          const at = unpack(s.idVals[i]);
-          const p = all.duplicate(id, { index: s.idRecs[i], line: at.line, column: at.column }, { offset: 0, length: JSON.stringify(id).length }, all.ids.vals[slot]);
-          if (p) out.push(p);
-        } else laterFirsts.push({ h, packed: s.idVals[i], rec: s.idRecs[i] });
+    for (const [n, s] of parts.entries()) {
+      if (n === 0) {
+        all.ids.adopt(s.idSlots); // the first part's ids are all first uses
+      } else {
+        const laterFirsts: Array<{ h: number; packed: number; rec: number }> = [];
+        const t = s.idSlots;
+        for (let j = 0; j < t.length; j += 3) {
+          if (t[j] === 0) continue;
+          const h = t[j] - 1;
+          const slot = all.ids.find(h);
+          if (slot >= 0) {
+            const id = (await idOf(t[j + 2])) ?? '?';
+            const at = unpack(t[j + 1]);
+            const p = all.duplicate(id, { index: t[j + 2], line: at.line, column: at.column }, { offset: 0, length: JSON.stringify(id).length }, all.ids.slots[slot + 1]);
+            if (p) out.push(p);
+          } else laterFirsts.push({ h, packed: t[j + 1], rec: t[j + 2] });
+        }
+        for (const x of laterFirsts) all.ids.add(x.h, x.packed, x.rec);
       }
-      for (const x of laterFirsts) all.ids.add(x.h, x.packed, x.rec);
       all.imageKey.image.append(s.image);
       all.imageKey.images.append(s.images);
       all.convention.append(s.convention);

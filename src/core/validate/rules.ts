@@ -67,7 +67,7 @@ export const MESSAGES = {
   invalidUtf8: 'Invalid UTF-8 in this line (shown as U+FFFD)',
   reasoning: '{0} (most records in this file use reasoning tags)',
   tooLarge: 'Record of {0} MB is too large to validate (vlmLens.viewer.maxRecordSizeMB)',
-  moreProblems: '{0} more problem(s) in this file are not shown (vlmLens.maxProblemsPerFile is {1})',
+  moreProblems: '{0} more problem(s) in this file are not listed: at most {1} are listed per file (vlmLens.maxProblemsPerFile; VS Code keeps at most 1000)',
   schemaLoad: 'Schema {0} could not be used: {1}',
 } as const;
 

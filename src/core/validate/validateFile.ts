@@ -22,6 +22,8 @@ export interface ValidationUpdate {
   problems: Problem[];
   /** problems found so far, also past the cap */
   totalProblems: number;
+  /** of which errors (severity error), also past the cap */
+  totalErrors: number;
   capped: boolean;
   done: boolean;
 }
@@ -50,11 +52,13 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
   const flags = new ProblemFlags();
   let fresh: Problem[] = [];
   let totalProblems = 0;
+  let totalErrors = 0;
   let last = Date.now();
   const interval = opts.intervalMs ?? 250;
   const keep = (ps: Problem[]) => {
     for (const p of ps) {
       totalProblems++;
+      if (p.severity === 'error') totalErrors++;
       flags.add(p.record, p.code);
       if (all.length < opts.maxProblems) {
         all.push(p);
@@ -63,7 +67,7 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
     }
   };
   const update = (processed: number, done: boolean): ValidationUpdate => {
-    const u = { processed, total, problems: fresh, totalProblems, capped: totalProblems > all.length, done };
+    const u = { processed, total, problems: fresh, totalProblems, totalErrors, capped: totalProblems > all.length, done };
     fresh = [];
     last = Date.now();
     opts.onProgress?.(u);
@@ -100,7 +104,7 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
         const p = validator.factProblem({ index: raw.index, line: pos.line, column: pos.column }, { offset: 0, length: 1 }, 'VLM061', 'invalidUtf8', []);
         if (p) keep([p]);
       }
-      if (opts.images) keep(await imageProblems(validator, { index: raw.index, line: raw.line, column, text: raw.text }, facts, opts.images.ctx, exists));
+      if (opts.images && facts.images.length > 0) keep(await imageProblems(validator, { index: raw.index, line: raw.line, column, text: raw.text }, facts, opts.images.ctx, exists));
     }
     processed = Math.min(total, k + batch - from);
     if (Date.now() - last >= interval) update(processed, false);

@@ -422,7 +422,7 @@ function firstNonSpace(text: string): number {
 const SUSPICIOUS = /[\u00c2-\u00f4\ufffd]|\\u00[c-fC-F]|\\u[fF]{3}[dD]/;
 
 /** Structured fields that carry geometry. */
-const GEOMETRY_KEY_LIST = ['bbox', 'boxes', 'bboxes', 'bbox_xywh', 'points', 'contact_points', 'trajectory', 'traj', 'trace', 'future_traj', 'object_box', 'gripper_box', 'affordance_box', 'placement_proposal', 'objects', 'poses', 'gt', 'pred'];
+const GEOMETRY_KEYS = new Set(['bbox', 'boxes', 'bboxes', 'bbox_xywh', 'points', 'contact_points', 'trajectory', 'traj', 'trace', 'future_traj', 'object_box', 'gripper_box', 'affordance_box', 'placement_proposal', 'objects', 'poses', 'gt', 'pred']);
 
 /**
  * Whether a record may hold coordinates: a geometry field, or an answer with a bracket or
@@ -430,7 +430,7 @@ const GEOMETRY_KEY_LIST = ['bbox', 'boxes', 'bboxes', 'bbox_xywh', 'points', 'co
  * costs more than all the other checks of a record together).
  */
 function mayHoldGeometry(o: Record<string, unknown>): boolean {
-  for (const k of GEOMETRY_KEY_LIST) if (o[k] !== undefined) return true;
+  for (const k in o) if (GEOMETRY_KEYS.has(k) && o[k] !== undefined) return true;
   const turns = Array.isArray(o.conversations) ? o.conversations : Array.isArray(o.messages) ? o.messages : [];
   for (const t of turns) {
     if (!isObj(t)) continue;

@@ -1,0 +1,203 @@
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { NodeFile } from '../core/io/randomAccessFile';
+import { RecordIndex } from '../core/index/recordIndex';
+import { readRecord } from '../core/index/recordReader';
+import { SchemaSet, type SchemaLoadProblem, type UserSchema } from '../core/validate/schemaSet';
+import { RecordValidator, type Problem } from '../core/validate/validator';
+import { validateFile } from '../core/validate/validateFile';
+import { RULE_CODES, type SeveritySetting } from '../core/validate/rules';
+import { CONVENTIONS, type Convention } from '../core/geometry/types';
+import { validateInParallel, MIN_RECORDS_PER_PART } from '../workers/parallelValidate';
+import { DatasetWorkerClient } from '../workers/datasetWorkerClient';
+import type { ValidateConfig } from '../workers/datasetWorkerProtocol';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIO } from './main';
+
+/** One problem as the CLI prints it: 1-based lines and columns. */
+export interface CliProblem {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: string;
+  code: string;
+  message: string;
+}
+
+const SEVERITIES = ['error', 'warning', 'info', 'hint', 'off'];
+
+/** dist/schemas next to dist/cli.js; the sources when run from them (tests). */
+function builtinSchemaDir(): string {
+  const candidates = [join(__dirname, 'schemas'), join(__dirname, '..', 'core', 'schemas', 'builtin'), join(__dirname, '..', 'src', 'core', 'schemas', 'builtin')];
+  const dir = candidates.find((d) => existsSync(d));
+  if (!dir) throw new UsageError(`the built-in schemas are missing (looked in ${candidates.join(', ')})`);
+  return dir;
+}
+
+/** dist/datasetWorker.js next to dist/cli.js, when there (large files are then validated on several threads). */
+function workerScript(): string | undefined {
+  const p = join(__dirname, 'datasetWorker.js');
+  return existsSync(p) ? p : undefined;
+}
+
+function toCli(file: string, p: Problem): CliProblem {
+  return { file, line: p.line + 1, column: p.column + 1, endLine: p.endLine + 1, endColumn: p.endColumn + 1, severity: p.severity, code: p.code, message: p.message };
+}
+
+export const validateCommand: CliCommand = {
+  name: 'validate',
+  summary: 'check datasets against their JSON Schema and the VLM rules (for CI and pre-commit)',
+  usage: `Usage: vlm-lens validate <file>... [--schema S] [--json] [--max-problems N] [options]
+
+Checks every record of each .jsonl / .json dataset against the JSON Schema of its detected
+format (or the one given with --schema) and the VLM rules (VLM001…VLM070, listed in the
+README), exactly as the editor does. Prints one line per problem:
+
+  file:line:column severity code message
+
+Options:
+  --schema S         check every record against this JSON Schema file ($refs to local files followed)
+  --json             print a JSON array of {file, line, column, endLine, endColumn, severity, code, message}
+  --max-problems N   list at most N problems per file (default 1000); the count past it is still reported
+  --rule CODE=SEV    change a rule's severity (error, warning, info, hint) or turn it off (repeatable)
+  --image-root DIR   folder for relative image paths, after the dataset's own folder (repeatable)
+  --no-images        do not check that referenced images exist (VLM020)
+  --convention C     read coordinates as C (${CONVENTIONS.join(', ')}); default: detected per file
+  --jobs N           worker threads for large files (default: CPUs, at most 4)
+Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O error
+(a file or schema that cannot be read).`,
+  options: {
+    schema: { type: 'string' },
+    json: { type: 'boolean' },
+    'max-problems': { type: 'string' },
+    rule: { type: 'string', multiple: true },
+    'image-root': { type: 'string', multiple: true },
+    'no-images': { type: 'boolean' },
+    convention: { type: 'string' },
+    jobs: { type: 'string' },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length === 0) throw new UsageError('expected at least one dataset file (see vlm-lens validate --help)');
+    const maxProblems = values['max-problems'] === undefined ? 1000 : Number(values['max-problems']);
+    if (!Number.isInteger(maxProblems) || maxProblems < 1) throw new UsageError(`--max-problems must be a positive integer, got '${String(values['max-problems'])}'`);
+    const jobs = values.jobs === undefined ? Math.max(1, Math.min(4, availableParallelism())) : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got '${String(values.jobs)}'`);
+    const convention = values.convention as string | undefined;
+    if (convention !== undefined && !(CONVENTIONS as string[]).includes(convention)) throw new UsageError(`--convention must be one of ${CONVENTIONS.join(', ')}, got '${convention}'`);
+    const severities: Record<string, SeveritySetting> = {};
+    for (const r of (values.rule as string[] | undefined) ?? []) {
+      const m = /^(VLM\d{3})=(\w+)$/i.exec(r);
+      if (!m || !(RULE_CODES as string[]).includes(m[1].toUpperCase()) || !SEVERITIES.includes(m[2].toLowerCase())) throw new UsageError(`--rule expects CODE=SEVERITY with a known code and one of ${SEVERITIES.join(', ')}, got '${r}'`);
+      severities[m[1].toUpperCase()] = m[2].toLowerCase() as SeveritySetting;
+    }
+    const userSchemas: UserSchema[] = values.schema ? [{ path: resolve(values.schema as string), fileMatch: ['**'] }] : [];
+    const builtinDir = builtinSchemaDir();
+    const schemas = await SchemaSet.create(builtinDir, userSchemas);
+    if (schemas.problems.length > 0) {
+      for (const p of schemas.problems) io.stderr.write(`${schemaLine(p)}\n`);
+      return EXIT_USAGE;
+    }
+    const imageRoots = ((values['image-root'] as string[] | undefined) ?? []).map((d) => resolve(d));
+    const all: CliProblem[] = [];
+    let errors = 0;
+    let total = 0;
+    for (const arg of positionals) {
+      const path = resolve(arg);
+      const shown = relative(process.cwd(), path) || path;
+      const r = await validateOne(path, {
+        schemas,
+        userSchemas,
+        builtinDir,
+        severities,
+        maxProblems,
+        jobs,
+        images: values['no-images'] ? undefined : { datasetDir: dirname(path), imageRoots },
+        convention: convention as Convention | undefined,
+      });
+      const list = r.problems.map((p) => toCli(shown, p));
+      all.push(...list);
+      errors += r.totalErrors;
+      total += r.totalProblems;
+      if (!values.json) for (const p of list) io.stdout.write(`${p.file}:${p.line}:${p.column} ${p.severity} ${p.code} ${p.message}\n`);
+      if (r.totalProblems > r.problems.length) io.stderr.write(`${shown}: ${r.totalProblems - r.problems.length} more problem(s) not listed (--max-problems ${maxProblems})\n`);
+    }
+    if (values.json) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+    summary(io, total, errors, positionals.length);
+    return errors > 0 ? EXIT_FINDINGS : EXIT_OK;
+  },
+};
+
+function schemaLine(p: SchemaLoadProblem): string {
+  return `${relative(process.cwd(), p.file) || p.file}:${p.line + 1}:${p.column + 1} error schema ${p.message}`;
+}
+
+function summary(io: CliIO, total: number, errors: number, files: number): void {
+  io.stderr.write(total === 0 ? `no problems in ${files} file(s)\n` : `${total} problem(s), ${errors} error(s), in ${files} file(s)\n`);
+}
+
+interface ValidateOptions {
+  schemas: SchemaSet;
+  userSchemas: UserSchema[];
+  builtinDir: string;
+  severities: Record<string, SeveritySetting>;
+  maxProblems: number;
+  jobs: number;
+  images?: { datasetDir: string; imageRoots: string[] };
+  convention?: Convention;
+}
+
+async function fileExists(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** One file: in this thread, or on worker threads when it is large and the worker is there. */
+async function validateOne(path: string, o: ValidateOptions): Promise<{ problems: Problem[]; totalProblems: number; totalErrors: number }> {
+  const file = await NodeFile.open(path).catch((e: unknown) => {
+    throw new UsageError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  try {
+    const index = await RecordIndex.build(file, { fileName: path });
+    if (index.kind === 'binary') throw new UsageError(`${path} is not a text file`);
+    const jsonl = index.kind === 'jsonl';
+    // each record's coordinates are judged on their own unless a convention is given (as in the editor)
+    const overlay = { override: o.convention };
+    const script = workerScript();
+    if (script && o.jobs > 1 && index.readyCount >= 2 * MIN_RECORDS_PER_PART) {
+      const clients = Array.from({ length: o.jobs }, () => new DatasetWorkerClient(script));
+      try {
+        const config: ValidateConfig = { builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: Number.MAX_SAFE_INTEGER, jsonl, images: o.images };
+        const r = await validateInParallel({
+          path,
+          snapshot: index.snapshot(),
+          config,
+          clients,
+          idOf: async (k) => {
+            const raw = await readRecord(file, index, k);
+            try {
+              const v = JSON.parse(raw?.text ?? 'null') as { id?: unknown } | null;
+              return v && (typeof v.id === 'string' || typeof v.id === 'number') ? String(v.id) : undefined;
+            } catch {
+              return undefined;
+            }
+          },
+        });
+        return r;
+      } finally {
+        for (const c of clients) c.dispose();
+      }
+    }
+    const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(path, path), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined });
+    const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: Number.MAX_SAFE_INTEGER, images: o.images ? { ctx: o.images, exists: fileExists } : undefined });
+    r.all.sort((a, b) => a.line - b.line || a.column - b.column);
+    return { problems: r.all, totalProblems: r.totalProblems, totalErrors: r.totalErrors };
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+}

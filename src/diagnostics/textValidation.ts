@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { stat } from 'node:fs/promises';
+import { FileExistsCache } from '../util/existsCache';
 import { DocumentValidator, jsonRecords, jsonlRecords, looksLikeDataset, type DocumentResult } from '../core/validate/documentValidator';
 import { RecordValidator, type Problem, type RecordText } from '../core/validate/validator';
 import { imageProblems } from '../core/validate/validateFile';
@@ -38,7 +38,7 @@ export class TextValidation {
   private running = false;
   private again = false;
   private disposed = false;
-  private readonly exists = new Map<string, { at: number; ok: boolean }>();
+  private readonly exists = new FileExistsCache(EXISTS_TTL_MS, 100_000);
   /** for `.json`: whether the text is a dataset at all (decided once per document) */
   private isDataset: boolean | undefined;
   result: TextResult | undefined;
@@ -185,18 +185,8 @@ export class TextValidation {
     return this.spansVersion === this.doc.version ? this.spans.length / 3 : 0;
   }
 
-  private async fileExists(p: string): Promise<boolean> {
-    const hit = this.exists.get(p);
-    if (hit && Date.now() - hit.at < EXISTS_TTL_MS) return hit.ok;
-    let ok = false;
-    try {
-      ok = (await stat(p)).isFile();
-    } catch {
-      ok = false;
-    }
-    this.exists.set(p, { at: Date.now(), ok });
-    if (this.exists.size > 100_000) this.exists.clear();
-    return ok;
+  private fileExists(p: string): Promise<boolean> {
+    return this.exists.isFile(p);
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
+import { FileExistsCache } from '../util/existsCache';
 import { dirname } from 'node:path';
-import { stat } from 'node:fs/promises';
 import { resolveImage, type ResolveContext } from '../core/images/resolveImage';
 import { ImageService, type ImageInput } from '../imaging/imageService';
 import { type ImageView } from '../protocol/datasetViewer';
@@ -17,7 +17,7 @@ import { type ViewerConfig } from './viewerConfig';
  */
 export class ImageBridge {
   readonly service: ImageService;
-  private readonly exists = new Map<string, { at: number; ok: boolean }>();
+  private readonly exists = new FileExistsCache(5000, 20_000);
 
   constructor(
     readonly cacheDir: vscode.Uri,
@@ -31,18 +31,8 @@ export class ImageBridge {
   }
 
   /** Existence checks, remembered for a few seconds (a page of rows asks for the same folders). */
-  private async fileExists(p: string): Promise<boolean> {
-    const hit = this.exists.get(p);
-    if (hit && Date.now() - hit.at < 5000) return hit.ok;
-    let ok = false;
-    try {
-      ok = (await stat(p)).isFile();
-    } catch {
-      ok = false;
-    }
-    this.exists.set(p, { at: Date.now(), ok });
-    if (this.exists.size > 20_000) this.exists.clear();
-    return ok;
+  private fileExists(p: string): Promise<boolean> {
+    return this.exists.isFile(p);
   }
 
   /** The displayed size of a record's first image (cached by the image service), if it can be read. */

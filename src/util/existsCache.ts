@@ -1,0 +1,28 @@
+import { stat } from 'node:fs/promises';
+
+/**
+ * "Is this a file?" answers remembered for `ttlMs` (a page of rows, or a file's records, ask
+ * about the same images again and again), dropped wholesale past `maxEntries`.
+ */
+export class FileExistsCache {
+  private readonly seen = new Map<string, { at: number; ok: boolean }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  async isFile(p: string): Promise<boolean> {
+    const hit = this.seen.get(p);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.ok;
+    let ok = false;
+    try {
+      ok = (await stat(p)).isFile();
+    } catch {
+      ok = false;
+    }
+    this.seen.set(p, { at: Date.now(), ok });
+    if (this.seen.size > this.maxEntries) this.seen.clear();
+    return ok;
+  }
+}

@@ -6,6 +6,12 @@
 import { runCli } from './cli/main';
 import { commands } from './cli/commands';
 
+// `vlm-lens metrics … | head`: a reader that stops early is not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }, commands)
   .then((code) => {
     process.exitCode = code;

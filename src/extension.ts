@@ -9,6 +9,7 @@ import { OverlayConfig } from './editor/overlayConfig';
 import { extensionVersion } from './util/extensionInfo';
 import { registerValidation } from './diagnostics/register';
 import { registerEvalLogLanguage } from './editor/evalLogLanguage';
+import { registerEval } from './eval/register';
 
 /**
  * Called by VS Code when one of the activation events in package.json fires.
@@ -31,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(validation.disposable);
   viewer.validation = validation.service;
   context.subscriptions.push(registerEvalLogLanguage());
+  const evaluation = registerEval(context);
+  context.subscriptions.push(evaluation.disposable);
 }
 
 export function deactivate(): void {

@@ -21,6 +21,7 @@ const SYSTEM_PACKAGES = [
   { pkg: 'chromium', probe: chromiumPath, why: 'the browser the e2e tests drive' },
   { pkg: 'ripgrep', probe: '/usr/bin/rg', why: "code-server's search (its own download of rg is blocked)" },
   { pkg: 'libkrb5-dev', probe: '/usr/include/gssapi/gssapi.h', why: "headers for code-server's kerberos module" },
+  { pkg: 'python3', probe: '/usr/bin/python3', why: 'the fixture eval script the "Evaluate checkpoint" tests run' },
   { pkg: 'fonts-noto-cjk', probe: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', why: 'Chinese text in screenshots' },
 ];
 

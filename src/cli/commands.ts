@@ -1,6 +1,7 @@
 import { type CliCommand } from './main';
 import { inspectCommand } from './inspect';
 import { validateCommand } from './validate';
+import { metricsCommand } from './metrics';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand, validateCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand];

@@ -242,6 +242,8 @@ export class VsCodeSession {
 
   /** The explorer row for a workspace-relative path (expanding its parent folders). */
   async explorerRow(relPath: string): Promise<Locator> {
+    // another view container (e.g. the extension's own) may be showing in the side bar
+    if (!(await this.page.locator('.explorer-folders-view').isVisible())) await this.runCommand('View: Show Explorer');
     const parts = relPath.split('/');
     for (let i = 0; i < parts.length; i++) {
       const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${parts[i]}"]`).first();
@@ -304,6 +306,16 @@ export class VsCodeSession {
     await box.fill(text);
     await this.page.waitForTimeout(500); // the panel filters after a short delay
     return this.page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${r.textContent ?? ''}`));
+  }
+
+  /** Picks an item of the open quick pick by typing its label and pressing Enter on it. */
+  async pickQuickItem(label: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(label);
+    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).first().waitFor({ state: 'visible' });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
 
   /** Texts of the notification toasts currently shown. */

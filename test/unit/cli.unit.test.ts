@@ -205,3 +205,23 @@ test('validate: a large file is checked on worker threads with the same result a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('metrics: a RoboInter eval_details file scored in original pixels, joined to its eval input; usage errors', () => {
+  const dir = join(root, 'test', 'fixtures', 'samples', 'constructed');
+  const preds = join(dir, 'eval_details_contact_box.constructed.json');
+  const text = runCli(['metrics', preds, '--task', 'contact_box']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^contact_box \(box, pixel\): 2 samples, 2 scored$/m);
+  assert.match(text.stdout, /acc@iou>0\.5\s+1\n/);
+  assert.match(text.stdout, /^ {2}2\tdroid_val_000001\t0\.\d{4}$/m, 'per-sample rows carry the 1-based line and the id');
+  const json = runCli(['metrics', preds, '--task', 'contact_box', '--convention', 'resized', '--dataset', join(dir, 'robointer_generation_eval_input.constructed.json'), '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const r = JSON.parse(json.stdout) as { aggregate: { unscored: number; notes: string[] }; samples: Array<{ id: string; gt?: number[]; score?: number }> };
+  assert.equal(r.aggregate.unscored, 1, 'the second record is not in the input: no size, not scored');
+  assert.deepEqual(r.samples[0].gt?.map(Math.round), [72, 102, 191, 179]);
+  assert.equal(runCli(['metrics']).code, 2);
+  assert.equal(runCli(['metrics', preds, '--convention', 'inches']).code, 2);
+  const missing = runCli(['metrics', join(dir, 'nope.json')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /ENOENT/);
+});

@@ -1,0 +1,201 @@
+/**
+ * Eval profiles and runs as plain data: a profile's variables expanded into an argument
+ * array (never a shell string), checkpoint folders recognised from their file names, the
+ * step read from a name, and run records (`.vlm-lens/runs/<id>/run.json`) checked when read
+ * back, so a corrupt or half-written one is reported, not fatal. Pure.
+ */
+import type { Convention } from '../geometry/types';
+import { CONVENTIONS } from '../geometry/types';
+import type { MetricReading } from './logParse';
+import type { MetricAggregate } from './predictionMetrics';
+
+export interface EvalProfile {
+  name: string;
+  /** program and arguments, each a separate string: `["python", "evaluation_intermediate.py", "--model_path", "${checkpoint}"]` */
+  command: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  /** one run per task (RoboInter's type_list); `${task}` in the command */
+  tasks?: string[];
+  /** eval input file (`${dataset}`); asked for when absent and the command uses it */
+  dataset?: string;
+  imageDir?: string;
+  questionType?: string;
+  /** an argument that is exactly `${extraArgs}` expands into these */
+  extraArgs?: string[];
+  /** where the run's predictions appear (variables allowed), e.g. `${checkpoint}/eval_details_${task}.json` */
+  predictions?: string;
+  /** JSON metric files the script writes (variables allowed) */
+  metricsFiles?: string[];
+  /** convention of the model's coordinates, for metrics computed from predictions */
+  convention?: Convention;
+  gtConvention?: Convention;
+  thresholds?: number[];
+  /** read `key: value` / `key=value` metric lines from the output */
+  genericMetrics?: boolean;
+}
+
+export type RunVariables = Record<'checkpoint' | 'checkpointName' | 'step' | 'workspaceFolder' | 'dataset' | 'imageDir' | 'task' | 'outputDir' | 'questionType', string>;
+
+/** Replaces `${name}` in one string; unknown names are left as written and listed. */
+export function expandString(s: string, vars: Partial<RunVariables>, unknown?: Set<string>): string {
+  return s.replace(/\$\{(\w+)\}/g, (whole, name: string) => {
+    const v = (vars as Record<string, string | undefined>)[name];
+    if (v === undefined) {
+      unknown?.add(name);
+      return whole;
+    }
+    return v;
+  });
+}
+
+/** The argument array of a run: `${extraArgs}` on its own expands into several arguments. */
+export function expandCommand(profile: EvalProfile, vars: Partial<RunVariables>): { argv: string[]; unknown: string[] } {
+  const unknown = new Set<string>();
+  const argv: string[] = [];
+  for (const a of profile.command) {
+    if (a === '${extraArgs}') argv.push(...(profile.extraArgs ?? []).map((x) => expandString(x, vars, unknown)));
+    else argv.push(expandString(a, vars, unknown));
+  }
+  return { argv, unknown: [...unknown] };
+}
+
+/** Variables a profile uses (to ask only for those). */
+export function usedVariables(profile: EvalProfile): Set<string> {
+  const all = [...profile.command, profile.cwd ?? '', profile.predictions ?? '', ...(profile.metricsFiles ?? []), ...Object.values(profile.env ?? {}), ...(profile.extraArgs ?? [])].join('\n');
+  return new Set([...all.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+}
+
+/** The training step in a checkpoint's name: `checkpoint-3000` → 3000, `step_12k` → 12000. */
+export function stepOf(name: string): number | undefined {
+  const m = /(?:checkpoint|ckpt|step|global_step|iter)[-_]?(\d+)(k?)\b/i.exec(name) ?? /(?:^|[-_])(\d+)(k?)$/.exec(name);
+  if (!m) return undefined;
+  return Number(m[1]) * (m[2] ? 1000 : 1);
+}
+
+/** Whether a folder with these entries (file names) is a checkpoint. */
+export function isCheckpointFolder(name: string, entries: string[]): boolean {
+  if (/^(?:checkpoint|ckpt|global_step)[-_]?\d+/i.test(name)) return true;
+  const has = (re: RegExp) => entries.some((e) => re.test(e));
+  if (has(/^adapter_config\.json$/)) return true;
+  return has(/^config\.json$/) && has(/\.safetensors$|^pytorch_model.*\.bin$|\.safetensors\.index\.json$/);
+}
+
+/** Checkpoint subfolders of a parent, in order of step (those without a step last, by name). */
+export function orderCheckpoints(names: string[]): string[] {
+  return [...names].sort((a, b) => {
+    const sa = stepOf(a);
+    const sb = stepOf(b);
+    if (sa !== undefined && sb !== undefined && sa !== sb) return sa - sb;
+    if (sa === undefined && sb !== undefined) return 1;
+    if (sb === undefined && sa !== undefined) return -1;
+    return a.localeCompare(b);
+  });
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface RunTaskResult {
+  task?: string;
+  predictionsFile?: string;
+  aggregate?: MetricAggregate;
+  /** file with the per-sample results (JSON array of SampleResult), relative to the run folder */
+  samplesFile?: string;
+  error?: string;
+}
+
+export interface RunRecord {
+  version: 1;
+  id: string;
+  profile: string;
+  checkpoint: string;
+  checkpointName: string;
+  step?: number;
+  task?: string;
+  dataset?: string;
+  /** the resolved program and arguments */
+  argv: string[];
+  cwd: string;
+  status: RunStatus;
+  queuedAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  exitCode?: number;
+  signal?: string;
+  /** a known failure, said plainly (RoboInter's --type, the wrong working directory…) */
+  failure?: { code: string; message: string };
+  stderrTail?: string[];
+  samples?: number;
+  errors?: string[];
+  /** metric lines read from the output */
+  logMetrics: MetricReading[];
+  /** metrics computed from prediction files */
+  results: RunTaskResult[];
+  /** the log file, relative to the run folder */
+  log: string;
+}
+
+/** A run id: sortable by time, unique enough for one workspace. */
+export function newRunId(now: Date, salt: number): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}-${p(salt % 1000, 3)}`;
+}
+
+/** Checks a parsed run.json; returns the record or what is wrong with it. */
+export function checkRunRecord(v: unknown): { run: RunRecord } | { error: string } {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'run.json is not an object' };
+  const o = v as Record<string, unknown>;
+  if (o.version !== 1) return { error: `unknown run.json version ${JSON.stringify(o.version)}` };
+  for (const k of ['id', 'profile', 'checkpoint', 'checkpointName', 'cwd', 'status', 'queuedAt', 'log'] as const) if (typeof o[k] !== 'string') return { error: `run.json has no "${k}"` };
+  if (!Array.isArray(o.argv) || !o.argv.every((a) => typeof a === 'string')) return { error: 'run.json "argv" is not a list of strings' };
+  if (!['queued', 'running', 'succeeded', 'failed', 'cancelled'].includes(o.status as string)) return { error: `run.json has an unknown status ${JSON.stringify(o.status)}` };
+  if (!Array.isArray(o.results) || !Array.isArray(o.logMetrics)) return { error: 'run.json has no "results" / "logMetrics" lists' };
+  return { run: o as unknown as RunRecord };
+}
+
+/** Checks a profile from settings (the user's JSON); returns it or what is wrong. */
+export function checkProfile(v: unknown): { profile: EvalProfile } | { error: string } {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'a profile must be an object' };
+  const o = v as Record<string, unknown>;
+  if (typeof o.name !== 'string' || !o.name) return { error: 'a profile needs a "name"' };
+  if (!Array.isArray(o.command) || o.command.length === 0 || !o.command.every((a) => typeof a === 'string'))
+    return { error: `profile “${o.name}”: "command" must be a non-empty list of strings (program, then each argument; not a shell string)` };
+  if (o.convention !== undefined && !CONVENTIONS.includes(o.convention as Convention)) return { error: `profile “${o.name}”: unknown convention ${JSON.stringify(o.convention)}` };
+  if (o.tasks !== undefined && (!Array.isArray(o.tasks) || !o.tasks.every((t) => typeof t === 'string'))) return { error: `profile “${o.name}”: "tasks" must be a list of strings` };
+  return { profile: o as unknown as EvalProfile };
+}
+
+/** The last `n` non-empty lines of a text. */
+export function lastLines(text: string, n: number): string[] {
+  return text.split(/\r\n|\r|\n/).filter((l) => l.trim()).slice(-n);
+}
+
+/** Templates for the guided setup (the user picks one; the script path is asked for). */
+export const PROFILE_TEMPLATES: Array<{ id: string; profile: EvalProfile }> = [
+  {
+    id: 'robointer',
+    profile: {
+      name: 'RoboInter evaluation_intermediate.py',
+      command: ['python', '${script}', '--model_path', '${checkpoint}', '--json_path', '${dataset}', '--image_dir', '${imageDir}', '--question_type', '${questionType}', '--batch_size', '16', '--max_new_tokens', '512'],
+      questionType: 'default',
+      tasks: ['contact_box', 'current_box', 'final_box', 'gripper_det', 'traj', 'traj_wo_init_pos'],
+      predictions: '${checkpoint}/eval_details_${task}.json',
+      convention: 'resized',
+      gtConvention: 'resized',
+    },
+  },
+  {
+    id: 'lmms-eval',
+    profile: {
+      name: 'lmms-eval',
+      command: ['python', '-m', 'lmms_eval', '--model', 'qwen2_5_vl', '--model_args', 'pretrained=${checkpoint}', '--tasks', '${task}', '--batch_size', '1', '--output_path', '${outputDir}', '--log_samples'],
+      tasks: ['mme'],
+      metricsFiles: ['${outputDir}/**/*_results.json'],
+    },
+  },
+  {
+    id: 'generic',
+    profile: { name: 'Script that prints metrics', command: ['python', '${script}', '${checkpoint}'], genericMetrics: true },
+  },
+];

@@ -1,0 +1,89 @@
+/**
+ * The one place that starts processes (execa). A program and an argument array, never a
+ * shell string; output streamed as text chunks; stopping sends SIGTERM to the process group
+ * (the script and the children it spawned), then SIGKILL after a grace period.
+ */
+import { execa } from 'execa';
+
+export interface ProcessSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env?: Record<string, string>;
+}
+
+export interface ProcessHandlers {
+  stdout(chunk: string): void;
+  stderr(chunk: string): void;
+}
+
+export interface ProcessExit {
+  exitCode?: number;
+  signal?: string;
+  /** the program could not be started (not found, not executable, bad cwd) */
+  spawnError?: string;
+  /** stopped through `stop()` */
+  stopped: boolean;
+}
+
+export interface RunningProcess {
+  readonly pid: number | undefined;
+  readonly exited: Promise<ProcessExit>;
+  /** SIGTERM to the group, SIGKILL after `graceMs` if it is still there. */
+  stop(graceMs?: number): void;
+}
+
+export function startProcess(spec: ProcessSpec, on: ProcessHandlers): RunningProcess {
+  let stopped = false;
+  const child = execa(spec.file, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    extendEnv: true,
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    // its own process group, so stop() reaches the children (python → dataloader workers)
+    detached: true,
+    forceKillAfterDelay: false,
+    encoding: 'utf8',
+  });
+  const decode = (cb: (s: string) => void) => (d: Buffer | string) => cb(typeof d === 'string' ? d : d.toString('utf8'));
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', decode((s) => on.stdout(s)));
+  child.stderr?.on('data', decode((s) => on.stderr(s)));
+  const signalGroup = (sig: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try {
+        child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  const exited = child.then(
+    (r) => {
+      const spawnError = r.failed && r.exitCode === undefined && !r.signal ? r.shortMessage : undefined;
+      return { exitCode: r.exitCode, signal: r.signal, spawnError, stopped };
+    },
+    (e: unknown) => ({ spawnError: e instanceof Error ? e.message : String(e), stopped }),
+  );
+  return {
+    pid: child.pid,
+    exited,
+    stop(graceMs = 3000) {
+      if (stopped) return;
+      stopped = true;
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+      void exited.then(() => {
+        clearTimeout(timer);
+        // children that outlived the script get the same treatment
+        signalGroup('SIGKILL');
+      });
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import * as vscode from 'vscode';
+import type { RunRecord } from '../core/eval/runs';
+import { type EvalService, formatSeconds } from './evalService';
+import { type BrokenRun, type RunStore, type StoredRun } from './runStore';
+
+type Node = { kind: 'checkpoint'; path: string; name: string; runs: StoredRun[] } | { kind: 'run'; stored: StoredRun } | { kind: 'broken'; broken: BrokenRun };
+
+const statusLabel = (s: RunRecord['status']): string =>
+  ({ queued: vscode.l10n.t('queued'), running: vscode.l10n.t('running'), succeeded: vscode.l10n.t('succeeded'), failed: vscode.l10n.t('failed'), cancelled: vscode.l10n.t('cancelled') })[s];
+
+const STATUS_ICON: Record<RunRecord['status'], string> = { queued: 'clock', running: 'loading~spin', succeeded: 'pass', failed: 'error', cancelled: 'circle-slash' };
+
+/** The primary metric of a run, short: "mean_iou 0.612", or the failure. */
+export function runHeadline(run: RunRecord): string {
+  const agg = run.results.find((r) => r.aggregate)?.aggregate;
+  if (agg) {
+    const v = agg.metrics[agg.primary];
+    return `${agg.primary} ${Number.isFinite(v) ? v.toFixed(agg.primary.includes('dtw') || agg.primary.includes('distance') ? 1 : 3) : '–'}`;
+  }
+  const m = run.logMetrics[0];
+  if (m) return `${m.name} ${Number.isInteger(m.value) ? m.value : m.value.toFixed(3)}`;
+  return '';
+}
+
+/**
+ * Run history as a tree: checkpoints (newest run first), their runs with status, task and
+ * headline metric; broken run files listed with what is wrong. Refreshes on every save.
+ */
+export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private cache: { runs: StoredRun[]; broken: BrokenRun[] } | undefined;
+  private readonly subs: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly service: EvalService,
+  ) {
+    this.subs.push(store.onDidChange(() => this.refresh()));
+  }
+
+  refresh(): void {
+    // several saves in a row (queueing many tasks) refresh once
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.cache = undefined;
+      this.changed.fire(undefined);
+    }, 150);
+  }
+
+  async all(): Promise<{ runs: StoredRun[]; broken: BrokenRun[] }> {
+    this.cache ??= await this.store.list();
+    return this.cache;
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node?.kind === 'checkpoint') return node.runs.map((stored) => ({ kind: 'run', stored }));
+    if (node) return [];
+    const { runs, broken } = await this.all();
+    const groups = new Map<string, StoredRun[]>();
+    for (const r of runs) {
+      const list = groups.get(r.run.checkpoint) ?? [];
+      list.push(r);
+      groups.set(r.run.checkpoint, list);
+    }
+    return [
+      ...[...groups.entries()].map(([path, list]): Node => ({ kind: 'checkpoint', path, name: list[0].run.checkpointName, runs: list })),
+      ...broken.map((b): Node => ({ kind: 'broken', broken: b })),
+    ];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'checkpoint') {
+      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = vscode.l10n.t('{0} run(s)', node.runs.length);
+      item.tooltip = node.path;
+      item.iconPath = new vscode.ThemeIcon('package');
+      item.id = `ckpt:${node.path}`;
+      return item;
+    }
+    if (node.kind === 'broken') {
+      const item = new vscode.TreeItem(vscode.l10n.t('Unreadable run: {0}', node.broken.dir.split(/[\\/]/).pop() ?? node.broken.dir));
+      item.description = node.broken.error;
+      item.tooltip = `${node.broken.dir}\n${node.broken.error}`;
+      item.iconPath = new vscode.ThemeIcon('warning');
+      item.contextValue = 'vlmLens.brokenRun';
+      return item;
+    }
+    const run = node.stored.run;
+    const live = this.service.isActive(run.id);
+    const item = new vscode.TreeItem(`${run.task ?? run.profile}`, vscode.TreeItemCollapsibleState.None);
+    const when = new Date(run.startedAt ?? run.queuedAt).toLocaleString();
+    const headline = runHeadline(run);
+    item.description = [statusLabel(run.status), headline, run.durationMs !== undefined ? formatSeconds(run.durationMs / 1000) : '', when].filter(Boolean).join(' · ');
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendText(`${run.profile} · ${run.checkpoint}\n`);
+    md.appendCodeblock(run.argv.join(' '), 'shell');
+    if (run.failure) md.appendText(`${run.failure.message}\n`);
+    for (const r of run.results) if (r.aggregate) md.appendText(`${r.task ?? ''}: ${Object.entries(r.aggregate.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n`);
+    item.tooltip = md;
+    item.iconPath = new vscode.ThemeIcon(STATUS_ICON[run.status], run.status === 'failed' ? new vscode.ThemeColor('testing.iconFailed') : run.status === 'succeeded' ? new vscode.ThemeColor('testing.iconPassed') : undefined);
+    item.contextValue = live ? 'vlmLens.run.active' : 'vlmLens.run';
+    item.id = `run:${run.id}`;
+    item.command = { command: 'vlmLens.showRunRecord', title: vscode.l10n.t('Show Run'), arguments: [run.id] };
+    return item;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const s of this.subs) s.dispose();
+    this.changed.dispose();
+  }
+}

@@ -46,7 +46,10 @@ const nodeEntries = [
 ];
 
 /** Webview bundles, one per surface. */
-const webviewEntries = [{ in: 'webview/datasetViewer/main.ts', out: 'datasetViewer' }];
+const webviewEntries = [
+  { in: 'webview/datasetViewer/main.ts', out: 'datasetViewer' },
+  { in: 'webview/evalPanel/main.ts', out: 'evalPanel' },
+];
 
 const configs = [
   {

@@ -10,6 +10,7 @@ import { extensionVersion } from './util/extensionInfo';
 import { registerValidation } from './diagnostics/register';
 import { registerEvalLogLanguage } from './editor/evalLogLanguage';
 import { registerEval } from './eval/register';
+import { EvalPanelProvider } from './panels/evalPanel';
 
 /**
  * Called by VS Code when one of the activation events in package.json fires.
@@ -34,6 +35,17 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(registerEvalLogLanguage());
   const evaluation = registerEval(context);
   context.subscriptions.push(evaluation.disposable);
+  if (evaluation.store && evaluation.service) {
+    const panel = new EvalPanelProvider(context, evaluation.store, evaluation.service, (uri, index) => viewer.revealRecord(uri, index));
+    context.subscriptions.push(
+      panel,
+      vscode.window.registerWebviewViewProvider(EvalPanelProvider.viewId, panel, { webviewOptions: { retainContextWhenHidden: false } }),
+      vscode.commands.registerCommand('vlmLens.showRun', (arg?: string | { kind: 'run'; stored: { run: { id: string } } }) => {
+        const id = typeof arg === 'string' ? arg : arg?.stored.run.id;
+        return id ? panel.reveal(id) : vscode.commands.executeCommand(`${EvalPanelProvider.viewId}.focus`);
+      }),
+    );
+  }
 }
 
 export function deactivate(): void {

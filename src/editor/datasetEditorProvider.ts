@@ -71,6 +71,19 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     return p ? { doc: p.doc, goTo: (index) => p.rpc.notify('goToRecord', { index }) } : undefined;
   }
 
+  /** Opens `uri` in the viewer at record `index` (e.g. a sample linked from the eval panel). */
+  async revealRecord(uri: vscode.Uri, index: number): Promise<void> {
+    const viewType = /\.(jsonl|ndjson)$/i.test(uri.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
+    for (const p of this.panels) if (p.doc.uri.toString() === uri.toString()) p.doc.lastSelected = index;
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
+    for (const p of this.panels) {
+      if (p.doc.uri.toString() !== uri.toString()) continue;
+      // a panel that is still loading starts at lastSelected; a ready one is told to go there
+      p.doc.lastSelected = index;
+      p.rpc.notify('goToRecord', { index });
+    }
+  }
+
   /** Called by VS Code when a dataset is opened in the viewer (once per file). */
   async openCustomDocument(uri: vscode.Uri): Promise<DatasetDocument> {
     const doc = await this.openDocument(uri);

@@ -108,6 +108,12 @@ export class EvalService implements vscode.Disposable {
     return [...(this.active ? [this.active.job.run] : []), ...this.queue.map((j) => j.run)];
   }
 
+  /** The live tqdm progress of the running run. */
+  progressOf(id: string): { percent: number; n: number; total: number } | undefined {
+    const p = this.active?.job.run.id === id ? this.active.summary.progress : undefined;
+    return p ? { percent: p.percent, n: p.n, total: p.total } : undefined;
+  }
+
   isActive(id: string): boolean {
     return this.active?.job.run.id === id || this.queue.some((j) => j.run.id === id);
   }

@@ -103,7 +103,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     item.iconPath = new vscode.ThemeIcon(STATUS_ICON[run.status], run.status === 'failed' ? new vscode.ThemeColor('testing.iconFailed') : run.status === 'succeeded' ? new vscode.ThemeColor('testing.iconPassed') : undefined);
     item.contextValue = live ? 'vlmLens.run.active' : 'vlmLens.run';
     item.id = `run:${run.id}`;
-    item.command = { command: 'vlmLens.showRunRecord', title: vscode.l10n.t('Show Run'), arguments: [run.id] };
+    item.command = { command: 'vlmLens.showRun', title: vscode.l10n.t('Show Run'), arguments: [run.id] };
     return item;
   }
 

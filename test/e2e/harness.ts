@@ -241,7 +241,14 @@ export class VsCodeSession {
   }
 
   /** The explorer row for a workspace-relative path (expanding its parent folders). */
+  /** Moves the mouse off whatever it rests on, so a hover tooltip does not cover the next click. */
+  async dismissHover(): Promise<void> {
+    await this.page.mouse.move(1, 1);
+    await this.page.locator('.context-view .hover-contents').first().waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
+  }
+
   async explorerRow(relPath: string): Promise<Locator> {
+    await this.dismissHover();
     // another view container (e.g. the extension's own) may be showing in the side bar
     if (!(await this.page.locator('.explorer-folders-view').isVisible())) await this.runCommand('View: Show Explorer');
     const parts = relPath.split('/');
@@ -261,6 +268,7 @@ export class VsCodeSession {
    */
   async explorerContextMenu(relPath: string, item: string): Promise<void> {
     const row = await this.explorerRow(relPath);
+    await this.dismissHover();
     await row.click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.waitFor({ state: 'visible' });
@@ -280,6 +288,7 @@ export class VsCodeSession {
   /** Labels of the context-menu items shown for an explorer row (the menu is closed again). */
   async explorerContextMenuItems(relPath: string): Promise<string[]> {
     const row = await this.explorerRow(relPath);
+    await this.dismissHover();
     await row.click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.waitFor({ state: 'visible' });

@@ -22,7 +22,7 @@ import { connect } from '../shared/rpcClient';
 import { host } from '../shared/host';
 import { clear, fmt, formatBytes, h } from '../shared/dom';
 import { checked, registerToolkit, setChecked, setValue, valueOf } from '../shared/toolkit';
-import { VirtualList } from './virtualList';
+import { VirtualList } from '../shared/virtualList';
 import { highlightSource, renderDetail } from './detailView';
 import { DEFAULT_UI, drawShapes, type OverlayUi } from './overlay';
 import { type RecordOverlayView } from './overlayPanel';

@@ -1,0 +1,260 @@
+import * as vscode from 'vscode';
+import { writeFile } from 'node:fs/promises';
+import { compareSamples, histogram, orderSamples, stepSeries, toCsv } from '../core/eval/shaping';
+import type { SampleResult } from '../core/eval/predictionMetrics';
+import type { RunRecord } from '../core/eval/runs';
+import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, PanelState, RunView, SampleRowView, SamplesQuery } from '../protocol/evalPanel';
+import { RpcEndpoint } from '../protocol/rpc';
+import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
+import { type EvalService } from '../eval/evalService';
+import { type RunStore } from '../eval/runStore';
+import { evalPanelStrings } from './evalPanelStrings';
+
+type HostEndpoint = RpcEndpoint<Record<string, never>, EvalPanelRequests, EvalPanelEvents, EvalPanelCommands>;
+
+const SAMPLE_CACHE = 4;
+
+/**
+ * The "VLM Lens: Eval" panel: the selected run's metrics, an IoU (or DTW…) histogram, the
+ * metric across checkpoint steps, the samples worst first (each opens the prediction file
+ * in the dataset viewer, pred drawn over gt), and a per-sample comparison of two runs.
+ * Live while a run is going (at most once a second); the selection survives reloads.
+ */
+export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewId = 'vlmLens.evalPanel';
+  private view: vscode.WebviewView | undefined;
+  private rpc: HostEndpoint | undefined;
+  private ready = false;
+  private selected: string | undefined;
+  private live = new Map<string, RunRecord>();
+  private readonly samples = new Map<string, SampleResult[]>();
+  private readonly subs: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastPush = 0;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly store: RunStore,
+    private readonly service: EvalService,
+    private readonly openRecord: (uri: vscode.Uri, index: number) => Promise<void>,
+  ) {
+    this.selected = context.workspaceState.get<string>('vlmLens.evalPanel.selected');
+    this.subs.push(
+      service.onDidUpdate((r) => {
+        this.live.set(r.id, r);
+        if (r.status !== 'running') this.samples.delete(r.id);
+        this.schedule();
+      }),
+      store.onDidChange(() => this.schedule()),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    view.webview.options = webviewOptions(this.context.extensionUri);
+    view.webview.html = buildWebviewHtml(view.webview, this.context.extensionUri, { title: 'VLM Lens Eval', script: 'evalPanel', styles: ['evalPanel.css'] });
+    const rpc: HostEndpoint = new RpcEndpoint((m) => void view.webview.postMessage(m), 0, (method, e) => console.error(`eval panel ${method} failed`, e));
+    this.rpc = rpc;
+    const subs = [view.webview.onDidReceiveMessage((m: unknown) => void rpc.handleMessage(m))];
+    view.onDidDispose(() => {
+      for (const s of subs) s.dispose();
+      rpc.dispose();
+      if (this.rpc === rpc) this.rpc = undefined;
+      this.view = undefined;
+    });
+    rpc.onRequest('ready', async () => {
+      this.ready = true;
+      return { strings: evalPanelStrings(), state: await this.state() };
+    });
+    rpc.onRequest('samples', (q) => this.querySamples(q));
+    rpc.onRequest('compare', ({ a, b }) => this.compare(a, b));
+    rpc.onNotification('select', ({ runId }) => void this.select(runId));
+    rpc.onNotification('openSample', ({ runId, index }) => void this.openSample(runId, index));
+    rpc.onNotification('openLog', ({ runId }) => void vscode.commands.executeCommand('vlmLens.openRunLog', runId));
+    rpc.onNotification('exportSamples', (p) => void this.exportSamples(p.runId, p.order));
+    rpc.onNotification('exportCompare', ({ a, b }) => void this.exportCompare(a, b));
+    rpc.onNotification('savePng', ({ name, dataUrl }) => void this.savePng(name, dataUrl));
+  }
+
+  /** Shows the panel with this run selected. */
+  async reveal(runId: string): Promise<void> {
+    await this.select(runId);
+    await vscode.commands.executeCommand(`${EvalPanelProvider.viewId}.focus`);
+  }
+
+  private async select(runId: string): Promise<void> {
+    this.selected = runId;
+    await this.context.workspaceState.update('vlmLens.evalPanel.selected', runId);
+    await this.push();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, 1000 - (Date.now() - this.lastPush));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.push();
+    }, wait);
+  }
+
+  private async push(): Promise<void> {
+    this.lastPush = Date.now();
+    if (this.rpc && this.ready) this.rpc.notify('state', await this.state());
+  }
+
+  private async allRuns(): Promise<RunRecord[]> {
+    const { runs } = await this.store.list();
+    const byId = new Map(runs.map((r) => [r.run.id, r.run]));
+    for (const [id, r] of this.live) if (r.status === 'running' || !byId.has(id)) byId.set(id, r);
+    return [...byId.values()].sort((a, b) => b.queuedAt.localeCompare(a.queuedAt));
+  }
+
+  private async runById(id: string): Promise<RunRecord | undefined> {
+    return (await this.allRuns()).find((r) => r.id === id);
+  }
+
+  private async samplesOf(run: RunRecord): Promise<SampleResult[]> {
+    const hit = this.samples.get(run.id);
+    if (hit) return hit;
+    const file = run.results.find((r) => r.samplesFile)?.samplesFile;
+    if (!file) return [];
+    let list: SampleResult[] = [];
+    try {
+      const v = await this.store.readJson(run, file);
+      list = Array.isArray(v) ? (v as SampleResult[]) : [];
+    } catch {
+      list = [];
+    }
+    this.samples.set(run.id, list);
+    while (this.samples.size > SAMPLE_CACHE) this.samples.delete(this.samples.keys().next().value as string);
+    return list;
+  }
+
+  private async state(): Promise<PanelState> {
+    const runs = await this.allRuns();
+    const views = runs.map((r) => this.runView(r));
+    const selected = runs.find((r) => r.id === this.selected) ?? runs[0];
+    const state: PanelState = { runs: views, selected: selected?.id };
+    if (!selected) return state;
+    const view = views.find((v) => v.id === selected.id);
+    const agg = selected.results.find((r) => r.aggregate)?.aggregate;
+    if (agg) {
+      const scores = (await this.samplesOf(selected)).map((s) => s.score ?? NaN);
+      state.histogram = { metric: agg.kind === 'box' ? 'IoU' : agg.primary.replace(/^mean_/, ''), ...histogram(scores, agg.kind === 'box' || agg.kind === 'choice' || agg.kind === 'text' ? { bins: 10, min: 0, max: 1 } : { bins: 12 }) };
+    }
+    const metric = view?.primary;
+    if (metric) state.series = { profile: selected.profile, task: selected.task, metric, higherIsBetter: view.higherIsBetter, points: stepSeries(runs, selected.profile, selected.task, metric) };
+    return state;
+  }
+
+  private runView(r: RunRecord): RunView {
+    const aggs = r.results.flatMap((x) => (x.aggregate ? [x.aggregate] : []));
+    const first = aggs[0];
+    const liveSummary = r.status === 'running' ? this.live.get(r.id) : undefined;
+    return {
+      id: r.id,
+      label: this.service.label(r),
+      profile: r.profile,
+      checkpointName: r.checkpointName,
+      step: r.step,
+      task: r.task,
+      status: r.status,
+      startedAt: r.startedAt,
+      durationMs: r.durationMs ?? (r.startedAt && r.status === 'running' ? Date.now() - Date.parse(r.startedAt) : undefined),
+      exitCode: r.exitCode,
+      failure: r.failure?.message,
+      stderrTail: r.stderrTail,
+      samples: liveSummary?.samples ?? r.samples,
+      errors: r.errors ?? [],
+      metrics: [
+        ...aggs.flatMap((a) => Object.entries(a.metrics).map(([name, value]) => ({ task: a.task, name, value, source: 'computed' }))),
+        ...r.logMetrics.map((m) => ({ task: m.task, name: m.name, value: m.value, source: m.source })),
+      ],
+      counts: aggs.map((a) => ({ task: a.task, samples: a.samples, unscored: a.unscored, unparsed: a.unparsed, notes: a.notes, kind: a.kind, convention: a.convention })),
+      progress: this.service.progressOf(r.id),
+      primary: first?.primary ?? r.logMetrics[0]?.name,
+      higherIsBetter: first?.higherIsBetter ?? !/dtw|distance|loss|error|rmse/i.test(r.logMetrics[0]?.name ?? ''),
+      hasSamples: r.results.some((x) => x.samplesFile),
+      predictionsFile: r.results.find((x) => x.predictionsFile)?.predictionsFile,
+    };
+  }
+
+  private async querySamples(q: SamplesQuery): Promise<{ total: number; rows: SampleRowView[] }> {
+    const run = await this.runById(q.runId);
+    if (!run) return { total: 0, rows: [] };
+    const list = await this.samplesOf(run);
+    const higher = run.results.find((r) => r.aggregate)?.aggregate?.higherIsBetter ?? true;
+    let order = orderSamples(list, q.order, higher);
+    if (q.range) {
+      const [from, to] = q.range;
+      order = order.filter((i) => {
+        const s = list[i].score;
+        return s !== undefined && s >= from && s <= to;
+      });
+    }
+    if (q.text) {
+      const t = q.text.toLowerCase();
+      order = order.filter((i) => `${list[i].id ?? ''}\n${list[i].predText}\n${list[i].gtText}`.toLowerCase().includes(t));
+    }
+    const rows = order.slice(q.start, q.start + Math.min(q.count, 500)).map((i): SampleRowView => {
+      const s = list[i];
+      return { index: s.index, line: s.line, id: s.id, score: s.score, pred: s.predText.slice(0, 300), gt: s.gtText.slice(0, 300), note: s.note };
+    });
+    return { total: order.length, rows };
+  }
+
+  private async compare(a: string, b: string): Promise<CompareView | { error: string }> {
+    const ra = await this.runById(a);
+    const rb = await this.runById(b);
+    if (!ra || !rb) return { error: vscode.l10n.t('Run not found.') };
+    const agg = rb.results.find((r) => r.aggregate)?.aggregate;
+    if (!agg) return { error: vscode.l10n.t('{0} has no per-sample results to compare.', this.service.label(rb)) };
+    const c = compareSamples(await this.samplesOf(ra), await this.samplesOf(rb), agg.higherIsBetter);
+    return { a, b, metric: agg.primary, higherIsBetter: agg.higherIsBetter, ...c };
+  }
+
+  private async openSample(runId: string, index: number): Promise<void> {
+    const run = await this.runById(runId);
+    const file = run?.results.find((r) => r.predictionsFile)?.predictionsFile;
+    if (!file) return;
+    await this.openRecord(vscode.Uri.file(file), index);
+  }
+
+  private async saveAs(name: string, filters: Record<string, string[]>, data: string | Uint8Array): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters });
+    if (!uri) return;
+    await writeFile(uri.fsPath, data);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}', uri.fsPath));
+  }
+
+  private async exportSamples(runId: string, order: SamplesQuery['order']): Promise<void> {
+    const run = await this.runById(runId);
+    if (!run) return;
+    const list = await this.samplesOf(run);
+    const higher = run.results.find((r) => r.aggregate)?.aggregate?.higherIsBetter ?? true;
+    const rows = orderSamples(list, order, higher).map((i) => {
+      const s = list[i];
+      return [s.index, s.line === undefined ? undefined : s.line + 1, s.id, s.score, s.predText, s.gtText, s.note];
+    });
+    await this.saveAs(`${run.checkpointName}-${run.task ?? 'samples'}.csv`, { CSV: ['csv'] }, toCsv(['index', 'line', 'id', 'score', 'pred', 'gt', 'note'], rows));
+  }
+
+  private async exportCompare(a: string, b: string): Promise<void> {
+    const c = await this.compare(a, b);
+    if ('error' in c) return;
+    await this.saveAs(`compare-${a}-${b}.csv`, { CSV: ['csv'] }, toCsv(['id', 'a', 'b', 'delta', 'change'], c.rows.map((r) => [r.id, r.a, r.b, r.delta, r.change])));
+  }
+
+  private async savePng(name: string, dataUrl: string): Promise<void> {
+    const m = /^data:image\/png;base64,(.+)$/.exec(dataUrl);
+    if (!m) return;
+    await this.saveAs(name.endsWith('.png') ? name : `${name}.png`, { PNG: ['png'] }, Buffer.from(m[1], 'base64'));
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const s of this.subs) s.dispose();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Messages between the host and the "VLM Lens: Eval" panel (webview/evalPanel). Plain,
+ * already-shaped data: the webview draws it, the host computes it.
+ */
+import type { CompareRow } from '../core/eval/shaping';
+
+export interface MetricView {
+  task?: string;
+  name: string;
+  value: number;
+  /** "computed" (from predictions) or where the output said it */
+  source: string;
+}
+
+export interface RunView {
+  id: string;
+  label: string;
+  profile: string;
+  checkpointName: string;
+  step?: number;
+  task?: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  startedAt?: string;
+  durationMs?: number;
+  exitCode?: number;
+  failure?: string;
+  stderrTail?: string[];
+  samples?: number;
+  errors: string[];
+  metrics: MetricView[];
+  /** per computed result: samples, unscored, unparsed, notes */
+  counts: Array<{ task?: string; samples: number; unscored: number; unparsed: number; notes: string[]; kind: string; convention?: string }>;
+  progress?: { percent: number; n: number; total: number };
+  /** the metric the charts use, its direction */
+  primary?: string;
+  higherIsBetter: boolean;
+  hasSamples: boolean;
+  predictionsFile?: string;
+}
+
+export interface HistogramView {
+  metric: string;
+  bins: Array<{ from: number; to: number; count: number }>;
+  skipped: number;
+}
+
+export interface SeriesView {
+  profile: string;
+  task?: string;
+  metric: string;
+  higherIsBetter: boolean;
+  points: Array<{ runId: string; step?: number; label: string; value: number }>;
+}
+
+export interface PanelState {
+  runs: RunView[];
+  selected?: string;
+  histogram?: HistogramView;
+  series?: SeriesView;
+}
+
+export interface SampleRowView {
+  /** position in the run's samples (what openSample takes) */
+  index: number;
+  line?: number;
+  id?: string;
+  score?: number;
+  pred: string;
+  gt: string;
+  note?: string;
+}
+
+export type SampleOrderView = 'worst' | 'best' | 'file';
+
+export interface SamplesQuery {
+  runId: string;
+  start: number;
+  count: number;
+  order: SampleOrderView;
+  /** only scores in [from, to] (a histogram bin) */
+  range?: [number, number];
+  /** substring of the id, pred or gt */
+  text?: string;
+}
+
+/** One sample in a comparison of two runs (shaped by src/core/eval/shaping.ts). */
+export type CompareRowView = CompareRow;
+
+export interface CompareView {
+  a: string;
+  b: string;
+  metric: string;
+  higherIsBetter: boolean;
+  better: number;
+  worse: number;
+  same: number;
+  onlyA: number;
+  onlyB: number;
+  meanA: number;
+  meanB: number;
+  meanDelta: number;
+  rows: CompareRowView[];
+}
+
+export interface EvalPanelStrings {
+  [key: string]: string;
+}
+
+/** Requests the webview sends (the host answers). */
+export type EvalPanelRequests = {
+  ready: { params: Record<string, never>; result: { strings: EvalPanelStrings; state: PanelState } };
+  samples: { params: SamplesQuery; result: { total: number; rows: SampleRowView[] } };
+  compare: { params: { a: string; b: string }; result: CompareView | { error: string } };
+};
+
+/** Notifications the webview sends. */
+export type EvalPanelCommands = {
+  select: { runId: string };
+  openSample: { runId: string; index: number };
+  openLog: { runId: string };
+  exportSamples: { runId: string; order: SampleOrderView };
+  exportCompare: { a: string; b: string };
+  savePng: { name: string; dataUrl: string };
+};
+
+/** Notifications the host sends. */
+export type EvalPanelEvents = {
+  state: PanelState;
+};

@@ -1,0 +1,352 @@
+/**
+ * The "VLM Lens: Eval" panel: run summary, charts (chart.js), samples worst first
+ * (virtualized), comparison of two runs. All data arrives shaped from the host; dataset
+ * text is only ever set through textContent.
+ */
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip, type ChartConfiguration } from 'chart.js';
+import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, EvalPanelStrings, PanelState, RunView, SampleOrderView, SampleRowView } from '../../src/protocol/evalPanel';
+import { append, clear, fmt, h } from '../shared/dom';
+import { connect } from '../shared/rpcClient';
+import { registerToolkit, valueOf } from '../shared/toolkit';
+import { VirtualList } from '../shared/virtualList';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Title, Tooltip, Legend);
+registerToolkit();
+
+const rpc = connect<EvalPanelRequests, EvalPanelCommands, EvalPanelEvents>();
+const app = document.getElementById('app') as HTMLElement;
+let S: EvalPanelStrings = {};
+let state: PanelState = { runs: [] };
+const charts = new Map<string, Chart>();
+
+const num = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
+const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+const selectedRun = (): RunView | undefined => state.runs.find((r) => r.id === state.selected);
+
+// ---------- layout ----------
+const header = h('div', { class: 'header' });
+const summary = h('section', { class: 'card summary', 'aria-label': 'summary' });
+const chartsBox = h('section', { class: 'card charts' });
+const samplesBox = h('section', { class: 'card samples' });
+const compareBox = h('section', { class: 'card compare' });
+const empty = h('div', { class: 'empty' });
+append(app, header, empty, h('div', { class: 'grid' }, summary, chartsBox), samplesBox, compareBox);
+
+// ---------- header: the run picker ----------
+function renderHeader(): void {
+  clear(header);
+  const dd = h('vscode-dropdown', { class: 'run-picker', 'aria-label': S.run });
+  for (const r of state.runs) {
+    const o = h('vscode-option', { value: r.id }, `${r.label} · ${r.profile} · ${r.status}`);
+    if (r.id === state.selected) o.setAttribute('selected', '');
+    dd.append(o);
+  }
+  dd.addEventListener('change', () => rpc.notify('select', { runId: valueOf(dd) }));
+  const run = selectedRun();
+  append(header, h('label', { text: S.run }), dd, run && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openLog', { runId: run.id }) }, S.openLog));
+}
+
+// ---------- summary ----------
+function renderSummary(run: RunView): void {
+  clear(summary);
+  const status = h('div', { class: `status status-${run.status}` }, `${S.status}: ${run.status}`);
+  if (run.progress) append(status, ` · ${fmt(S.live, run.progress.percent, run.progress.n, run.progress.total)}`);
+  const facts = h('div', { class: 'facts' });
+  const fact = (k: string, v: string | undefined) => v !== undefined && append(facts, h('span', { class: 'fact' }, h('b', { text: `${k} ` }), v));
+  fact(S.exit, run.exitCode === undefined ? undefined : String(run.exitCode));
+  fact(S.duration, run.durationMs === undefined ? undefined : `${(run.durationMs / 1000).toFixed(1)} s`);
+  fact(S.sampleCount, run.samples === undefined ? undefined : String(run.samples));
+  for (const c of run.counts) {
+    if (c.unscored) fact(S.unscored, String(c.unscored));
+    if (c.unparsed) fact(S.unparsed, String(c.unparsed));
+  }
+  append(summary, status, facts);
+  if (run.failure) append(summary, h('div', { class: 'failure', role: 'alert', text: run.failure }));
+  if (run.stderrTail?.length) append(summary, h('pre', { class: 'stderr', text: run.stderrTail.join('\n') }));
+  const table = h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source }))));
+  const body = h('tbody');
+  for (const m of run.metrics) {
+    body.append(h('tr', { class: m.name === run.primary ? 'primary' : undefined }, h('td', { text: m.task ?? run.task ?? '' }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { text: m.source === 'computed' ? S.computed : m.source })));
+  }
+  table.append(body);
+  if (run.metrics.length) summary.append(table);
+  for (const c of run.counts) for (const n of c.notes) summary.append(h('div', { class: 'note', text: n }));
+  if (run.errors.length) append(summary, h('details', {}, h('summary', { text: `${S.errors} (${run.errors.length})` }), h('pre', { text: run.errors.join('\n') })));
+}
+
+// ---------- charts ----------
+function chartColours() {
+  return { fg: css('--vscode-foreground', '#ccc'), grid: css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'), bar: css('--vscode-charts-blue', '#3794ff'), line: css('--vscode-charts-orange', '#d18616') };
+}
+
+function chartCard(key: string, title: string): { canvas: HTMLCanvasElement; card: HTMLElement } {
+  const canvas = h('canvas', { 'aria-label': title, role: 'img' });
+  const card = h('div', { class: 'chart', 'data-chart': key }, h('div', { class: 'chart-head' }, h('span', { text: title }), h('vscode-button', { appearance: 'icon', title: S.savePng, 'aria-label': S.savePng, onclick: () => savePng(key) }, h('span', { class: 'codicon', text: '⤓' }))), h('div', { class: 'canvas-box' }, canvas));
+  return { canvas, card };
+}
+
+function savePng(key: string): void {
+  const c = charts.get(key);
+  if (c) rpc.notify('savePng', { name: `${selectedRun()?.label ?? 'chart'}-${key}`.replace(/[^\w.-]+/g, '_'), dataUrl: c.toBase64Image('image/png', 1) });
+}
+
+function draw(key: string, canvas: HTMLCanvasElement, config: ChartConfiguration): void {
+  charts.get(key)?.destroy();
+  charts.set(key, new Chart(canvas, config));
+}
+
+function renderCharts(run: RunView): void {
+  for (const c of charts.values()) c.destroy();
+  charts.clear();
+  clear(chartsBox);
+  const col = chartColours();
+  const axis = (title: string) => ({ ticks: { color: col.fg }, grid: { color: col.grid }, title: { display: true, text: title, color: col.fg } });
+  const hist = state.histogram;
+  if (hist && hist.bins.some((b) => b.count > 0)) {
+    const { canvas, card } = chartCard('histogram', fmt(S.histogramTitle, hist.metric));
+    chartsBox.append(card);
+    draw('histogram', canvas, {
+      type: 'bar',
+      data: { labels: hist.bins.map((b) => `${num(b.from, 2)}–${num(b.to, 2)}`), datasets: [{ label: S.histogramY, data: hist.bins.map((b) => b.count), backgroundColor: col.bar }] },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false }, tooltip: { enabled: true } },
+        scales: { x: axis(hist.metric), y: { ...axis(S.histogramY), beginAtZero: true, ticks: { color: col.fg, precision: 0 } } },
+        onClick: (_e, els) => {
+          const i = els[0]?.index;
+          if (i !== undefined) setBin([hist.bins[i].from, hist.bins[i].to]);
+        },
+      },
+    });
+  } else chartsBox.append(h('div', { class: 'note', text: S.noHistogram }));
+  const series = state.series;
+  if (series && series.points.length > 0) {
+    const { canvas, card } = chartCard('steps', fmt(S.seriesTitle, series.metric, series.higherIsBetter ? S.higherBetter : S.lowerBetter));
+    chartsBox.append(card);
+    draw('steps', canvas, {
+      type: 'line',
+      data: { labels: series.points.map((p) => (p.step === undefined ? p.label : String(p.step))), datasets: [{ label: `${series.profile}${series.task ? ` · ${series.task}` : ''}`, data: series.points.map((p) => p.value), borderColor: col.line, backgroundColor: col.line, pointRadius: series.points.map((p) => (p.runId === run.id ? 6 : 3)) }] },
+      options: { animation: false, maintainAspectRatio: false, plugins: { legend: { labels: { color: col.fg } } }, scales: { x: axis(S.step), y: axis(series.metric) } },
+    });
+    if (series.points.length === 1) chartsBox.append(h('div', { class: 'note', text: S.onePoint }));
+  } else chartsBox.append(h('div', { class: 'note', text: S.noSeries }));
+}
+
+// ---------- samples (virtualized; pages fetched from the host) ----------
+let order: SampleOrderView = 'worst';
+let bin: [number, number] | undefined;
+let text = '';
+let total = 0;
+let query = 0;
+const pages = new Map<number, SampleRowView[]>();
+const PAGE = 200;
+const countLabel = h('span', { class: 'count' });
+const binLabel = h('span', { class: 'bin' });
+const list = new VirtualList({
+  rowHeight: 24,
+  renderRow: (el, i, selected) => {
+    const row = pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+    clear(el);
+    el.className = `vrow sample-row${selected ? ' selected' : ''}`;
+    if (!row) {
+      el.textContent = '…';
+      return;
+    }
+    el.dataset.sample = String(row.index);
+    append(el, h('span', { class: 'c-id', text: row.id ?? `#${row.index}` }), h('span', { class: 'c-score num', text: num(row.score) }), h('span', { class: 'c-pred', text: row.pred, title: row.pred }), h('span', { class: 'c-gt', text: row.gt, title: row.gt }), h('span', { class: 'c-note', text: row.note ?? '' }));
+  },
+  onSelect: (i) => {
+    const row = pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+    const run = selectedRun();
+    if (row && run) rpc.notify('openSample', { runId: run.id, index: row.index });
+  },
+  onRange: (first, last) => void fetchPages(first, last),
+});
+
+async function fetchPages(first: number, last: number): Promise<void> {
+  const run = selectedRun();
+  if (!run) return;
+  const q = query;
+  for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) {
+    if (pages.has(p)) continue;
+    pages.set(p, []);
+    const r = await rpc.request('samples', { runId: run.id, start: p * PAGE, count: PAGE, order, range: bin, text: text || undefined });
+    if (q !== query) return;
+    pages.set(p, r.rows);
+    list.invalidate();
+  }
+}
+
+async function reloadSamples(): Promise<void> {
+  const run = selectedRun();
+  query++;
+  pages.clear();
+  if (!run?.hasSamples) {
+    total = 0;
+    list.setCount(0);
+    countLabel.textContent = '';
+    return;
+  }
+  const q = query;
+  const r = await rpc.request('samples', { runId: run.id, start: 0, count: PAGE, order, range: bin, text: text || undefined });
+  if (q !== query) return;
+  total = r.total;
+  pages.set(0, r.rows);
+  countLabel.textContent = fmt(S.shown, total);
+  binLabel.textContent = bin ? fmt(S.binFilter, num(bin[0], 2), num(bin[1], 2)) : '';
+  list.setCount(total);
+  list.invalidate();
+}
+
+function setBin(b: [number, number] | undefined): void {
+  bin = b;
+  clearBin.hidden = !b;
+  void reloadSamples();
+  samplesBox.scrollIntoView({ block: 'nearest' });
+}
+
+const clearBin = h('vscode-button', { appearance: 'secondary', onclick: () => setBin(undefined) }, S.clearFilter);
+
+function renderSamplesFrame(): void {
+  clear(samplesBox);
+  const run = selectedRun();
+  if (!run?.hasSamples) return;
+  const orderDd = h('vscode-dropdown', { 'aria-label': 'order' }, h('vscode-option', { value: 'worst' }, S.worstFirst), h('vscode-option', { value: 'best' }, S.bestFirst), h('vscode-option', { value: 'file' }, S.fileOrder));
+  orderDd.addEventListener('change', () => {
+    order = valueOf(orderDd) as SampleOrderView;
+    void reloadSamples();
+  });
+  const filter = h('vscode-text-field', { placeholder: S.filter, 'aria-label': S.filter });
+  let t: ReturnType<typeof setTimeout> | undefined;
+  filter.addEventListener('input', () => {
+    clearTimeout(t);
+    t = setTimeout(() => {
+      text = valueOf(filter);
+      void reloadSamples();
+    }, 250);
+  });
+  clearBin.textContent = S.clearFilter;
+  clearBin.hidden = !bin;
+  const csv = h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('exportSamples', { runId: run.id, order }) }, S.exportCsv);
+  const head = h('div', { class: 'sample-row head' }, h('span', { class: 'c-id', text: S.id }), h('span', { class: 'c-score', text: S.score }), h('span', { class: 'c-pred', text: S.pred }), h('span', { class: 'c-gt', text: S.gt }), h('span', { class: 'c-note', text: '' }));
+  append(samplesBox, h('div', { class: 'toolbar' }, h('b', { text: S.samples }), orderDd, filter, countLabel, binLabel, clearBin, csv), head, list.element);
+}
+
+// ---------- compare ----------
+let compareWith: string | undefined;
+function renderCompareFrame(): void {
+  clear(compareBox);
+  const run = selectedRun();
+  if (!run?.hasSamples) return;
+  const others = state.runs.filter((r) => r.id !== run.id && r.profile === run.profile && r.task === run.task && r.hasSamples);
+  append(compareBox, h('b', { text: S.compare }));
+  if (others.length === 0) {
+    compareBox.append(h('div', { class: 'note', text: S.noCompare }));
+    return;
+  }
+  if (!compareWith || !others.some((o) => o.id === compareWith)) compareWith = others[0].id;
+  const dd = h('vscode-dropdown', { 'aria-label': S.compareWith });
+  for (const o of others) {
+    const opt = h('vscode-option', { value: o.id }, `${o.label} (${o.step ?? o.checkpointName})`);
+    if (o.id === compareWith) opt.setAttribute('selected', '');
+    dd.append(opt);
+  }
+  const result = h('div', { class: 'compare-result' });
+  dd.addEventListener('change', () => {
+    compareWith = valueOf(dd);
+    void loadCompare(result);
+  });
+  append(compareBox, h('div', { class: 'toolbar' }, h('span', { text: S.compareWith }), dd, h('vscode-button', { appearance: 'secondary', onclick: () => compareWith && rpc.notify('exportCompare', { a: compareWith, b: run.id }) }, S.exportCsv)), result);
+  void loadCompare(result);
+}
+
+let compareFilter: 'all' | 'better' | 'worse' = 'all';
+let compareSortDesc = false;
+async function loadCompare(el: HTMLElement): Promise<void> {
+  const run = selectedRun();
+  if (!run || !compareWith) return;
+  const c = await rpc.request('compare', { a: compareWith, b: run.id });
+  clear(el);
+  if ('error' in c) {
+    el.append(h('div', { class: 'note', text: c.error }));
+    return;
+  }
+  const nameOf = (id: string) => state.runs.find((r) => r.id === id)?.checkpointName ?? id;
+  el.append(h('div', { class: 'compare-summary', text: fmt(S.compareSummary, nameOf(c.a), nameOf(c.b), num(c.meanA), num(c.meanB), num(c.meanDelta), c.better, c.worse, c.same) }));
+  const filters = h('div', { class: 'toolbar' });
+  for (const [k, label] of [['all', S.all], ['worse', S.worse], ['better', S.better]] as const) {
+    filters.append(h('vscode-button', { appearance: compareFilter === k ? 'primary' : 'secondary', onclick: () => { compareFilter = k; void loadCompare(el); } }, label));
+  }
+  el.append(filters);
+  renderCompareRows(el, c);
+}
+
+function renderCompareRows(el: HTMLElement, c: CompareView): void {
+  const rows = c.rows.filter((r) => compareFilter === 'all' || r.change === compareFilter);
+  const gain = (r: (typeof rows)[number]) => (r.delta === undefined ? -Infinity : c.higherIsBetter ? r.delta : -r.delta);
+  rows.sort((x, y) => (compareSortDesc ? gain(y) - gain(x) : gain(x) - gain(y)));
+  const head = h('div', { class: 'sample-row head' }, h('span', { class: 'c-id', text: S.id }), h('span', { class: 'c-score', text: 'A' }), h('span', { class: 'c-score', text: 'B' }), h('span', { class: 'c-score sortable', text: `${S.delta} ${compareSortDesc ? '▼' : '▲'}`, onclick: () => { compareSortDesc = !compareSortDesc; el.querySelector('.vlist')?.remove(); head.remove(); renderCompareRows(el, c); } }));
+  const vl = new VirtualList({
+    rowHeight: 24,
+    renderRow: (row, i, selected) => {
+      const r = rows[i];
+      clear(row);
+      row.className = `vrow sample-row change-${r.change ?? 'none'}${selected ? ' selected' : ''}`;
+      append(row, h('span', { class: 'c-id', text: r.id }), h('span', { class: 'c-score num', text: num(r.a) }), h('span', { class: 'c-score num', text: num(r.b) }), h('span', { class: 'c-score num', text: r.delta === undefined ? '–' : `${r.delta > 0 ? '+' : ''}${num(r.delta)}` }));
+    },
+    onSelect: (i) => {
+      const r = rows[i];
+      if (r.indexB !== undefined) rpc.notify('openSample', { runId: c.b, index: r.indexB });
+    },
+    onRange: () => undefined,
+  });
+  el.querySelector('.vlist')?.remove();
+  el.append(head, vl.element);
+  vl.element.classList.add('compare-list');
+  vl.setCount(rows.length);
+}
+
+// ---------- state ----------
+let renderedRun = '';
+function render(): void {
+  renderHeader();
+  const run = selectedRun();
+  empty.textContent = state.runs.length ? '' : S.noRuns;
+  empty.hidden = state.runs.length > 0;
+  if (!run) {
+    clear(summary);
+    clear(chartsBox);
+    clear(samplesBox);
+    clear(compareBox);
+    return;
+  }
+  renderSummary(run);
+  renderCharts(run);
+  // the samples and compare sections keep their scroll and filters while the same run updates
+  const key = `${run.id}:${run.status}:${run.hasSamples}`;
+  if (key !== renderedRun) {
+    renderedRun = key;
+    bin = undefined;
+    renderSamplesFrame();
+    renderCompareFrame();
+    void reloadSamples();
+  }
+}
+
+rpc.onNotification('state', (s) => {
+  state = s;
+  render();
+});
+
+void rpc.request('ready', {}).then((r) => {
+  S = r.strings;
+  state = r.state;
+  render();
+});
+
+// theme changes restyle the charts (VS Code swaps the body's theme class)
+new MutationObserver(() => {
+  const run = selectedRun();
+  if (run) renderCharts(run);
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });

@@ -6,6 +6,7 @@ import type { DatasetKind, ScanProblem, ScanStatus } from '../core/dataset/types
 import type { FormatId, NormalizedRecord, RecordSummary } from '../core/records/model';
 import type { Convention, EgoTrajectory, RawShape, Size } from '../core/geometry/types';
 import type { OverlaySettings } from '../core/geometry/overlays';
+import type { SearchUpdate } from '../core/search/types';
 
 export type { FormatId, NormalizedRecord, RecordSummary, Part, Turn, MediaRef, TurnKind } from '../core/records/model';
 export type { DatasetKind, ScanProblem } from '../core/dataset/types';
@@ -160,15 +161,8 @@ export interface SearchRequest {
 }
 
 /** Streamed search results (host → webview). */
-export interface SearchProgress {
+export interface SearchProgress extends SearchUpdate {
   searchId: number;
-  /** record indices matched since the previous notification */
-  matches: number[];
-  scannedBytes: number;
-  totalBytes: number;
-  totalMatches: number;
-  done: boolean;
-  capped: boolean;
   error?: string;
 }
 

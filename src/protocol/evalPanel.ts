@@ -2,7 +2,7 @@
  * Messages between the host and the "VLM Lens: Eval" panel (webview/evalPanel). Plain,
  * already-shaped data: the webview draws it, the host computes it.
  */
-import type { CompareRow } from '../core/eval/shaping';
+import type { CompareRow, Comparison } from '../core/eval/shaping';
 
 export interface MetricView {
   task?: string;
@@ -86,20 +86,12 @@ export interface SamplesQuery {
 /** One sample in a comparison of two runs (shaped by src/core/eval/shaping.ts). */
 export type CompareRowView = CompareRow;
 
-export interface CompareView {
+/** Two runs compared (run ids `a` → `b`), in `metric`'s direction. */
+export interface CompareView extends Comparison {
   a: string;
   b: string;
   metric: string;
   higherIsBetter: boolean;
-  better: number;
-  worse: number;
-  same: number;
-  onlyA: number;
-  onlyB: number;
-  meanA: number;
-  meanB: number;
-  meanDelta: number;
-  rows: CompareRowView[];
 }
 
 export interface EvalPanelStrings {

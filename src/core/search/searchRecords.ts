@@ -10,20 +10,11 @@
 import { type RandomAccessFile } from '../io/randomAccessFile';
 import { AbortError, type RecordIndex } from '../index/recordIndex';
 import { compileQuery, literalForms, SearchSyntaxError, type QuerySpec } from '../text/query';
+import type { SearchUpdate } from './types';
 
 export type SearchQuery = QuerySpec;
+export type { SearchUpdate };
 
-export interface SearchUpdate {
-  /** matching record indices found since the previous update (ascending) */
-  matches: number[];
-  scannedBytes: number;
-  totalBytes: number;
-  /** records matched so far (also counting past the cap) */
-  totalMatches: number;
-  done: boolean;
-  /** true once more records matched than `maxMatches`: the match list stopped growing */
-  capped: boolean;
-}
 
 export interface SearchOptions {
   signal?: AbortSignal;

@@ -69,7 +69,11 @@ export function findMojibake(text: string): MojibakeSpan[] {
 /** The text with every mojibake stretch repaired. */
 export function fixMojibake(text: string): string {
   const spans = findMojibake(text);
-  if (spans.length === 0) return text;
+  return spans.length === 0 ? text : applyFixes(text, spans);
+}
+
+/** The text with each span (ascending, not overlapping) replaced by its `fixed` text. */
+export function applyFixes(text: string, spans: ReadonlyArray<{ start: number; end: number; fixed: string }>): string {
   let out = '';
   let pos = 0;
   for (const s of spans) {

@@ -9,7 +9,7 @@ import { findNodeAtLocation, parseTree, type Node as JsonNode } from 'jsonc-pars
 import { detectFormat, isObj, mapRole, normalizeRecord } from '../records/normalize';
 import type { FormatId, JsonPath } from '../records/model';
 import { locateParseError, positionIn } from '../records/parseRecord';
-import { findMojibake, mayContainMojibake } from '../text/mojibake';
+import { applyFixes, findMojibake, mayContainMojibake } from '../text/mojibake';
 import { extractGeometry } from '../geometry/extract';
 import { guessRecordConvention, type ConventionGuess } from '../geometry/detect';
 import { toPixelShapes } from '../geometry/convert';
@@ -333,7 +333,7 @@ export class RecordValidator extends ProblemFactory {
           const spans = findMojibake(s);
           if (spans.length > 0) {
             const at = c.locate(path);
-            c.push(this.problem(rec, 'VLM060', 'mojibake', [spans[0].original, spans[0].fixed], at, { fix: { kind: 'replace-value', replacement: JSON.stringify(fixWith(s, spans)) } }));
+            c.push(this.problem(rec, 'VLM060', 'mojibake', [spans[0].original, spans[0].fixed], at, { fix: { kind: 'replace-value', replacement: JSON.stringify(applyFixes(s, spans)) } }));
           }
         }
         if (fffd && s.includes('\uFFFD')) c.push(this.problem(rec, 'VLM061', 'replacementChar', [], c.locate(path)));
@@ -484,16 +484,6 @@ function walk(v: unknown, path: JsonPath, visit: (s: string, p: JsonPath) => voi
   if (typeof v === 'string') visit(v, path);
   else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i], visit));
   else if (isObj(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k], visit);
-}
-
-function fixWith(s: string, spans: Array<{ start: number; end: number; fixed: string }>): string {
-  let out = '';
-  let pos = 0;
-  for (const sp of spans) {
-    out += s.slice(pos, sp.start) + sp.fixed;
-    pos = sp.end;
-  }
-  return out + s.slice(pos);
 }
 
 /** A trailing comma before `}` / `]` is the most common hand-edit mistake: offer to drop it. */

@@ -233,7 +233,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     webview.html = buildWebviewHtml(webview, this.context.extensionUri, {
       title: 'VLM Lens Dataset',
       script: 'datasetViewer',
-      styles: ['viewer.css'],
+      styles: ['virtualList.css', 'viewer.css'],
     });
   }
 }

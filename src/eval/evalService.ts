@@ -263,7 +263,7 @@ export class EvalService implements vscode.Disposable {
     run.samples = a.summary.samples;
     run.errors = a.summary.errors.length ? a.summary.errors : undefined;
     run.logMetrics = a.summary.metrics;
-    if (status === 'succeeded') await this.collectResults(run, profile, vars);
+    if (status === 'succeeded') await this.collectResults(run, profile, vars, a.summary.resultsSaved);
     await this.store.save(run);
     this.updated.fire(run);
     const what = this.label(run);
@@ -278,8 +278,11 @@ export class EvalService implements vscode.Disposable {
     }
   }
 
-  /** Metric files and prediction files named by the profile, scored. */
-  private async collectResults(run: RunRecord, profile: EvalProfile, vars: Partial<RunVariables>): Promise<void> {
+  /**
+   * Metric files and prediction files named by the profile, scored; without `predictions` in
+   * the profile, the JSON files the output said it saved (RoboInter's `Results saved to`).
+   */
+  private async collectResults(run: RunRecord, profile: EvalProfile, vars: Partial<RunVariables>, saved: string[]): Promise<void> {
     for (const pattern of profile.metricsFiles ?? []) {
       for (const file of await findFiles(resolve(run.cwd, expandString(pattern, vars)))) {
         try {
@@ -289,8 +292,7 @@ export class EvalService implements vscode.Disposable {
         }
       }
     }
-    // RoboInter prints where it saved predictions: use that when the profile does not say
-    const predictionFiles = profile.predictions ? await findFiles(resolve(run.cwd, expandString(profile.predictions, vars))) : run.logMetrics.length === 0 ? this.active?.summary.resultsSaved.filter((p) => /\.jsonl?$/.test(p)) ?? [] : [];
+    const predictionFiles = profile.predictions ? await findFiles(resolve(run.cwd, expandString(profile.predictions, vars))) : run.logMetrics.length === 0 ? saved.filter((p) => /\.jsonl?$/.test(p)) : [];
     for (const [i, file] of predictionFiles.entries()) {
       const task = run.task ?? taskOfFile(file);
       try {

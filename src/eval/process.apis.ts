@@ -47,11 +47,11 @@ export function startProcess(spec: ProcessSpec, on: ProcessHandlers): RunningPro
     forceKillAfterDelay: false,
     encoding: 'utf8',
   });
-  const decode = (cb: (s: string) => void) => (d: Buffer | string) => cb(typeof d === 'string' ? d : d.toString('utf8'));
+  // decoded as UTF-8 by the stream (a character split across chunks stays whole)
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', decode((s) => on.stdout(s)));
-  child.stderr?.on('data', decode((s) => on.stderr(s)));
+  child.stdout?.on('data', (s: string) => on.stdout(s));
+  child.stderr?.on('data', (s: string) => on.stderr(s));
   const signalGroup = (sig: NodeJS.Signals) => {
     if (child.pid === undefined) return;
     try {

@@ -11,7 +11,6 @@ export interface EvalWiring {
   disposable: vscode.Disposable;
   service?: EvalService;
   store?: RunStore;
-  tree?: RunsTreeProvider;
 }
 
 type RunArg = string | { kind: 'run'; stored: { run: RunRecord } } | undefined;
@@ -141,9 +140,9 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
 
   const noWorkspace = () => void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: eval runs are saved in the workspace (.vlm-lens/runs).'));
   const runOf = async (arg: RunArg): Promise<RunRecord | undefined> => {
-    if (!tree) return undefined;
+    if (!store) return undefined;
     if (arg && typeof arg === 'object') return arg.stored.run;
-    const { runs } = await tree.all();
+    const { runs } = await store.list();
     if (typeof arg === 'string') return runs.find((r) => r.run.id === arg)?.run ?? service?.runs().find((r) => r.id === arg);
     const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: service?.label(r.run) ?? r.run.id, description: `${r.run.status} · ${r.run.queuedAt}`, run: r.run })), { title: vscode.l10n.t('Eval run') });
     return pick?.run;
@@ -229,7 +228,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
       const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the run {0} ({1}) and its log?', service.label(run), run.id), { modal: true }, del);
       if (ok === del) await store.delete(run.id);
     }),
-    vscode.commands.registerCommand('vlmLens.refreshRuns', () => tree?.refresh()),
+    vscode.commands.registerCommand('vlmLens.refreshRuns', () => store?.refresh()),
   );
-  return { disposable: vscode.Disposable.from(...subs), service, store, tree };
+  return { disposable: vscode.Disposable.from(...subs), service, store };
 }

@@ -23,6 +23,9 @@ export class RunStore implements vscode.Disposable {
   /** a run was saved (its record) or the list changed (undefined) */
   readonly onDidChange = this.changed.event;
 
+  /** the last listing, kept until a run is saved or deleted here (or `refresh`) */
+  private listing: Promise<{ runs: StoredRun[]; broken: BrokenRun[] }> | undefined;
+
   constructor(readonly root: string) {}
 
   static forWorkspace(): RunStore | undefined {
@@ -46,6 +49,7 @@ export class RunStore implements vscode.Disposable {
     const tmp = join(dir, `.run.json.${process.pid}.tmp`);
     await writeFile(tmp, JSON.stringify(run, null, 2));
     await rename(tmp, join(dir, 'run.json'));
+    this.listing = undefined;
     this.changed.fire(run);
   }
 
@@ -57,7 +61,19 @@ export class RunStore implements vscode.Disposable {
     return JSON.parse(await readFile(join(this.dirOf(run.id), name), 'utf8')) as unknown;
   }
 
-  async list(): Promise<{ runs: StoredRun[]; broken: BrokenRun[] }> {
+  /** Every run (newest first) and the unreadable ones; read from disk once per change. */
+  list(): Promise<{ runs: StoredRun[]; broken: BrokenRun[] }> {
+    this.listing ??= this.read();
+    return this.listing;
+  }
+
+  /** Forgets the listing (runs written by another window) and says the list changed. */
+  refresh(): void {
+    this.listing = undefined;
+    this.changed.fire(undefined);
+  }
+
+  private async read(): Promise<{ runs: StoredRun[]; broken: BrokenRun[] }> {
     const runs: StoredRun[] = [];
     const broken: BrokenRun[] = [];
     let names: string[];
@@ -88,7 +104,7 @@ export class RunStore implements vscode.Disposable {
 
   async delete(id: string): Promise<void> {
     await rm(this.dirOf(id), { recursive: true, force: true });
-    this.changed.fire(undefined);
+    this.refresh();
   }
 
   dispose(): void {

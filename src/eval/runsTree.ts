@@ -29,7 +29,6 @@ export function runHeadline(run: RunRecord): string {
 export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private cache: { runs: StoredRun[]; broken: BrokenRun[] } | undefined;
   private readonly subs: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
 
@@ -45,20 +44,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.cache = undefined;
       this.changed.fire(undefined);
     }, 150);
-  }
-
-  async all(): Promise<{ runs: StoredRun[]; broken: BrokenRun[] }> {
-    this.cache ??= await this.store.list();
-    return this.cache;
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
     if (node?.kind === 'checkpoint') return node.runs.map((stored) => ({ kind: 'run', stored }));
     if (node) return [];
-    const { runs, broken } = await this.all();
+    const { runs, broken } = await this.store.list();
     const groups = new Map<string, StoredRun[]>();
     for (const r of runs) {
       const list = groups.get(r.run.checkpoint) ?? [];

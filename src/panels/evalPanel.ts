@@ -53,7 +53,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     this.view = view;
     this.ready = false;
     view.webview.options = webviewOptions(this.context.extensionUri);
-    view.webview.html = buildWebviewHtml(view.webview, this.context.extensionUri, { title: 'VLM Lens Eval', script: 'evalPanel', styles: ['evalPanel.css'] });
+    view.webview.html = buildWebviewHtml(view.webview, this.context.extensionUri, { title: 'VLM Lens Eval', script: 'evalPanel', styles: ['virtualList.css', 'evalPanel.css'] });
     const rpc: HostEndpoint = new RpcEndpoint((m) => void view.webview.postMessage(m), 0, (method, e) => console.error(`eval panel ${method} failed`, e));
     this.rpc = rpc;
     const subs = [view.webview.onDidReceiveMessage((m: unknown) => void rpc.handleMessage(m))];

@@ -261,17 +261,23 @@ export class VsCodeSession {
     throw new Error('unreachable');
   }
 
+  /** Right-clicks an explorer row (no hover tooltip in the way) and returns the open context menu. */
+  private async openExplorerMenu(relPath: string): Promise<Locator> {
+    const row = await this.explorerRow(relPath);
+    await this.dismissHover();
+    await row.click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible' });
+    return menu;
+  }
+
   /**
    * Right-clicks an explorer row and picks a context-menu item by its label. The item is
    * chosen with the keyboard: VS Code ignores a mouse click that lands right after the
    * menu opened (it guards against the right-click's own release).
    */
   async explorerContextMenu(relPath: string, item: string): Promise<void> {
-    const row = await this.explorerRow(relPath);
-    await this.dismissHover();
-    await row.click({ button: 'right' });
-    const menu = this.page.locator('.context-view .monaco-menu');
-    await menu.waitFor({ state: 'visible' });
+    const menu = await this.openExplorerMenu(relPath);
     const labels = (await menu.locator('.action-item:not(.disabled) .action-label').allInnerTexts()).map((l) => l.trim());
     if (!labels.includes(item)) throw new Error(`'${item}' is not in the context menu: ${labels.join(' | ')}`);
     for (let i = 0; i < labels.length + 2; i++) {
@@ -287,11 +293,7 @@ export class VsCodeSession {
 
   /** Labels of the context-menu items shown for an explorer row (the menu is closed again). */
   async explorerContextMenuItems(relPath: string): Promise<string[]> {
-    const row = await this.explorerRow(relPath);
-    await this.dismissHover();
-    await row.click({ button: 'right' });
-    const menu = this.page.locator('.context-view .monaco-menu');
-    await menu.waitFor({ state: 'visible' });
+    const menu = await this.openExplorerMenu(relPath);
     const labels = await menu.locator('.action-label').allInnerTexts();
     await this.page.keyboard.press('Escape');
     return labels.map((l) => l.trim()).filter((l) => l.length > 0);

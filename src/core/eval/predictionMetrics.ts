@@ -194,6 +194,9 @@ export function normalizeAnswer(text: string): string {
   return t.replace(/\s+/g, ' ');
 }
 
+/** Text for exact match: trimmed, whitespace runs as one space, lower case. */
+const normalizeText = (t: string) => t.trim().replace(/\s+/g, ' ').toLowerCase();
+
 function choiceCorrect(pred: string, gt: string): boolean {
   const p = normalizeAnswer(pred);
   const g = normalizeAnswer(gt);
@@ -246,7 +249,7 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
     const s: SampleResult = { index, line: lines?.[index], id: f.id, kind, metrics: {}, predText: f.pred, gtText: f.gt, imagePath: f.imagePath };
     samples.push(s);
     if (kind === 'choice' || kind === 'text') {
-      const ok = kind === 'choice' ? choiceCorrect(f.pred, f.gt) : f.pred.trim().replace(/\s+/g, ' ').toLowerCase() === f.gt.trim().replace(/\s+/g, ' ').toLowerCase();
+      const ok = kind === 'choice' ? choiceCorrect(f.pred, f.gt) : normalizeText(f.pred) === normalizeText(f.gt);
       s.score = ok ? 1 : 0;
       s.metrics[kind === 'choice' ? 'accuracy' : 'exact_match'] = s.score;
       if (!f.pred.trim()) s.note = 'empty prediction (counted wrong)';

@@ -314,7 +314,8 @@ export class EvalService implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const j of this.queue.splice(0)) void this.cancel(j.run.id);
+    // queued runs are saved as cancelled (cancel() takes each out of the queue)
+    for (const j of [...this.queue]) void this.cancel(j.run.id);
     if (this.active) {
       this.active.cancelled = true;
       this.active.proc?.stop(1000);

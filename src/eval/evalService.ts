@@ -5,7 +5,7 @@ import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { FragmentSplitter, diagnoseFailure, emptySummary, metricsFromJson, parseFragment, summarize, taskOfFile, type LogSummary } from '../core/eval/logParse';
 import { scorePredictionFile } from '../core/eval/scoreFile';
-import { expandCommand, expandString, newRunId, stepOf, type EvalProfile, type RunRecord, type RunVariables } from '../core/eval/runs';
+import { expandCommand, expandString, interruptedRuns, newRunId, stepOf, type EvalProfile, type RunRecord, type RunVariables } from '../core/eval/runs';
 import { startProcess, type RunningProcess } from './process.apis';
 import { type RunStore } from './runStore';
 
@@ -93,6 +93,7 @@ export class EvalService implements vscode.Disposable {
         logMetrics: [],
         results: [],
         log: 'run.log',
+        hostPid: process.pid,
       };
       await this.store.create(run);
       this.queue.push({ run, profile, vars });
@@ -101,6 +102,29 @@ export class EvalService implements vscode.Disposable {
     this.showStatus();
     void this.pump();
     return created;
+  }
+
+  /**
+   * Ends runs a closed window left "running" or "queued" (VS Code quit mid-run): they are
+   * saved as cancelled with the reason, so the history does not show them going forever.
+   */
+  async recoverInterrupted(): Promise<void> {
+    const { runs } = await this.store.list();
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    };
+    for (const { run } of runs) {
+      if (!interruptedRuns([run], (id) => this.isActive(id), alive, process.pid).length) continue;
+      run.status = 'cancelled';
+      run.endedAt ??= new Date().toISOString();
+      run.failure = { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', run.startedAt ? vscode.l10n.t('running') : vscode.l10n.t('queued')) };
+      await this.store.save(run);
+    }
   }
 
   /** Running first, then queued. */

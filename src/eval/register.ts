@@ -136,6 +136,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
   const service = store ? new EvalService(store) : undefined;
   const tree = store && service ? new RunsTreeProvider(store, service) : undefined;
   if (store && service && tree) subs.push(store, service, tree, vscode.window.registerTreeDataProvider('vlmLens.runs', tree));
+  void service?.recoverInterrupted().catch((e: unknown) => console.error('VLM Lens: could not check for interrupted runs', e));
   subs.push(new CheckpointContext());
 
   const noWorkspace = () => void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: eval runs are saved in the workspace (.vlm-lens/runs).'));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FragmentSplitter, diagnoseFailure, metricsFromJson, parseFragment, parseLogText, parseTqdm } from '../../src/core/eval/logParse';
 import { inputFacts, normalizeAnswer, predictionMetrics, stripChatPrefix } from '../../src/core/eval/predictionMetrics';
-import { checkProfile, checkRunRecord, expandCommand, isCheckpointFolder, orderCheckpoints, stepOf, usedVariables } from '../../src/core/eval/runs';
+import { checkProfile, checkRunRecord, expandCommand, interruptedRuns, isCheckpointFolder, orderCheckpoints, stepOf, usedVariables, type RunRecord } from '../../src/core/eval/runs';
 
 const constructed = join(__dirname, '..', 'fixtures', 'samples', 'constructed');
 const read = (name: string) => readFileSync(join(constructed, name), 'utf8');
@@ -172,4 +172,11 @@ test('run records read back: a corrupt or half-written run.json is an error, not
   assert.match((checkRunRecord({ version: 1, id: 'x' }) as { error: string }).error, /profile/);
   const ok = checkRunRecord({ version: 1, id: 'r', profile: 'p', checkpoint: '/c', checkpointName: 'c', cwd: '/', status: 'succeeded', queuedAt: 't', log: 'run.log', argv: ['a'], results: [], logMetrics: [] });
   assert.ok('run' in ok);
+});
+
+test('interrupted runs: left running or queued by a window that is gone, not by one still going or by this one', () => {
+  const r = (id: string, status: RunRecord['status'], hostPid?: number): RunRecord => ({ version: 1, id, profile: 'p', checkpoint: '/c', checkpointName: 'c', argv: [], cwd: '/', status, queuedAt: id, log: 'run.log', logMetrics: [], results: [], hostPid });
+  const runs = [r('a', 'running', 111), r('b', 'queued', 222), r('c', 'running', 333), r('d', 'succeeded', 111), r('e', 'running'), r('f', 'queued', 999), r('g', 'running', 999)];
+  const alive = (pid: number) => pid === 222 || pid === 999;
+  assert.deepEqual(interruptedRuns(runs, (id) => id === 'g', alive, 999).map((x) => x.id), ['a', 'c', 'e', 'f']);
 });

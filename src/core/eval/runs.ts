@@ -134,6 +134,8 @@ export interface RunRecord {
   results: RunTaskResult[];
   /** the log file, relative to the run folder */
   log: string;
+  /** the extension host that queued the run (to tell a run of a closed window from one still going in another) */
+  hostPid?: number;
 }
 
 /** A run id: sortable by time, unique enough for one workspace. */
@@ -152,6 +154,15 @@ export function checkRunRecord(v: unknown): { run: RunRecord } | { error: string
   if (!['queued', 'running', 'succeeded', 'failed', 'cancelled'].includes(o.status as string)) return { error: `run.json has an unknown status ${JSON.stringify(o.status)}` };
   if (!Array.isArray(o.results) || !Array.isArray(o.logMetrics)) return { error: 'run.json has no "results" / "logMetrics" lists' };
   return { run: o as unknown as RunRecord };
+}
+
+/**
+ * Runs left "queued" or "running" by a window that is gone: not in this host's queue, and
+ * queued by a host that is this one (an earlier session that reused the pid), or no longer
+ * alive, or unknown. They are ended as cancelled with the reason.
+ */
+export function interruptedRuns(runs: RunRecord[], ours: (id: string) => boolean, hostAlive: (pid: number) => boolean, ownPid: number): RunRecord[] {
+  return runs.filter((r) => (r.status === 'queued' || r.status === 'running') && !ours(r.id) && (r.hostPid === undefined || r.hostPid === ownPid || !hostAlive(r.hostPid)));
 }
 
 /** Checks a profile from settings (the user's JSON); returns it or what is wrong. */

@@ -153,3 +153,232 @@ export function toCsv(header: string[], rows: Array<Array<string | number | unde
   };
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
+
+/** Whether a higher value of a metric named like this is better (losses and distances are not). */
+export function higherIsBetterByName(name: string): boolean {
+  return !/dtw|distance|loss|error|rmse|mae|mse|frechet|hausdorff|endpoint|perplexity|\bwer\b|\bcer\b|runtime/i.test(name);
+}
+
+/** One task's headline number, from a run or a results file. */
+export interface TaskReading {
+  task: string;
+  metric: string;
+  value: number;
+  higherIsBetter: boolean;
+}
+
+/** The metric read from a log for a task when nothing was computed: these first, else the first one. */
+const HEADLINE = ['mean_iou', 'mean_dtw', 'accuracy', 'exact_match', 'score'];
+
+/**
+ * A run's headline number per task: the computed primary metric, and for tasks only the
+ * output reports, the first of mean IoU / mean DTW / accuracy it printed. generation.py's
+ * "Average Score" is left out: it averages IoUs, pixel distances and accuracies together.
+ */
+export function taskReadings(r: Pick<RunRecord, 'task' | 'results' | 'logMetrics'>): TaskReading[] {
+  const out: TaskReading[] = [];
+  for (const res of r.results) {
+    const a = res.aggregate;
+    if (!a) continue;
+    const value = a.metrics[a.primary];
+    if (value !== undefined && Number.isFinite(value)) out.push({ task: a.task || r.task || '', metric: a.primary, value, higherIsBetter: a.higherIsBetter });
+  }
+  return [...out, ...headlineReadings(r.logMetrics.filter((m) => m.name !== 'average_score'), r.task ?? '').filter((x) => !out.some((o) => o.task === x.task))];
+}
+
+/** The headline reading per task of a list of metric readings (a log, a results file). */
+export function headlineReadings(readings: Array<{ task?: string; name: string; value: number }>, defaultTask = ''): TaskReading[] {
+  const byTask = new Map<string, Array<{ name: string; value: number }>>();
+  for (const m of readings) {
+    if (!Number.isFinite(m.value)) continue;
+    const t = m.task ?? defaultTask;
+    byTask.set(t, [...(byTask.get(t) ?? []), m]);
+  }
+  return [...byTask].map(([task, ms]) => {
+    const m = HEADLINE.map((n) => ms.find((x) => x.name === n)).find((x) => x !== undefined) ?? ms[0];
+    return { task, metric: m.name, value: m.value, higherIsBetter: higherIsBetterByName(m.name) };
+  });
+}
+
+export interface BarSeries {
+  key: string;
+  label: string;
+  step?: number;
+  runIds: string[];
+  /** one per category; null where the series has no value */
+  values: Array<number | null>;
+}
+
+/** Bars on one axis: "score" (higher is better, all in [0, 1]), "error" (lower is better) or "other". */
+export interface BarGroup {
+  scale: 'score' | 'error' | 'other';
+  categories: Array<{ task: string; metric: string }>;
+  series: BarSeries[];
+}
+
+/**
+ * Per-task bars: one series per source (a checkpoint, a file), one bar per task's headline
+ * metric, grouped so that a chart never mixes IoUs with pixel distances.
+ */
+export function barGroups(sources: Array<{ key: string; label: string; step?: number; runIds: string[]; readings: TaskReading[] }>): BarGroup[] {
+  const cats = new Map<string, { task: string; metric: string; higherIsBetter: boolean; values: number[] }>();
+  for (const s of sources)
+    for (const r of s.readings) {
+      const k = `${r.task}\u0000${r.metric}`;
+      const c = cats.get(k) ?? { task: r.task, metric: r.metric, higherIsBetter: r.higherIsBetter, values: [] };
+      c.values.push(r.value);
+      cats.set(k, c);
+    }
+  const scaleOf = (c: { higherIsBetter: boolean; values: number[] }): BarGroup['scale'] => (!c.higherIsBetter ? 'error' : c.values.every((v) => v >= 0 && v <= 1) ? 'score' : 'other');
+  const groups: BarGroup[] = [];
+  for (const scale of ['score', 'error', 'other'] as const) {
+    const categories = [...cats.values()].filter((c) => scaleOf(c) === scale).sort((a, b) => a.task.localeCompare(b.task) || a.metric.localeCompare(b.metric));
+    if (!categories.length) continue;
+    groups.push({
+      scale,
+      categories: categories.map((c) => ({ task: c.task, metric: c.metric })),
+      series: sources.map((s) => ({
+        key: s.key,
+        label: s.label,
+        step: s.step,
+        runIds: s.runIds,
+        values: categories.map((c) => s.readings.find((r) => r.task === c.task && r.metric === c.metric)?.value ?? null),
+      })),
+    });
+  }
+  return groups;
+}
+
+/** The chosen runs as per-task bars, one series per checkpoint (newest run per checkpoint and task), ordered by step. */
+export function taskBars(runs: RunRecord[], ids: string[]): BarGroup[] {
+  const chosen = new Set(ids);
+  const byCheckpoint = new Map<string, { label: string; step?: number; runs: RunRecord[] }>();
+  for (const r of runs) {
+    if (!chosen.has(r.id)) continue;
+    const e = byCheckpoint.get(r.checkpoint) ?? { label: r.checkpointName, step: r.step, runs: [] };
+    e.runs.push(r);
+    byCheckpoint.set(r.checkpoint, e);
+  }
+  const sources = [...byCheckpoint].map(([key, e]) => {
+    const readings: TaskReading[] = [];
+    // newest first, so the first reading of a task is the newest run's
+    for (const r of [...e.runs].sort((a, b) => (b.endedAt ?? b.queuedAt).localeCompare(a.endedAt ?? a.queuedAt)))
+      for (const x of taskReadings(r)) if (!readings.some((y) => y.task === x.task && y.metric === x.metric)) readings.push(x);
+    return { key, label: e.label, step: e.step, runIds: e.runs.map((r) => r.id), readings };
+  });
+  sources.sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity) || a.label.localeCompare(b.label));
+  return barGroups(sources);
+}
+
+/**
+ * The runs the bar chart starts with: of the selected run's profile, the newest successful
+ * run per checkpoint and task, for the selected checkpoint and the `checkpoints - 1` other
+ * checkpoints evaluated most recently.
+ */
+export function defaultBarRuns(runs: RunRecord[], selected: RunRecord, checkpoints = 4): string[] {
+  const ok = runs.filter((r) => r.profile === selected.profile && (r.status === 'succeeded' || r.id === selected.id)).sort((a, b) => (b.endedAt ?? b.queuedAt).localeCompare(a.endedAt ?? a.queuedAt));
+  const order = [selected.checkpoint, ...ok.map((r) => r.checkpoint)].filter((c, i, all) => all.indexOf(c) === i).slice(0, checkpoints);
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  for (const r of [selected, ...ok]) {
+    const k = `${r.checkpoint}\u0000${r.task ?? ''}`;
+    if (!order.includes(r.checkpoint) || seen.has(k)) continue;
+    seen.add(k);
+    ids.push(r.id);
+  }
+  return ids;
+}
+
+export interface ErrorCurve {
+  metric: string;
+  /** samples with a value */
+  n: number;
+  p50: number;
+  p90: number;
+  max: number;
+  /** share of samples (0–1) whose error is at most x */
+  points: Array<{ x: number; y: number }>;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/**
+ * How per-sample errors are distributed (a cumulative curve per metric on a shared x grid
+ * from 0 to the largest error, so curves of different metrics read against each other).
+ */
+export function errorDistribution(samples: SampleResult[], metrics: string[], gridPoints = 101): ErrorCurve[] {
+  const sorted = metrics.map((m) => samples.flatMap((s) => (s.metrics[m] !== undefined && Number.isFinite(s.metrics[m]) ? [s.metrics[m]] : [])).sort((a, b) => a - b));
+  const top = Math.max(0, ...sorted.map((v) => v[v.length - 1] ?? 0));
+  const n = Math.max(2, gridPoints);
+  const grid = Array.from({ length: n }, (_, i) => (top * i) / (n - 1));
+  const atMost = (v: number[], x: number) => {
+    let lo = 0;
+    let hi = v.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (v[mid] <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return metrics.flatMap((metric, i) => {
+    const v = sorted[i];
+    if (!v.length) return [];
+    return [{ metric, n: v.length, p50: percentile(v, 0.5), p90: percentile(v, 0.9), max: v[v.length - 1], points: grid.map((x) => ({ x, y: atMost(v, x) / v.length })) }];
+  });
+}
+
+/** A score a record got in one run. */
+export interface RecordScore {
+  runId: string;
+  checkpointName: string;
+  step?: number;
+  task?: string;
+  profile: string;
+  metric: string;
+  score?: number;
+  higherIsBetter: boolean;
+  endedAt?: string;
+  note?: string;
+  /** "file": this file is the run's prediction file (matched by position); "id": matched by the record's id */
+  via: 'file' | 'id';
+}
+
+/** The runs that can have scored the records of `file`, newest first: it is their prediction file or eval input, or they share a task with such a run. */
+export function runsForFile(runs: RunRecord[], file: string): Array<{ run: RunRecord; via: 'file' | 'id' }> {
+  const direct = runs.filter((r) => r.results.some((x) => x.predictionsFile === file));
+  const related = new Set(direct.map((r) => `${r.profile}\u0000${r.task ?? ''}`));
+  const out: Array<{ run: RunRecord; via: 'file' | 'id' }> = [];
+  for (const r of runs) {
+    if (!r.results.some((x) => x.samplesFile)) continue;
+    if (direct.includes(r)) out.push({ run: r, via: 'file' });
+    else if (r.dataset === file || related.has(`${r.profile}\u0000${r.task ?? ''}`)) out.push({ run: r, via: 'id' });
+  }
+  return out.sort((a, b) => (b.run.endedAt ?? b.run.queuedAt).localeCompare(a.run.endedAt ?? a.run.queuedAt));
+}
+
+/** Scores of one file's records across runs, looked up by record position or id; built one run at a time. */
+export class RecordScoreIndex {
+  private readonly byIndex = new Map<number, RecordScore[]>();
+  private readonly byId = new Map<string, RecordScore[]>();
+
+  add(run: RunRecord, samples: SampleResult[], via: 'file' | 'id'): void {
+    const agg = run.results.find((r) => r.aggregate)?.aggregate;
+    for (const s of samples) {
+      const score: RecordScore = { runId: run.id, checkpointName: run.checkpointName, step: run.step, task: run.task ?? agg?.task, profile: run.profile, metric: agg?.primary ?? 'score', score: s.score, higherIsBetter: agg?.higherIsBetter ?? true, endedAt: run.endedAt, note: s.note, via };
+      if (via === 'file') this.byIndex.set(s.index, [...(this.byIndex.get(s.index) ?? []), score]);
+      else if (s.id !== undefined) this.byId.set(s.id, [...(this.byId.get(s.id) ?? []), score]);
+    }
+  }
+
+  /** The record's scores, newest run first (runs were added newest first). */
+  lookup(index: number, id: string | undefined): RecordScore[] {
+    const direct = this.byIndex.get(index) ?? [];
+    const byId = id === undefined ? [] : (this.byId.get(id) ?? []);
+    return [...direct, ...byId].sort((a, b) => (b.endedAt ?? '').localeCompare(a.endedAt ?? ''));
+  }
+}

@@ -11,6 +11,7 @@ import { registerValidation } from './diagnostics/register';
 import { registerEvalLogLanguage } from './editor/evalLogLanguage';
 import { registerEval } from './eval/register';
 import { EvalPanelProvider } from './panels/evalPanel';
+import { RecordScores } from './eval/recordScores';
 
 /**
  * Called by VS Code when one of the activation events in package.json fires.
@@ -35,10 +36,22 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(registerEvalLogLanguage());
   const evaluation = registerEval(context);
   context.subscriptions.push(evaluation.disposable);
+  let showFile = (_uri: vscode.Uri): Promise<void> => Promise.resolve(void vscode.window.showWarningMessage(vscode.l10n.t('Open a folder first: VLM Lens keeps eval runs and the Eval panel per workspace.')));
+  context.subscriptions.push(
+    vscode.commands.registerCommand('vlmLens.showInVlmLens', (uri?: vscode.Uri) => {
+      const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+      if (!target || target.scheme !== 'file') return void vscode.window.showWarningMessage(vscode.l10n.t('Open a log, a results JSON or a trainer_state.json first.'));
+      return showFile(target);
+    }),
+  );
   if (evaluation.store && evaluation.service) {
     const panel = new EvalPanelProvider(context, evaluation.store, evaluation.service, (uri, index) => viewer.revealRecord(uri, index));
+    const scores = new RecordScores(evaluation.store);
+    viewer.recordScores = (file, index, id) => scores.scoresFor(file, index, id);
+    showFile = (uri) => panel.showFile(uri);
     context.subscriptions.push(
       panel,
+      scores,
       vscode.window.registerWebviewViewProvider(EvalPanelProvider.viewId, panel, { webviewOptions: { retainContextWhenHidden: false } }),
       vscode.commands.registerCommand('vlmLens.showRun', (arg?: string | { kind: 'run'; stored: { run: { id: string } } }) => {
         const id = typeof arg === 'string' ? arg : arg?.stored.run.id;

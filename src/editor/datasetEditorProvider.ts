@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { RpcEndpoint } from '../protocol/rpc';
-import { type ProblemView, type ValidationView, type ViewerCommands, type ViewerEvents, type ViewerRequests } from '../protocol/datasetViewer';
+import { type ProblemView, type RecordScoresView, type ValidationView, type ViewerCommands, type ViewerEvents, type ViewerRequests } from '../protocol/datasetViewer';
 import { SearchSyntaxError } from '../core/search/searchRecords';
 import { FORMAT_LABELS } from '../core/records/model';
 import { AbortError } from '../core/index/recordIndex';
@@ -46,6 +46,8 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
   private active: Panel | undefined;
   /** validation of the files open in the viewer (set once the diagnostics are wired) */
   validation: ViewerValidation | undefined;
+  /** a record's scores in recent eval runs (set once eval is wired; absent without a workspace) */
+  recordScores: ((file: string, index: number, id: string | undefined) => Promise<RecordScoresView | undefined>) | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -172,6 +174,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     rpc.onRequest('getRecord', async ({ index }) => {
       const d = await doc.detail(index);
       if (validation) d.problems = await validation.recordProblems(doc, index);
+      if (this.recordScores && doc.uri.scheme === 'file') d.scores = await this.recordScores(doc.uri.fsPath, index, d.record?.id).catch(() => undefined);
       return d;
     });
     rpc.onRequest('problemRecords', ({ code }) => ({ records: validation?.problemRecords(doc.uri, code) ?? [] }));
@@ -219,6 +222,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     rpc.onNotification('selectionChanged', ({ index }) => {
       doc.lastSelected = index;
     });
+    rpc.onNotification('showRun', ({ runId }) => void vscode.commands.executeCommand('vlmLens.showRun', runId));
     rpc.onNotification('setConvention', ({ convention }) => void this.overlay.setOverride(doc.uri, convention ?? undefined));
 
     panel.onDidDispose(() => {

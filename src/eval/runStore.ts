@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRunRecord, type RunRecord } from '../core/eval/runs';
+import type { SampleResult } from '../core/eval/predictionMetrics';
 
 export interface StoredRun {
   run: RunRecord;
@@ -59,6 +60,18 @@ export class RunStore implements vscode.Disposable {
 
   async readJson(run: RunRecord, name: string): Promise<unknown> {
     return JSON.parse(await readFile(join(this.dirOf(run.id), name), 'utf8')) as unknown;
+  }
+
+  /** A run's per-sample results (its first samples file); [] when it has none or it is unreadable. */
+  async samples(run: RunRecord): Promise<SampleResult[]> {
+    const file = run.results.find((r) => r.samplesFile)?.samplesFile;
+    if (!file) return [];
+    try {
+      const v = await this.readJson(run, file);
+      return Array.isArray(v) ? (v as SampleResult[]) : [];
+    } catch {
+      return [];
+    }
   }
 
   /** Every run (newest first) and the unreadable ones; read from disk once per change. */

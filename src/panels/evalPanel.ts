@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
-import { compareSamples, histogram, orderSamples, stepSeries, toCsv } from '../core/eval/shaping';
+import { compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import type { SampleResult } from '../core/eval/predictionMetrics';
 import type { RunRecord } from '../core/eval/runs';
 import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, PanelState, RunView, SampleRowView, SamplesQuery } from '../protocol/evalPanel';
@@ -9,10 +9,15 @@ import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
 import { type EvalService } from '../eval/evalService';
 import { type RunStore } from '../eval/runStore';
 import { evalPanelStrings } from './evalPanelStrings';
+import { MetricsFiles } from './metricsFiles';
 
 type HostEndpoint = RpcEndpoint<Record<string, never>, EvalPanelRequests, EvalPanelEvents, EvalPanelCommands>;
 
 const SAMPLE_CACHE = 4;
+/** runs offered as ticks for the bar chart (the newest; the rest are counted) */
+const BAR_CANDIDATES = 40;
+/** per-sample errors drawn in the trajectory chart (same unit: pixels) */
+const TRAJECTORY_ERRORS = ['endpoint', 'frechet', 'hausdorff', 'rmse'];
 
 /**
  * The "VLM Lens: Eval" panel: the selected run's metrics, an IoU (or DTW…) histogram, the
@@ -31,6 +36,9 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   private readonly subs: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastPush = 0;
+  readonly files = new MetricsFiles();
+  /** the runs ticked for the bar chart, per profile */
+  private barRuns: Record<string, string[]>;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -39,7 +47,10 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     private readonly openRecord: (uri: vscode.Uri, index: number) => Promise<void>,
   ) {
     this.selected = context.workspaceState.get<string>('vlmLens.evalPanel.selected');
+    this.barRuns = context.workspaceState.get<Record<string, string[]>>('vlmLens.evalPanel.barRuns') ?? {};
     this.subs.push(
+      this.files,
+      this.files.onDidChange(() => this.schedule()),
       service.onDidUpdate((r) => {
         this.live.set(r.id, r);
         if (r.status !== 'running') this.samples.delete(r.id);
@@ -75,6 +86,32 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     rpc.onNotification('exportSamples', (p) => void this.exportSamples(p.runId, p.order));
     rpc.onNotification('exportCompare', ({ a, b }) => void this.exportCompare(a, b));
     rpc.onNotification('savePng', ({ name, dataUrl }) => void this.savePng(name, dataUrl));
+    rpc.onNotification('setBarRuns', ({ ids }) => void this.setBarRuns(ids));
+    rpc.onNotification('openFile', ({ path }) => void vscode.window.showTextDocument(vscode.Uri.file(path), { preview: true }));
+    rpc.onNotification('closeFile', ({ id }) => {
+      this.files.close(id);
+      if (this.selected === id) void this.select(this.files.list()[0]?.id ?? '');
+    });
+  }
+
+  /** Reads a log / results / trainer_state file and shows its metrics in the panel. */
+  async showFile(uri: vscode.Uri): Promise<void> {
+    let file;
+    try {
+      file = await this.files.show(uri.fsPath);
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not read {0}: {1}', uri.fsPath, e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    if (file) await this.reveal(file.id);
+  }
+
+  private async setBarRuns(ids: string[]): Promise<void> {
+    const run = await this.runById(this.selected ?? '');
+    if (!run) return;
+    this.barRuns = { ...this.barRuns, [run.profile]: ids };
+    await this.context.workspaceState.update('vlmLens.evalPanel.barRuns', this.barRuns);
+    await this.push();
   }
 
   /** Shows the panel with this run selected. */
@@ -117,15 +154,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   private async samplesOf(run: RunRecord): Promise<SampleResult[]> {
     const hit = this.samples.get(run.id);
     if (hit) return hit;
-    const file = run.results.find((r) => r.samplesFile)?.samplesFile;
-    if (!file) return [];
-    let list: SampleResult[] = [];
-    try {
-      const v = await this.store.readJson(run, file);
-      list = Array.isArray(v) ? (v as SampleResult[]) : [];
-    } catch {
-      list = [];
-    }
+    const list = await this.store.samples(run);
     this.samples.set(run.id, list);
     while (this.samples.size > SAMPLE_CACHE) this.samples.delete(this.samples.keys().next().value as string);
     return list;
@@ -134,18 +163,40 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   private async state(): Promise<PanelState> {
     const runs = await this.allRuns();
     const views = runs.map((r) => this.runView(r));
+    const files = this.files.list();
+    const file = this.selected ? this.files.get(this.selected) : undefined;
+    if (file) return { runs: views, files, selected: file.id, file };
     const selected = runs.find((r) => r.id === this.selected) ?? runs[0];
-    const state: PanelState = { runs: views, selected: selected?.id };
+    const state: PanelState = { runs: views, files, selected: selected?.id ?? files[0]?.id, file: selected ? undefined : files[0] && this.files.get(files[0].id) };
     if (!selected) return state;
     const view = views.find((v) => v.id === selected.id);
     const agg = selected.results.find((r) => r.aggregate)?.aggregate;
     if (agg) {
-      const scores = (await this.samplesOf(selected)).map((s) => s.score ?? NaN);
+      const samples = await this.samplesOf(selected);
+      const scores = samples.map((s) => s.score ?? NaN);
       state.histogram = { metric: agg.kind === 'box' ? 'IoU' : agg.primary.replace(/^mean_/, ''), ...histogram(scores, agg.kind === 'box' || agg.kind === 'choice' || agg.kind === 'text' ? { bins: 10, min: 0, max: 1 } : { bins: 12 }) };
+      if (agg.kind === 'trajectory' || agg.kind === 'point') state.trajectory = { unit: 'px', curves: errorDistribution(samples, agg.kind === 'point' ? ['distance'] : TRAJECTORY_ERRORS) };
     }
+    state.bars = this.bars(runs, selected);
     const metric = view?.primary;
     if (metric) state.series = { profile: selected.profile, task: selected.task, metric, higherIsBetter: view.higherIsBetter, points: stepSeries(runs, selected.profile, selected.task, metric) };
     return state;
+  }
+
+  private bars(runs: RunRecord[], selected: RunRecord): PanelState['bars'] {
+    const ofProfile = runs.filter((r) => r.profile === selected.profile && (r.status === 'succeeded' || r.id === selected.id));
+    const known = new Set(ofProfile.map((r) => r.id));
+    const stored = this.barRuns[selected.profile]?.filter((id) => known.has(id));
+    const chosen = stored && stored.length ? stored : defaultBarRuns(runs, selected);
+    const candidates = ofProfile.slice(0, BAR_CANDIDATES);
+    // a ticked run stays listed even when it is older than the listed ones
+    for (const id of chosen) if (!candidates.some((c) => c.id === id)) candidates.push(ofProfile.find((r) => r.id === id) as RunRecord);
+    return {
+      groups: taskBars(runs, chosen),
+      chosen,
+      candidates: candidates.map((r) => ({ id: r.id, checkpointName: r.checkpointName, step: r.step, task: r.task })),
+      moreCandidates: ofProfile.length - candidates.length,
+    };
   }
 
   private runView(r: RunRecord): RunView {
@@ -174,7 +225,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
       counts: aggs.map((a) => ({ task: a.task, samples: a.samples, unscored: a.unscored, unparsed: a.unparsed, notes: a.notes, kind: a.kind, convention: a.convention })),
       progress: this.service.progressOf(r.id),
       primary: first?.primary ?? r.logMetrics[0]?.name,
-      higherIsBetter: first?.higherIsBetter ?? !/dtw|distance|loss|error|rmse/i.test(r.logMetrics[0]?.name ?? ''),
+      higherIsBetter: first?.higherIsBetter ?? higherIsBetterByName(r.logMetrics[0]?.name ?? ''),
       hasSamples: r.results.some((x) => x.samplesFile),
       predictionsFile: r.results.find((x) => x.predictionsFile)?.predictionsFile,
     };

@@ -7,11 +7,13 @@ import type { FormatId, NormalizedRecord, RecordSummary } from '../core/records/
 import type { Convention, EgoTrajectory, RawShape, Size } from '../core/geometry/types';
 import type { OverlaySettings } from '../core/geometry/overlays';
 import type { SearchUpdate } from '../core/search/types';
+import type { RecordScore } from '../core/eval/shaping';
 
 export type { FormatId, NormalizedRecord, RecordSummary, Part, Turn, MediaRef, TurnKind } from '../core/records/model';
 export type { DatasetKind, ScanProblem } from '../core/dataset/types';
 export type { Convention, RawShape, EgoTrajectory, PixelShape, Size } from '../core/geometry/types';
 export type { OverlaySettings } from '../core/geometry/overlays';
+export type { RecordScore } from '../core/eval/shaping';
 
 /** The file's overlay settings and what the sample of its records showed. */
 export interface OverlayState {
@@ -130,6 +132,14 @@ export interface RecordDetail {
   geometry?: RecordGeometryView;
   /** the record's validation problems */
   problems?: ProblemView[];
+  /** scores the record got in recent eval runs (newest first) */
+  scores?: RecordScoresView;
+}
+
+/** A record's scores in recent runs: `more` runs that could have scored it were not read. */
+export interface RecordScoresView {
+  rows: RecordScore[];
+  more: number;
 }
 
 export interface ReadyInfo {
@@ -196,6 +206,8 @@ export type ViewerCommands = {
   copy: { text: string };
   /** the selected record changed (the host remembers it) */
   selectionChanged: { index: number };
+  /** show an eval run in the Eval panel */
+  showRun: { runId: string };
   /** read this file's coordinates in this convention (null: back to automatic) */
   setConvention: { convention: Convention | null };
 };
@@ -272,6 +284,12 @@ export interface ViewerStrings {
   reference: string;
   recordOf: string;
   lineLabel: string;
+  scoresTitle: string;
+  scoresMore: string;
+  scoreThisFile: string;
+  scoreSameId: string;
+  scoreNone: string;
+  showRunIn: string;
   loading: string;
   metaEntries: string;
   noTurns: string;

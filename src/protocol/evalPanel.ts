@@ -2,7 +2,10 @@
  * Messages between the host and the "VLM Lens: Eval" panel (webview/evalPanel). Plain,
  * already-shaped data: the webview draws it, the host computes it.
  */
-import type { CompareRow, Comparison } from '../core/eval/shaping';
+import type { BarGroup, CompareRow, Comparison, ErrorCurve } from '../core/eval/shaping';
+import type { MetricsFileView } from '../core/eval/metricsFile';
+
+export type { BarGroup, ErrorCurve, MetricsFileView };
 
 export interface MetricView {
   task?: string;
@@ -52,11 +55,48 @@ export interface SeriesView {
   points: Array<{ runId: string; step?: number; label: string; value: number }>;
 }
 
+/** The per-task bar chart: the runs in it, and the runs that can be ticked. */
+export interface BarsView {
+  groups: BarGroup[];
+  chosen: string[];
+  candidates: Array<{ id: string; checkpointName: string; step?: number; task?: string }>;
+  /** candidates beyond the ones listed (older runs) */
+  moreCandidates: number;
+}
+
+/** How per-sample errors of a trajectory (or point) run are distributed. */
+export interface TrajectoryView {
+  /** unit of the errors, e.g. "px" */
+  unit: string;
+  curves: ErrorCurve[];
+}
+
+/** A log / results / trainer_state file shown with "Show in VLM Lens". */
+export interface MetricsFileState {
+  /** `file:` + its path: what `selected` is when it is shown */
+  id: string;
+  path: string;
+  name: string;
+  view: MetricsFileView;
+  /** the file's metrics as bars (logs and results files) */
+  bars: BarGroup[];
+  readAt: string;
+  /** the file changed on disk and could not be read again */
+  stale?: string;
+}
+
 export interface PanelState {
   runs: RunView[];
+  /** a run id, or a file's id (`file:…`) */
   selected?: string;
   histogram?: HistogramView;
   series?: SeriesView;
+  bars?: BarsView;
+  trajectory?: TrajectoryView;
+  /** files opened with "Show in VLM Lens", newest first */
+  files: Array<{ id: string; name: string; path: string }>;
+  /** the selected file */
+  file?: MetricsFileState;
 }
 
 export interface SampleRowView {
@@ -113,6 +153,12 @@ export type EvalPanelCommands = {
   exportSamples: { runId: string; order: SampleOrderView };
   exportCompare: { a: string; b: string };
   savePng: { name: string; dataUrl: string };
+  /** the runs in the per-task bar chart */
+  setBarRuns: { ids: string[] };
+  /** open a file (a log, a results file) in the editor */
+  openFile: { path: string };
+  /** forget a file shown with "Show in VLM Lens" */
+  closeFile: { id: string };
 };
 
 /** Notifications the host sends. */

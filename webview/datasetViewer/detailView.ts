@@ -2,7 +2,7 @@
  * The detail pane: one record as a conversation (turns with their images, reasoning
  * collapsible), its problems, and its raw JSON. Everything from the dataset is text.
  */
-import { type FormatId, type ImageView, type NormalizedRecord, type Part, type PixelShape, type RecordDetail, type Turn, type ViewerStrings } from '../../src/protocol/datasetViewer';
+import { type FormatId, type ImageView, type NormalizedRecord, type Part, type PixelShape, type RecordDetail, type RecordScoresView, type Turn, type ViewerStrings } from '../../src/protocol/datasetViewer';
 import { appendHighlighted, clear, fmt, h } from '../shared/dom';
 import { RecordOverlayView, type OverlayHost } from './overlayPanel';
 
@@ -11,6 +11,8 @@ export interface DetailActions {
   copy(text: string): void;
   /** loads image `image` of the shown record at most `maxSize` px wide */
   loadImage(image: number, maxSize: number): Promise<ImageView>;
+  /** shows an eval run in the Eval panel */
+  showRun(runId: string): void;
 }
 
 const KIND_CLASS: Record<string, string> = { chosen: 'kind-chosen', rejected: 'kind-rejected', prediction: 'kind-pred', reference: 'kind-gt' };
@@ -33,6 +35,7 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
   );
   root.append(head);
   if (overlay) root.append(overlay.toolbar);
+  if (d.scores) root.append(scoresStrip(d.scores, s, actions));
 
   if (d.parseError) {
     root.append(
@@ -99,6 +102,23 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
     root.append(details);
   }
   return overlay;
+}
+
+/** The record's scores in recent eval runs, newest first; each opens its run in the Eval panel. */
+function scoresStrip(v: RecordScoresView, s: ViewerStrings, actions: DetailActions): HTMLElement {
+  const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(Math.abs(x) >= 10 ? 1 : 3));
+  const rows = v.rows.map((r) =>
+    h(
+      'a',
+      { class: `record-score${r.via === 'file' ? ' this-file' : ''}`, href: '#', role: 'listitem', 'data-run': r.runId, title: s.showRunIn, onclick: (e: Event) => (e.preventDefault(), actions.showRun(r.runId)) },
+      h('span', { class: 'score-run', text: r.checkpointName }),
+      r.task !== undefined && h('span', { class: 'muted', text: r.task }),
+      h('span', { class: 'score-metric', text: r.metric.replace(/^mean_/, '') }),
+      h('b', { class: 'score-value', text: r.score === undefined || !Number.isFinite(r.score) ? s.scoreNone : num(r.score) }),
+      h('span', { class: 'muted', text: r.via === 'file' ? s.scoreThisFile : s.scoreSameId }),
+    ),
+  );
+  return h('div', { class: 'record-scores', role: 'list', 'aria-label': s.scoresTitle }, h('span', { class: 'scores-title', text: s.scoresTitle }), ...rows, v.more > 0 && h('span', { class: 'muted', text: fmt(s.scoresMore, v.more) }));
 }
 
 /** Marks the text a shape was read from in its turn, and scrolls it into view. */

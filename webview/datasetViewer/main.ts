@@ -359,6 +359,7 @@ async function showDetail(index: number): Promise<void> {
       info.formatLabels,
       {
         openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
+        showRun: (runId) => rpc.notify('showRun', { runId }),
         copy: (text) => {
           rpc.notify('copy', { text });
           flash(S.copied);

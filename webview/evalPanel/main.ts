@@ -4,7 +4,7 @@
  * text is only ever set through textContent.
  */
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip, type ChartConfiguration } from 'chart.js';
-import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, EvalPanelStrings, PanelState, RunView, SampleOrderView, SampleRowView } from '../../src/protocol/evalPanel';
+import type { BarGroup, CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, EvalPanelStrings, MetricsFileState, PanelState, RunView, SampleOrderView, SampleRowView } from '../../src/protocol/evalPanel';
 import { append, clear, fmt, h } from '../shared/dom';
 import { connect } from '../shared/rpcClient';
 import { registerToolkit, valueOf } from '../shared/toolkit';
@@ -16,7 +16,7 @@ registerToolkit();
 const rpc = connect<EvalPanelRequests, EvalPanelCommands, EvalPanelEvents>();
 const app = document.getElementById('app') as HTMLElement;
 let S: EvalPanelStrings = {};
-let state: PanelState = { runs: [] };
+let state: PanelState = { runs: [], files: [] };
 const charts = new Map<string, Chart>();
 
 const num = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
@@ -41,9 +41,22 @@ function renderHeader(): void {
     if (r.id === state.selected) o.setAttribute('selected', '');
     dd.append(o);
   }
+  for (const f of state.files) {
+    const o = h('vscode-option', { value: f.id, title: f.path }, `${S.files}: ${f.name}`);
+    if (f.id === state.selected) o.setAttribute('selected', '');
+    dd.append(o);
+  }
   dd.addEventListener('change', () => rpc.notify('select', { runId: valueOf(dd) }));
   const run = selectedRun();
-  append(header, h('label', { text: S.run }), dd, run && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openLog', { runId: run.id }) }, S.openLog));
+  const file = state.file;
+  append(
+    header,
+    h('label', { text: S.run }),
+    dd,
+    run && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openLog', { runId: run.id }) }, S.openLog),
+    file && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openFile', { path: file.path }) }, S.openFile),
+    file && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('closeFile', { id: file.id }) }, S.closeFile),
+  );
 }
 
 // ---------- summary ----------
@@ -79,6 +92,82 @@ function chartColours() {
   return { fg: css('--vscode-foreground', '#ccc'), grid: css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'), bar: css('--vscode-charts-blue', '#3794ff'), line: css('--vscode-charts-orange', '#d18616') };
 }
 
+/** Series colours from the theme, in a fixed order. */
+function palette(i: number): string {
+  const names: Array<[string, string]> = [['--vscode-charts-blue', '#3794ff'], ['--vscode-charts-orange', '#d18616'], ['--vscode-charts-green', '#89d185'], ['--vscode-charts-purple', '#b180d7'], ['--vscode-charts-red', '#f14c4c'], ['--vscode-charts-yellow', '#cca700']];
+  const [name, fallback] = names[i % names.length];
+  return css(name, fallback);
+}
+
+const axisOf = (title: string) => {
+  const col = chartColours();
+  return { ticks: { color: col.fg }, grid: { color: col.grid }, title: { display: true, text: title, color: col.fg } };
+};
+
+/** Per-task bars, one chart per scale (IoU / accuracy apart from pixel errors). */
+function renderBars(box: HTMLElement, groups: BarGroup[], keyPrefix: string): void {
+  const col = chartColours();
+  for (const [gi, g] of groups.entries()) {
+    const scale = g.scale === 'score' ? S.scaleScore : g.scale === 'error' ? S.scaleError : S.scaleOther;
+    const key = `${keyPrefix}-${gi}`;
+    const { canvas, card } = chartCard(key, fmt(S.barsTitle, scale));
+    box.append(card);
+    const single = new Set(g.categories.map((c) => c.metric)).size === 1;
+    draw(key, canvas, {
+      type: 'bar',
+      data: {
+        labels: g.categories.map((c) => (single ? c.task || c.metric : c.task ? `${c.task} · ${c.metric}` : c.metric)),
+        datasets: g.series.map((sr, i) => ({ label: sr.label, data: sr.values, backgroundColor: palette(i) })),
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: g.series.length > 1, labels: { color: col.fg } }, tooltip: { enabled: true } },
+        scales: { x: axisOf(S.task), y: { ...axisOf(single ? g.categories[0].metric : scale), beginAtZero: true, ...(g.scale === 'score' ? { max: 1 } : {}) } },
+      },
+    });
+  }
+}
+
+function renderBarPicker(box: HTMLElement, run: RunView): void {
+  const bars = state.bars;
+  if (!bars) return;
+  if (!bars.groups.length) box.append(h('div', { class: 'note', text: S.noBars }));
+  else if (bars.groups.every((g) => g.series.length < 2)) box.append(h('div', { class: 'note', text: S.oneBarSeries }));
+  if (bars.candidates.length < 2) return;
+  const chosen = new Set(bars.chosen);
+  const list = h('div', { class: 'bar-runs', role: 'group', 'aria-label': S.barRuns });
+  for (const c of bars.candidates) {
+    const cb = h('vscode-checkbox', { 'data-run': c.id }, `${c.checkpointName}${c.task ? ` · ${c.task}` : ''}${c.id === run.id ? ' ◀' : ''}`);
+    if (chosen.has(c.id)) cb.setAttribute('checked', '');
+    cb.addEventListener('change', () => {
+      const ids = [...list.querySelectorAll<HTMLElement>('vscode-checkbox')].filter((x) => (x as HTMLElement & { checked?: boolean }).checked).map((x) => x.dataset.run as string);
+      rpc.notify('setBarRuns', { ids });
+    });
+    list.append(cb);
+  }
+  box.append(h('details', { class: 'bar-picker', open: '' }, h('summary', { text: S.barRuns }), list, bars.moreCandidates > 0 && h('div', { class: 'note', text: fmt(S.moreCandidates, bars.moreCandidates) })));
+}
+
+function renderTrajectory(box: HTMLElement): void {
+  const t = state.trajectory;
+  if (!t || !t.curves.length) return;
+  const col = chartColours();
+  const { canvas, card } = chartCard('trajectory', fmt(S.trajTitle, t.unit));
+  box.append(card);
+  draw('trajectory', canvas, {
+    type: 'line',
+    data: { datasets: t.curves.map((c, i) => ({ label: fmt(S.trajLegend, c.metric, num(c.p50, 1), num(c.p90, 1)), data: c.points, borderColor: palette(i), backgroundColor: palette(i), pointRadius: 0, stepped: 'after' as const })) },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      parsing: false,
+      plugins: { legend: { labels: { color: col.fg } } },
+      scales: { x: { ...axisOf(fmt(S.trajX, t.unit)), type: 'linear', min: 0 }, y: { ...axisOf(S.trajY), min: 0, max: 1 } },
+    },
+  });
+}
+
 function chartCard(key: string, title: string): { canvas: HTMLCanvasElement; card: HTMLElement } {
   const canvas = h('canvas', { 'aria-label': title, role: 'img' });
   const card = h('div', { class: 'chart', 'data-chart': key }, h('div', { class: 'chart-head' }, h('span', { text: title }), h('vscode-button', { appearance: 'icon', title: S.savePng, 'aria-label': S.savePng, onclick: () => savePng(key) }, h('span', { class: 'codicon', text: '⤓' }))), h('div', { class: 'canvas-box' }, canvas));
@@ -100,7 +189,7 @@ function renderCharts(run: RunView): void {
   charts.clear();
   clear(chartsBox);
   const col = chartColours();
-  const axis = (title: string) => ({ ticks: { color: col.fg }, grid: { color: col.grid }, title: { display: true, text: title, color: col.fg } });
+  const axis = axisOf;
   const hist = state.histogram;
   if (hist && hist.bins.some((b) => b.count > 0)) {
     const { canvas, card } = chartCard('histogram', fmt(S.histogramTitle, hist.metric));
@@ -131,6 +220,57 @@ function renderCharts(run: RunView): void {
     });
     if (series.points.length === 1) chartsBox.append(h('div', { class: 'note', text: S.onePoint }));
   } else chartsBox.append(h('div', { class: 'note', text: S.noSeries }));
+  renderTrajectory(chartsBox);
+  if (state.bars) renderBars(chartsBox, state.bars.groups, 'bars');
+  renderBarPicker(chartsBox, run);
+}
+
+// ---------- a file shown with "Show in VLM Lens" ----------
+function renderFile(file: MetricsFileState): void {
+  for (const c of charts.values()) c.destroy();
+  charts.clear();
+  clear(summary);
+  clear(chartsBox);
+  clear(samplesBox);
+  clear(compareBox);
+  const v = file.view;
+  append(summary, h('div', { class: 'status', text: `${S[`fileKind_${v.kind}`] ?? v.kind}: ${file.name}` }), h('div', { class: 'note file-path', text: file.path }), h('div', { class: 'note', text: fmt(S.readAt, new Date(file.readAt).toLocaleTimeString()) }));
+  if (file.stale) summary.append(h('div', { class: 'failure', role: 'alert', text: file.stale }));
+  for (const e of v.errors.slice(0, 1)) if (!v.metrics.length) summary.append(h('div', { class: 'failure', role: 'alert', text: e }));
+  if (v.facts.length) {
+    const facts = h('div', { class: 'facts' });
+    for (const f of v.facts) facts.append(h('span', { class: 'fact' }, h('b', { text: `${f.name} ` }), f.value));
+    summary.append(facts);
+  }
+  if (v.metrics.length) {
+    const body = h('tbody');
+    for (const m of v.metrics) body.append(h('tr', {}, h('td', { text: m.task ?? '' }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { text: m.source })));
+    summary.append(h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source }))), body));
+  }
+  for (const n of v.notes) summary.append(h('div', { class: 'note', text: n }));
+  if (v.errors.length && v.metrics.length) append(summary, h('details', {}, h('summary', { text: `${S.errors} (${v.errors.length})` }), h('pre', { text: v.errors.join('\n') })));
+  const col = chartColours();
+  const groups = ['loss', 'eval', 'learningRate', 'gradNorm'] as const;
+  for (const g of groups) {
+    const curves = v.curves.filter((c) => c.group === g);
+    if (!curves.length) continue;
+    const key = `curve-${g}`;
+    const { canvas, card } = chartCard(key, S[`curve_${g}`] ?? g);
+    chartsBox.append(card);
+    draw(key, canvas, {
+      type: 'line',
+      data: { datasets: curves.map((c, i) => ({ label: c.name, data: c.points.map((p) => ({ x: p.step, y: p.value })), borderColor: palette(i), backgroundColor: palette(i), pointRadius: c.points.length > 60 ? 0 : 2, borderWidth: 1.5, spanGaps: false })) },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        parsing: false,
+        plugins: { legend: { labels: { color: col.fg } } },
+        scales: { x: { ...axisOf(S.step), type: 'linear' }, y: { ...axisOf(g === 'learningRate' ? 'learning_rate' : g === 'loss' ? 'loss' : S.value), ...(g === 'learningRate' ? { ticks: { color: col.fg, callback: (x: number | string) => Number(x).toExponential(1) } } : {}) } },
+      },
+    });
+  }
+  renderBars(chartsBox, file.bars, 'file-bars');
+  if (!v.curves.length && !file.bars.length) chartsBox.append(h('div', { class: 'note', text: S.noFileMetrics }));
 }
 
 // ---------- samples (virtualized; pages fetched from the host) ----------
@@ -314,6 +454,11 @@ function render(): void {
   const run = selectedRun();
   empty.textContent = state.runs.length ? '' : S.noRuns;
   empty.hidden = state.runs.length > 0;
+  if (state.file && state.selected === state.file.id) {
+    renderedRun = '';
+    renderFile(state.file);
+    return;
+  }
   if (!run) {
     clear(summary);
     clear(chartsBox);
@@ -348,5 +493,6 @@ void rpc.request('ready', {}).then((r) => {
 // theme changes restyle the charts (VS Code swaps the body's theme class)
 new MutationObserver(() => {
   const run = selectedRun();
-  if (run) renderCharts(run);
+  if (state.file && state.selected === state.file.id) renderFile(state.file);
+  else if (run) renderCharts(run);
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });

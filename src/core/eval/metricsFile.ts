@@ -177,9 +177,9 @@ export function jsonMetricsView(value: unknown, source: string, opts: { maxPoint
     if (n && typeof n === 'object')
       for (const [task, c] of Object.entries(n as Record<string, unknown>)) {
         const e = c && typeof c === 'object' ? (c as Record<string, unknown>) : {};
-        if (typeof e.effective === 'number') view.facts.push({ name: `${task} samples`, value: e.original !== undefined && e.original !== e.effective ? `${e.effective} of ${String(e.original)}` : String(e.effective) });
+        if (typeof e.effective === 'number') view.facts.push({ name: `${task} samples`, value: typeof e.original === 'number' && e.original !== e.effective ? `${e.effective} of ${e.original}` : String(e.effective) });
       }
-    if (config.limit !== undefined && config.limit !== null) view.notes.push(`run with --limit ${String(config.limit)}: not the full benchmark`);
+    if (typeof config.limit === 'number' || typeof config.limit === 'string') view.notes.push(`run with --limit ${config.limit}: not the full benchmark`);
   }
   if (!view.metrics.length) view.errors.push(Array.isArray(value) ? 'the file is a list (a dataset or predictions?), not a metrics object: open it in the dataset viewer' : 'no numeric metrics found in this file');
   if (opts.nonFinite) view.notes.push(`the file has ${opts.nonFinite} bare NaN / Infinity value(s), read as missing`);

@@ -1,0 +1,138 @@
+import * as vscode from 'vscode';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { LogMetricsReader, isJsonMetricsName, jsonMetricsView, parsePythonJson, type MetricsFileView } from '../core/eval/metricsFile';
+import { barGroups, higherIsBetterByName } from '../core/eval/shaping';
+import type { MetricsFileState } from '../protocol/evalPanel';
+
+/** JSON files are parsed whole: beyond this they are refused, with the reason. */
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
+/** Logs larger than this are read behind a cancellable progress notification. */
+const PROGRESS_BYTES = 16 * 1024 * 1024;
+/** Files kept in the panel's picker (the oldest is dropped, the user can show it again). */
+const KEEP = 8;
+
+/**
+ * Files shown with "Show in VLM Lens": trainer_state.json, lmms-eval results, eval logs and
+ * generation.py output. Each is read once (a log streams in chunks), watched, and read again
+ * when it changes on disk (a trainer_state.json grows while training runs).
+ */
+export class MetricsFiles implements vscode.Disposable {
+  private readonly files = new Map<string, { state: MetricsFileState; watcher: vscode.Disposable; timer?: NodeJS.Timeout }>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** a file's view changed (its id) */
+  readonly onDidChange = this.changed.event;
+
+  static idOf(path: string): string {
+    return `file:${path}`;
+  }
+
+  list(): Array<{ id: string; name: string; path: string }> {
+    return [...this.files.values()].reverse().map((f) => ({ id: f.state.id, name: f.state.name, path: f.state.path }));
+  }
+
+  get(id: string): MetricsFileState | undefined {
+    return this.files.get(id)?.state;
+  }
+
+  /** Reads the file (again) and keeps it; undefined when the user cancelled a long read. */
+  async show(path: string): Promise<MetricsFileState | undefined> {
+    const view = await this.read(path, true);
+    if (!view) return undefined;
+    const id = MetricsFiles.idOf(path);
+    const old = this.files.get(id);
+    if (old) this.files.delete(id);
+    const state = this.stateOf(path, view);
+    this.files.set(id, { state, watcher: old?.watcher ?? this.watch(path) });
+    while (this.files.size > KEEP) this.close(this.files.keys().next().value as string);
+    return state;
+  }
+
+  close(id: string): void {
+    const f = this.files.get(id);
+    if (!f) return;
+    clearTimeout(f.timer);
+    f.watcher.dispose();
+    this.files.delete(id);
+    this.changed.fire(id);
+  }
+
+  private stateOf(path: string, view: MetricsFileView): MetricsFileState {
+    const readings = view.kind === 'trainerState' ? [] : view.metrics.filter((m) => m.name !== 'average_score' && Number.isFinite(m.value)).map((m) => ({ task: m.task ?? '', metric: m.name, value: m.value, higherIsBetter: higherIsBetterByName(m.name) }));
+    return { id: MetricsFiles.idOf(path), path, name: basename(path), view, bars: readings.length ? barGroups([{ key: path, label: basename(path), runIds: [], readings }]) : [], readAt: new Date().toISOString() };
+  }
+
+  private watch(path: string): vscode.Disposable {
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(path)), basename(path)));
+    const again = () => {
+      const f = this.files.get(MetricsFiles.idOf(path));
+      if (!f) return;
+      // a file being written changes many times a second: read it once things settle
+      clearTimeout(f.timer);
+      f.timer = setTimeout(() => void this.reread(path), 1000);
+    };
+    return vscode.Disposable.from(w, w.onDidChange(again), w.onDidCreate(again), w.onDidDelete(again));
+  }
+
+  private async reread(path: string): Promise<void> {
+    const f = this.files.get(MetricsFiles.idOf(path));
+    if (!f) return;
+    try {
+      const view = await this.read(path, false);
+      if (view) f.state = this.stateOf(path, view);
+    } catch (e) {
+      f.state = { ...f.state, stale: vscode.l10n.t('The file changed on disk and could not be read again ({0}); showing what was read at {1}.', e instanceof Error ? e.message : String(e), new Date(f.state.readAt).toLocaleTimeString()) };
+    }
+    this.changed.fire(f.state.id);
+  }
+
+  private async read(path: string, interactive: boolean): Promise<MetricsFileView | undefined> {
+    const size = (await stat(path)).size;
+    if (isJsonMetricsName(path)) {
+      if (size > MAX_JSON_BYTES) throw new Error(vscode.l10n.t('{0} is {1} MB; JSON metrics files over {2} MB are not read whole. Is it a dataset? Open it in the dataset viewer.', basename(path), (size / 1048576).toFixed(0), MAX_JSON_BYTES / 1048576));
+      const { value, nonFinite } = parsePythonJson(await readFile(path, 'utf8'));
+      return jsonMetricsView(value, basename(path), { nonFinite });
+    }
+    if (size <= PROGRESS_BYTES || !interactive) return this.readLog(path, size);
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0}', basename(path)), cancellable: true }, (progress, token) => this.readLog(path, size, progress, token));
+  }
+
+  private readLog(path: string, size: number, progress?: vscode.Progress<{ increment?: number; message?: string }>, token?: vscode.CancellationToken): Promise<MetricsFileView | undefined> {
+    return new Promise((resolve, reject) => {
+      const reader = new LogMetricsReader();
+      const decoder = new TextDecoder('utf-8');
+      const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+      let read = 0;
+      let shown = 0;
+      const sub = token?.onCancellationRequested(() => {
+        stream.destroy();
+        resolve(undefined);
+      });
+      stream.on('data', (chunk: Buffer | string) => {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        reader.push(decoder.decode(b, { stream: true }));
+        read += b.length;
+        const pct = Math.floor((read / Math.max(1, size)) * 100);
+        if (progress && pct > shown) {
+          progress.report({ increment: pct - shown, message: `${pct}%` });
+          shown = pct;
+        }
+      });
+      stream.on('error', (e) => {
+        sub?.dispose();
+        reject(e);
+      });
+      stream.on('end', () => {
+        sub?.dispose();
+        reader.push(decoder.decode());
+        resolve(reader.finish());
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const id of [...this.files.keys()]) this.close(id);
+    this.changed.dispose();
+  }
+}

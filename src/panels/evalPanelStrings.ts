@@ -78,6 +78,7 @@ export function evalPanelStrings(): EvalPanelStrings {
     curve_eval: vscode.l10n.t('Eval metrics'),
     noFileMetrics: vscode.l10n.t('No metrics to chart in this file.'),
     files: vscode.l10n.t('Files'),
+    logScale: vscode.l10n.t('log scale'),
     lowerBetter: vscode.l10n.t('lower is better'),
   };
 }

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Frame, Locator } from 'playwright-core';
 import { VsCodeSession } from './harness';
 import { mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fixtures';
 import { scorePredictionFile } from '../../src/core/eval/scoreFile';
@@ -36,13 +37,30 @@ function evalInput(): unknown[] {
   }));
 }
 
-function profile(name: string, extra: { env?: Record<string, string>; command?: string[] } = {}) {
+/** Trajectory questions for the same images: 5 points each, in the resized frame like the boxes. */
+function trajInput(): unknown[] {
+  return Array.from({ length: N }, (_, i) => ({
+    id: `droid_val_${String(i).padStart(4, '0')}`,
+    task: 'traj',
+    conversations: [
+      { from: 'human', value: `<image>\nThe task is 'put the marker in the cup'. Predict the future trajectory of the gripper.` },
+      { from: 'gpt', value: JSON.stringify({ future_traj: Array.from({ length: 5 }, (_, k) => [40 + (i % 7) * 10 + k * 20, 60 + (i % 5) * 8 + k * 12]) }) },
+    ],
+    images: `img_${i}.jpg`,
+    h: 180,
+    w: 320,
+    new_h: 168,
+    new_w: 308,
+  }));
+}
+
+function profile(name: string, extra: { env?: Record<string, string>; command?: string[]; tasks?: string[] } = {}) {
   return {
     name,
     command: extra.command ?? ['python3', '${workspaceFolder}/eval/fake_robointer_eval.py', '--model_path', '${checkpoint}', '--json_path', '${dataset}', '--image_dir', '${imageDir}', '--batch_size', '4'],
     dataset: '${workspaceFolder}/eval/${task}.json',
     imageDir: '${workspaceFolder}/eval/images',
-    tasks: ['contact_box'],
+    tasks: extra.tasks ?? ['contact_box'],
     predictions: '${checkpoint}/eval_details_${task}.json',
     convention: 'resized',
     env: { FAKE_EVAL_SLEEP: '0.1', FAKE_EVAL_NOISE: '15', ...extra.env },
@@ -60,18 +78,38 @@ async function workspace(name: string): Promise<string> {
   for (let i = 0; i < N; i++) await writeImage(join(src, `eval/images/img_${i}.jpg`), 320, 180, { rect: [40 + (i % 7) * 10, 50 + (i % 5) * 8, 150 + (i % 7) * 10, 130 + (i % 5) * 8] });
   copyFileSync(SCRIPT, join(src, 'eval/fake_robointer_eval.py'));
   writeFileSync(join(src, 'eval/contact_box.json'), JSON.stringify(evalInput(), null, 2));
+  writeFileSync(join(src, 'eval/traj.json'), JSON.stringify(trajInput(), null, 2));
+  // files a user opens directly: the real HF trainer_state.json sample and a generation.py output
+  writeFileSync(join(src, 'checkpoints/checkpoint-3000/trainer_state.json'), readFileSync(join(__dirname, '..', 'fixtures', 'samples', 'hf_trainer', 'trainer_state_smolvlm_kvasir.json')));
+  writeFileSync(join(src, 'generation_stdout.txt'), readFileSync(join(__dirname, '..', 'fixtures', 'samples', 'constructed', 'generation_py.stdout.constructed.txt')));
+  // a run a closed window left "running" (its extension host is gone)
+  const old = { version: 1, id: '20200101-000000-001', profile: 'Old session', checkpoint: join(src, 'checkpoints/checkpoint-1000'), checkpointName: 'checkpoint-1000', argv: ['python3', 'x.py'], cwd: src, status: 'running', queuedAt: '2020-01-01T00:00:00.000Z', startedAt: '2020-01-01T00:00:01.000Z', log: 'run.log', logMetrics: [], results: [], hostPid: deadPid() };
+  mkdirSync(join(src, '.vlm-lens/runs', old.id), { recursive: true });
+  writeFileSync(join(src, '.vlm-lens/runs', old.id, 'run.json'), JSON.stringify(old));
   mkdirSync(join(src, '.vscode'), { recursive: true });
   writeFileSync(
     join(src, '.vscode/settings.json'),
     JSON.stringify({
       'vlmLens.evalProfiles': [
         profile('Fake RoboInter'),
+        profile('Fake RoboInter, two tasks', { tasks: ['contact_box', 'traj'] }),
         profile('Slow eval', { env: { FAKE_EVAL_SLEEP: '3', FAKE_EVAL_PID_FILE: '${workspaceFolder}/slow.pid' } }),
         profile('As eval.sh ships it', { command: ['python3', '${workspaceFolder}/eval/fake_robointer_eval.py', '--model_path', '${checkpoint}', '--json_path', '${dataset}', '--type', '${task}'] }),
       ],
     }),
   );
   return src;
+}
+
+/** A process id no process has (the extension host of a window that closed). */
+function deadPid(): number {
+  for (let pid = 4_000_000; ; pid--) {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return pid;
+    }
+  }
 }
 
 function runs(ws: string): RunRecord[] {
@@ -91,6 +129,30 @@ async function waitForRun(ws: string, ok: (r: RunRecord) => boolean, what: strin
     await new Promise((res) => setTimeout(res, 250));
   }
   throw new Error(`no run ${what}; runs: ${JSON.stringify(runs(ws).map((r) => ({ p: r.profile, s: r.status, c: r.checkpointName })))}`);
+}
+
+/** Painted pixels on a chart's canvas in the Eval panel (0 when it is missing or blank). */
+function inkOf(f: Frame, key: string): Promise<number> {
+  return f.evaluate((k) => {
+    const c = document.querySelector<HTMLCanvasElement>(`.chart[data-chart="${k}"] canvas`);
+    if (!c || c.width === 0) return 0;
+    const d = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  }, key);
+}
+
+/** A screenshot of the Eval panel maximized (no toasts over it), scrolled to `at`; the panel is restored after. */
+async function panelShot(label: string, at: Locator): Promise<void> {
+  await vs.clearNotifications();
+  await vs.runCommand('View: Toggle Maximized Panel');
+  await vs.page.waitForTimeout(800);
+  await at.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await vs.dismissHover();
+  await vs.page.waitForTimeout(300);
+  await vs.screenshot(label);
+  await vs.runCommand('View: Toggle Maximized Panel');
 }
 
 before(async () => {
@@ -197,15 +259,7 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   assert.match(primary, /mean_iou/);
   assert.match(primary, new RegExp(iou.toFixed(4)));
   // both charts are drawn: pixels on the canvases, not blank
-  const inked = (key: string) =>
-    f.evaluate((k) => {
-      const c = document.querySelector<HTMLCanvasElement>(`.chart[data-chart="${k}"] canvas`);
-      if (!c || c.width === 0) return 0;
-      const d = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-      return n;
-    }, key);
+  const inked = (key: string) => inkOf(f, key);
   await f.locator('.chart[data-chart="steps"]').waitFor();
   assert.ok((await inked('histogram')) > 500, 'the histogram has ink');
   assert.ok((await inked('steps')) > 200, 'the step chart has ink');
@@ -221,6 +275,24 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   assert.match(comparison, /droid_val_\d{4}/);
   const firstIou = first.results[0].aggregate?.metrics.mean_iou ?? NaN;
   assert.match(summary, new RegExp(`mean ${firstIou.toFixed(4)} → ${iou.toFixed(4)}`));
+
+  // the per-task bars start with both checkpoints ticked; unticking one leaves a single series
+  await f.locator('.chart[data-chart="bars-0"]').waitFor();
+  assert.ok((await inked('bars-0')) > 200, 'the bar chart has ink');
+  const ticks = f.locator('.bar-runs vscode-checkbox');
+  assert.equal(await ticks.count(), 2, 'the two successful runs of this profile can be ticked');
+  assert.equal(await f.locator('.bar-runs vscode-checkbox[checked]').count(), 2);
+  await vs.clearNotifications();
+  const tick = async () => {
+    const cb = f.locator('.bar-runs vscode-checkbox', { hasText: 'checkpoint-1000' });
+    // mid-panel, not under the sticky run picker
+    await cb.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await cb.click();
+  };
+  await tick();
+  await f.locator('.note', { hasText: 'Tick runs of other checkpoints' }).waitFor({ timeout: 10_000 });
+  await tick();
+  await f.locator('.note', { hasText: 'Tick runs of other checkpoints' }).waitFor({ state: 'detached', timeout: 10_000 });
 
   // the samples, worst first: the first row has the lowest score of the run
   const samples = JSON.parse(readFileSync(join(vs.workspace, '.vlm-lens/runs', run.id, run.results[0].samplesFile ?? ''), 'utf8')) as Array<{ id: string; index: number; score: number }>;
@@ -246,7 +318,100 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   await viewer.waitForFunction(() => (JSON.parse(document.querySelector<HTMLCanvasElement>('.detail canvas.overlay')?.dataset.drawn ?? '[]') as unknown[]).length === 2);
   const drawn = JSON.parse((await canvas.getAttribute('data-drawn')) ?? '[]') as Array<{ role: string }>;
   assert.deepEqual(drawn.map((d) => d.role).sort(), ['gt', 'pred']);
+
+  // the record's scores: this run (its prediction file) and the other checkpoint's run (same id)
+  const own = viewer.locator('.record-score.this-file');
+  await own.waitFor();
+  assert.match(await own.innerText(), new RegExp(`checkpoint-3000[\\s\\S]*${worst.score.toFixed(3)}`));
+  const firstSamples = JSON.parse(readFileSync(join(vs.workspace, '.vlm-lens/runs', first.id, first.results[0].samplesFile ?? ''), 'utf8')) as Array<{ id: string; score: number }>;
+  const before = firstSamples.find((x) => x.id === worst.id)?.score ?? NaN;
+  const other = viewer.locator('.record-score:not(.this-file)', { hasText: 'checkpoint-1000' });
+  assert.match(await other.innerText(), new RegExp(`${before.toFixed(3)}[\\s\\S]*same id`));
   await vs.screenshot('eval-sample-in-viewer');
+  // a score opens its run in the Eval panel
+  await other.click();
+  await vs.webviewFrame('VLM Lens Eval', { selector: 'table.metrics tr.primary', hasText: firstIou.toFixed(4) });
+});
+
+test('two tasks on two checkpoints: per-task bars keep IoU and DTW apart; a trajectory run shows how its errors are distributed', async () => {
+  for (const ckpt of ['checkpoint-1000', 'checkpoint-3000']) {
+    await vs.explorerContextMenu(`checkpoints/${ckpt}`, 'Evaluate Checkpoint');
+    // the profile, then the tasks picker (the same widget stays open), where both are ticked: accept
+    await vs.page.locator('.quick-input-widget input').fill('Fake RoboInter, two tasks');
+    await vs.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Fake RoboInter, two tasks' }).waitFor();
+    await vs.page.keyboard.press('Enter');
+    await vs.page.locator('.quick-input-widget', { hasText: 'Tasks to evaluate' }).waitFor();
+    await vs.page.keyboard.press('Enter');
+    await vs.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+  const done = (ckpt: string, task: string) => waitForRun(vs.workspace, (r) => r.profile === 'Fake RoboInter, two tasks' && r.checkpointName === ckpt && r.task === task && r.status === 'succeeded', `${task} on ${ckpt}`, 90_000);
+  const traj = await done('checkpoint-3000', 'traj');
+  await done('checkpoint-3000', 'contact_box');
+  await done('checkpoint-1000', 'traj');
+  await done('checkpoint-1000', 'contact_box');
+  const agg = traj.results[0].aggregate;
+  assert.equal(agg?.kind, 'trajectory', JSON.stringify(traj.results));
+  assert.ok(agg.unparsed === 0 && agg.metrics.mean_dtw > 0, JSON.stringify(agg));
+
+  await vs.runCommand('VLM Lens: Focus on Eval Runs View');
+  await vs.page.locator('.pane-body .monaco-list-row', { hasText: `mean_dtw ${agg.metrics.mean_dtw.toFixed(1)}` }).first().click();
+  const f = await vs.webviewFrame('VLM Lens Eval', { selector: 'table.metrics tr.primary', hasText: 'mean_dtw' });
+  await f.locator('.chart[data-chart="trajectory"]').waitFor();
+  const inked = (key: string) => inkOf(f, key);
+  assert.ok((await inked('trajectory')) > 500, 'the error distribution has ink');
+  assert.match(await f.locator('.chart[data-chart="trajectory"] .chart-head > span').innerText(), /Error distribution \(px\)/);
+  // IoU bars and DTW bars on separate charts, each with both checkpoints
+  const heads = await f.locator('.chart[data-chart^="bars-"] .chart-head > span').allInnerTexts();
+  assert.deepEqual(heads.map((t) => t.trim()), ['By task: score (higher is better)', 'By task: error (lower is better)']);
+  assert.ok((await inked('bars-0')) > 200 && (await inked('bars-1')) > 200, 'both bar charts have ink');
+  assert.equal(await f.locator('.bar-runs vscode-checkbox[checked]').count(), 4, 'both tasks of both checkpoints are in the bars');
+  await panelShot('eval-panel-trajectory-and-bars', f.locator('.chart[data-chart="trajectory"]'));
+});
+
+test('Show in VLM Lens: a trainer_state.json draws loss, eval loss and learning rate over steps, and follows the file as training writes it', async () => {
+  await vs.openFile('checkpoints/checkpoint-3000/trainer_state.json');
+  await vs.editorTitleAction('Show in VLM Lens');
+  const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'HF Trainer state: trainer_state.json' });
+  await f.locator('.chart[data-chart="curve-loss"]').waitFor();
+  await f.locator('.chart[data-chart="curve-learningRate"]').waitFor();
+  const inked = (key: string) => inkOf(f, key);
+  assert.ok((await inked('curve-loss')) > 500, 'the loss chart has ink');
+  assert.ok((await inked('curve-learningRate')) > 500, 'the learning-rate chart has ink');
+  const lowest = await f.locator('table.metrics tr', { hasText: 'lowest eval_loss' }).innerText();
+  assert.match(lowest, /0\.0022[\s\S]*step 900/);
+  assert.match(await f.locator('.summary .facts').innerText(), /best_model_checkpoint .*checkpoint-900/);
+  await panelShot('eval-panel-trainer-state', f.locator('.chart[data-chart="curve-loss"]'));
+
+  // training goes on: a new eval entry is written; the panel reads the file again
+  const path = join(vs.workspace, 'checkpoints/checkpoint-3000/trainer_state.json');
+  const state = JSON.parse(readFileSync(path, 'utf8')) as { log_history: unknown[]; global_step: number };
+  state.log_history.push({ epoch: 3.2, eval_loss: 0.0011, eval_runtime: 100, step: 950 });
+  state.global_step = 950;
+  writeFileSync(path, JSON.stringify(state, null, 2));
+  await f.locator('table.metrics tr', { hasText: /lowest eval_loss.*0\.0011/ }).waitFor({ timeout: 20_000 });
+  assert.match(await f.locator('.summary .facts').innerText(), /global_step 950/);
+});
+
+test('Show in VLM Lens on a generation.py output: per-task metrics as bars, the missing file and the mixed-scale average said', async () => {
+  await vs.openFile('generation_stdout.txt');
+  await vs.runCommand('VLM Lens: Show in VLM Lens');
+  const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'eval log: generation_stdout.txt' });
+  const row = await f.locator('table.metrics tr', { hasText: 'contact_box' }).first().innerText();
+  assert.match(row, /mean_iou[\s\S]*0\.4232/);
+  assert.match(await f.locator('table.metrics tr', { hasText: 'traj_wo_init_pos' }).innerText(), /mean_dtw[\s\S]*305\.1183/);
+  await f.locator('.note', { hasText: 'mixes scales' }).waitFor();
+  await f.locator('.note', { hasText: /not found: .*contact_decide/ }).waitFor();
+  const heads = await f.locator('.chart[data-chart^="file-bars-"] .chart-head > span').allInnerTexts();
+  assert.deepEqual(heads.map((t) => t.trim()), ['By task: score (higher is better)', 'By task: error (lower is better)']);
+  await panelShot('eval-panel-generation-output', f.locator('.chart[data-chart="file-bars-0"]'));
+  // the run picker lists both files; closing one goes back
+  assert.equal(await f.locator('.run-picker vscode-option', { hasText: /^Files: / }).count(), 2);
+});
+
+test('a run a closed window left "running" is ended as cancelled, with the reason', async () => {
+  const run = await waitForRun(vs.workspace, (r) => r.profile === 'Old session' && r.status === 'cancelled', 'ended', 10_000);
+  assert.equal(run.failure?.code, 'interrupted');
+  assert.match(run.failure?.message ?? '', /VS Code closed while this run was running/);
 });
 
 test('an untrusted workspace refuses to run an eval script, and says why', async () => {
@@ -256,7 +421,7 @@ test('an untrusted workspace refuses to run an eval script, and says why', async
     const msg = await untrusted.waitForNotification(/trusted workspace/);
     assert.match(msg, /Restricted Mode/);
     await untrusted.screenshot('eval-untrusted');
-    assert.equal(runs(untrusted.workspace).length, 0, 'nothing ran');
+    assert.equal(runs(untrusted.workspace).filter((r) => r.profile !== 'Old session').length, 0, 'nothing ran');
   } finally {
     await untrusted.close();
   }

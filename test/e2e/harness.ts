@@ -240,13 +240,21 @@ export class VsCodeSession {
     });
   }
 
-  /** The explorer row for a workspace-relative path (expanding its parent folders). */
+  /** Clicks an action in the active editor's title bar (e.g. "Show in VLM Lens"). */
+  async editorTitleAction(label: string): Promise<void> {
+    await this.dismissHover();
+    const action = this.page.locator(`.editor-group-container.active .editor-actions .action-label[aria-label^="${label}"]`).first();
+    await action.waitFor({ state: 'visible', timeout: 15_000 });
+    await action.click();
+  }
+
   /** Moves the mouse off whatever it rests on, so a hover tooltip does not cover the next click. */
   async dismissHover(): Promise<void> {
     await this.page.mouse.move(1, 1);
     await this.page.locator('.context-view .hover-contents').first().waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
   }
 
+  /** The explorer row for a workspace-relative path (expanding its parent folders). */
   async explorerRow(relPath: string): Promise<Locator> {
     await this.dismissHover();
     // another view container (e.g. the extension's own) may be showing in the side bar
@@ -330,6 +338,13 @@ export class VsCodeSession {
   }
 
   /** Texts of the notification toasts currently shown. */
+  /** Closes every notification toast (they sit over the panel area and take clicks). */
+  async clearNotifications(): Promise<void> {
+    if ((await this.page.locator('.notifications-toasts .notification-toast').count()) === 0) return;
+    await this.runCommand('Notifications: Clear All Notifications');
+    await this.page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  }
+
   async notifications(): Promise<string[]> {
     return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts();
   }

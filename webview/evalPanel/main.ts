@@ -3,14 +3,14 @@
  * (virtualized), comparison of two runs. All data arrives shaped from the host; dataset
  * text is only ever set through textContent.
  */
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip, type ChartConfiguration } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, Title, Tooltip, type ChartConfiguration } from 'chart.js';
 import type { BarGroup, CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, EvalPanelStrings, MetricsFileState, PanelState, RunView, SampleOrderView, SampleRowView } from '../../src/protocol/evalPanel';
 import { append, clear, fmt, h } from '../shared/dom';
 import { connect } from '../shared/rpcClient';
 import { registerToolkit, valueOf } from '../shared/toolkit';
 import { VirtualList } from '../shared/virtualList';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Title, Tooltip, Legend);
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, Title, Tooltip, Legend);
 registerToolkit();
 
 const rpc = connect<EvalPanelRequests, EvalPanelCommands, EvalPanelEvents>();
@@ -112,17 +112,27 @@ function renderBars(box: HTMLElement, groups: BarGroup[], keyPrefix: string): vo
     const key = `${keyPrefix}-${gi}`;
     const { canvas, card } = chartCard(key, fmt(S.barsTitle, scale));
     box.append(card);
-    const single = new Set(g.categories.map((c) => c.metric)).size === 1;
+    const metrics = [...new Set(g.categories.map((c) => c.metric))];
+    const single = metrics.length === 1;
+    // one source (a results file) with several metrics per task: a bar per metric, grouped by task
+    const pivot = g.series.length === 1 && !single;
+    const tasks = [...new Set(g.categories.map((c) => c.task))];
+    const valueAt = (task: string, metric: string) => {
+      const i = g.categories.findIndex((c) => c.task === task && c.metric === metric);
+      return i < 0 ? null : g.series[0].values[i];
+    };
     draw(key, canvas, {
       type: 'bar',
-      data: {
-        labels: g.categories.map((c) => (single ? c.task || c.metric : c.task ? `${c.task} · ${c.metric}` : c.metric)),
-        datasets: g.series.map((sr, i) => ({ label: sr.label, data: sr.values, backgroundColor: palette(i) })),
-      },
+      data: pivot
+        ? { labels: tasks.map((t) => t || '–'), datasets: metrics.map((m, i) => ({ label: m, data: tasks.map((t) => valueAt(t, m)), backgroundColor: palette(i) })) }
+        : {
+            labels: g.categories.map((c) => (single ? c.task || c.metric : c.task ? `${c.task} · ${c.metric}` : c.metric)),
+            datasets: g.series.map((sr, i) => ({ label: sr.label, data: sr.values, backgroundColor: palette(i) })),
+          },
       options: {
         animation: false,
         maintainAspectRatio: false,
-        plugins: { legend: { display: g.series.length > 1, labels: { color: col.fg } }, tooltip: { enabled: true } },
+        plugins: { legend: { display: g.series.length > 1 || pivot, labels: { color: col.fg } }, tooltip: { enabled: true } },
         scales: { x: axisOf(S.task), y: { ...axisOf(single ? g.categories[0].metric : scale), beginAtZero: true, ...(g.scale === 'score' ? { max: 1 } : {}) } },
       },
     });
@@ -256,6 +266,10 @@ function renderFile(file: MetricsFileState): void {
     if (!curves.length) continue;
     const key = `curve-${g}`;
     const { canvas, card } = chartCard(key, S[`curve_${g}`] ?? g);
+    // a loss that falls from 19 to 0.002 is a flat line on a linear axis: log scale when it spans 100×
+    const values = curves.flatMap((c) => c.points.flatMap((p) => (p.value === null ? [] : [p.value])));
+    const log = g !== 'learningRate' && values.length > 1 && values.every((x) => x > 0) && Math.max(...values) / Math.min(...values) > 100;
+    const yTitle = `${curves.length === 1 ? curves[0].name : g === 'loss' ? 'loss' : S.value}${log ? ` (${S.logScale})` : ''}`;
     chartsBox.append(card);
     draw(key, canvas, {
       type: 'line',
@@ -265,7 +279,7 @@ function renderFile(file: MetricsFileState): void {
         maintainAspectRatio: false,
         parsing: false,
         plugins: { legend: { labels: { color: col.fg } } },
-        scales: { x: { ...axisOf(S.step), type: 'linear' }, y: { ...axisOf(g === 'learningRate' ? 'learning_rate' : g === 'loss' ? 'loss' : S.value), ...(g === 'learningRate' ? { ticks: { color: col.fg, callback: (x: number | string) => Number(x).toExponential(1) } } : {}) } },
+        scales: { x: { ...axisOf(S.step), type: 'linear' }, y: { ...axisOf(yTitle), ...(log ? { type: 'logarithmic' as const } : {}), ...(g === 'learningRate' || log ? { ticks: { color: col.fg, maxTicksLimit: 8, callback: (x: number | string) => (g === 'learningRate' ? Number(x).toExponential(1) : Number(x) < 0.01 ? Number(x).toExponential(0) : String(Number(x))) } } : {}) } },
       },
     });
   }

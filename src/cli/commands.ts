@@ -2,6 +2,7 @@ import { type CliCommand } from './main';
 import { inspectCommand } from './inspect';
 import { validateCommand } from './validate';
 import { metricsCommand } from './metrics';
+import { readCommand } from './read';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, readCommand];

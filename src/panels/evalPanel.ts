@@ -88,6 +88,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     rpc.onNotification('savePng', ({ name, dataUrl }) => void this.savePng(name, dataUrl));
     rpc.onNotification('setBarRuns', ({ ids }) => void this.setBarRuns(ids));
     rpc.onNotification('openFile', ({ path }) => void vscode.window.showTextDocument(vscode.Uri.file(path), { preview: true }));
+    rpc.onNotification('exportFileMetrics', ({ id }) => void this.exportFileMetrics(id));
     rpc.onNotification('closeFile', ({ id }) => {
       this.files.close(id);
       if (this.selected === id) void this.select(this.files.list()[0]?.id ?? '');
@@ -296,6 +297,12 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     const c = await this.compare(a, b);
     if ('error' in c) return;
     await this.saveAs(`compare-${a}-${b}.csv`, { CSV: ['csv'] }, toCsv(['id', 'a', 'b', 'delta', 'change'], c.rows.map((r) => [r.id, r.a, r.b, r.delta, r.change])));
+  }
+
+  private async exportFileMetrics(id: string): Promise<void> {
+    const file = this.files.get(id);
+    if (!file) return;
+    await this.saveAs(`${file.name.replace(/\.[^.]+$/, '')}-metrics.csv`, { CSV: ['csv'] }, toCsv(['task', 'metric', 'value', 'source'], file.view.metrics.map((m) => [m.task, m.name, m.value, m.source])));
   }
 
   private async savePng(name: string, dataUrl: string): Promise<void> {

@@ -1,13 +1,11 @@
 import * as vscode from 'vscode';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { LogMetricsReader, isJsonMetricsName, jsonMetricsView, parsePythonJson, type MetricsFileView } from '../core/eval/metricsFile';
+import { isJsonMetricsName, type MetricsFileView } from '../core/eval/metricsFile';
+import { MAX_JSON_METRICS_BYTES, MetricsFileTooLarge, readMetricsFile } from '../core/eval/readMetricsFile';
 import { barGroups, higherIsBetterByName } from '../core/eval/shaping';
 import type { MetricsFileState } from '../protocol/evalPanel';
 
-/** JSON files are parsed whole: beyond this they are refused, with the reason. */
-const MAX_JSON_BYTES = 256 * 1024 * 1024;
 /** Logs larger than this are read behind a cancellable progress notification. */
 const PROGRESS_BYTES = 16 * 1024 * 1024;
 /** Files kept in the panel's picker (the oldest is dropped, the user can show it again). */
@@ -89,46 +87,25 @@ export class MetricsFiles implements vscode.Disposable {
 
   private async read(path: string, interactive: boolean): Promise<MetricsFileView | undefined> {
     const size = (await stat(path)).size;
-    if (isJsonMetricsName(path)) {
-      if (size > MAX_JSON_BYTES) throw new Error(vscode.l10n.t('{0} is {1} MB; JSON metrics files over {2} MB are not read whole. Is it a dataset? Open it in the dataset viewer.', basename(path), (size / 1048576).toFixed(0), MAX_JSON_BYTES / 1048576));
-      const { value, nonFinite } = parsePythonJson(await readFile(path, 'utf8'));
-      return jsonMetricsView(value, basename(path), { nonFinite });
+    try {
+      if (isJsonMetricsName(path) || size <= PROGRESS_BYTES || !interactive) return await readMetricsFile(path);
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0}', basename(path)), cancellable: true }, (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        let shown = 0;
+        return readMetricsFile(path, {
+          signal: ac.signal,
+          onProgress: (bytes, total) => {
+            const pct = Math.floor((bytes / Math.max(1, total)) * 100);
+            if (pct > shown) progress.report({ increment: pct - shown, message: `${pct}%` });
+            shown = Math.max(shown, pct);
+          },
+        });
+      });
+    } catch (e) {
+      if (e instanceof MetricsFileTooLarge) throw new Error(vscode.l10n.t('{0} is {1} MB; JSON metrics files over {2} MB are not read whole. Is it a dataset? Open it in the dataset viewer.', basename(path), (size / 1048576).toFixed(0), MAX_JSON_METRICS_BYTES / 1048576));
+      throw e;
     }
-    if (size <= PROGRESS_BYTES || !interactive) return this.readLog(path, size);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0}', basename(path)), cancellable: true }, (progress, token) => this.readLog(path, size, progress, token));
-  }
-
-  private readLog(path: string, size: number, progress?: vscode.Progress<{ increment?: number; message?: string }>, token?: vscode.CancellationToken): Promise<MetricsFileView | undefined> {
-    return new Promise((resolve, reject) => {
-      const reader = new LogMetricsReader();
-      const decoder = new TextDecoder('utf-8');
-      const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-      let read = 0;
-      let shown = 0;
-      const sub = token?.onCancellationRequested(() => {
-        stream.destroy();
-        resolve(undefined);
-      });
-      stream.on('data', (chunk: Buffer | string) => {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        reader.push(decoder.decode(b, { stream: true }));
-        read += b.length;
-        const pct = Math.floor((read / Math.max(1, size)) * 100);
-        if (progress && pct > shown) {
-          progress.report({ increment: pct - shown, message: `${pct}%` });
-          shown = pct;
-        }
-      });
-      stream.on('error', (e) => {
-        sub?.dispose();
-        reject(e);
-      });
-      stream.on('end', () => {
-        sub?.dispose();
-        reader.push(decoder.decode());
-        resolve(reader.finish());
-      });
-    });
   }
 
   dispose(): void {

@@ -157,6 +157,8 @@ export type EvalPanelCommands = {
   setBarRuns: { ids: string[] };
   /** open a file (a log, a results file) in the editor */
   openFile: { path: string };
+  /** save a shown file's metrics as CSV */
+  exportFileMetrics: { id: string };
   /** forget a file shown with "Show in VLM Lens" */
   closeFile: { id: string };
 };

@@ -225,3 +225,23 @@ test('metrics: a RoboInter eval_details file scored in original pixels, joined t
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /ENOENT/);
 });
+
+test('read: a trainer_state.json and a generation.py output, as text and as JSON; no metrics exits 1; a missing file 2', () => {
+  const samples = join(root, 'test/fixtures/samples');
+  const state = runCli(['read', join(samples, 'hf_trainer/trainer_state_smolvlm_kvasir.json')]);
+  assert.equal(state.code, 0, state.stderr);
+  assert.match(state.stdout, /\(trainerState\)/);
+  assert.match(state.stdout, /best_model_checkpoint: .*checkpoint-900/);
+  assert.match(state.stdout, /loss +90, step 10 19\.2262 → step 900 0\.0023, lowest 0\.0021 at step 810/);
+  const gen = runCli(['read', join(samples, 'constructed/generation_py.stdout.constructed.txt')]);
+  assert.equal(gen.code, 0, gen.stderr);
+  assert.match(gen.stdout, /traj_wo_init_pos +mean_dtw +305\.1183/);
+  assert.match(gen.stdout, /note: not found: .*contact_decide/);
+  const json = JSON.parse(runCli(['read', join(samples, 'constructed/generation_py.stdout.constructed.txt'), '--json']).stdout) as { kind: string; metrics: Array<{ task?: string; name: string; value: number }> };
+  assert.equal(json.kind, 'log');
+  assert.equal(json.metrics.find((m) => m.task === 'grasppose_choice')?.value, 0.5873);
+  const none = runCli(['read', join(samples, 'constructed/eval_lang.stderr_stub.txt')]);
+  assert.equal(none.code, 1, none.stdout);
+  assert.equal(runCli(['read', join(root, 'no-such-file.json')]).code, 2);
+  assert.equal(runCli(['read']).code, 2);
+});

@@ -256,6 +256,7 @@ function renderFile(file: MetricsFileState): void {
     const body = h('tbody');
     for (const m of v.metrics) body.append(h('tr', {}, h('td', { text: m.task ?? '' }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { text: m.source })));
     summary.append(h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source }))), body));
+    summary.append(h('div', { class: 'toolbar' }, h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('exportFileMetrics', { id: file.id }) }, S.exportCsv)));
   }
   for (const n of v.notes) summary.append(h('div', { class: 'note', text: n }));
   if (v.errors.length && v.metrics.length) append(summary, h('details', {}, h('summary', { text: `${S.errors} (${v.errors.length})` }), h('pre', { text: v.errors.join('\n') })));

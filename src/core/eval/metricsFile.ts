@@ -1,7 +1,8 @@
 /**
  * Metrics in files users open directly: a HF Trainer `trainer_state.json` (loss, learning
  * rate and eval curves over steps), an lmms-eval `*_results.json`, any JSON of metrics, and
- * eval logs / generation.py output (read in chunks, so a log of any size streams). Pure.
+ * eval logs / generation.py output (read in chunks, so a log of any size streams). Pure:
+ * reading from disk is in readMetricsFile.ts.
  */
 import { FragmentSplitter, emptySummary, metricsFromJson, parseFragment, summarize, type LogSummary, type MetricReading } from './logParse';
 
@@ -232,3 +233,4 @@ export class LogMetricsReader {
     return view;
   }
 }
+

@@ -174,8 +174,11 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     rpc.onRequest('getRecord', async ({ index }) => {
       const d = await doc.detail(index);
       if (validation) d.problems = await validation.recordProblems(doc, index);
-      if (this.recordScores && doc.uri.scheme === 'file') d.scores = await this.recordScores(doc.uri.fsPath, index, d.record?.id).catch(() => undefined);
       return d;
+    });
+    rpc.onRequest('recordScores', async ({ index, id }) => {
+      if (!this.recordScores || doc.uri.scheme !== 'file') return null;
+      return (await this.recordScores(doc.uri.fsPath, index, id).catch((e: unknown) => this.log.warn(`record scores: ${String(e)}`))) ?? null;
     });
     rpc.onRequest('problemRecords', ({ code }) => ({ records: validation?.problemRecords(doc.uri, code) ?? [] }));
     rpc.onRequest('getImage', async ({ index, image, maxSize, requestId }) => {

@@ -132,8 +132,6 @@ export interface RecordDetail {
   geometry?: RecordGeometryView;
   /** the record's validation problems */
   problems?: ProblemView[];
-  /** scores the record got in recent eval runs (newest first) */
-  scores?: RecordScoresView;
 }
 
 /** A record's scores in recent runs: `more` runs that could have scored it were not read. */
@@ -188,6 +186,8 @@ export type ViewerRequests = {
   getImage: { params: { index: number; image: number; maxSize: number; requestId: number }; result: ImageView };
   /** starts a whole-file search; results stream as `searchProgress` */
   startSearch: { params: SearchRequest; result: { searchId: number } };
+  /** the scores a record got in recent eval runs (asked after the record is shown: reading run history can take a moment) */
+  recordScores: { params: { index: number; id?: string }; result: RecordScoresView | null };
   /** the records with problems (of one rule code, or any when null), ascending */
   problemRecords: { params: { code: string | null }; result: { records: number[] } };
 };

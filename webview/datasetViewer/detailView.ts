@@ -35,7 +35,8 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
   );
   root.append(head);
   if (overlay) root.append(overlay.toolbar);
-  if (d.scores) root.append(scoresStrip(d.scores, s, actions));
+  // filled when the host answers (scoresStrip): reading run history must not hold up the record
+  root.append(h('div', { class: 'record-scores-slot' }));
 
   if (d.parseError) {
     root.append(
@@ -105,7 +106,7 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
 }
 
 /** The record's scores in recent eval runs, newest first; each opens its run in the Eval panel. */
-function scoresStrip(v: RecordScoresView, s: ViewerStrings, actions: DetailActions): HTMLElement {
+export function scoresStrip(v: RecordScoresView, s: ViewerStrings, actions: DetailActions): HTMLElement {
   const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(Math.abs(x) >= 10 ? 1 : 3));
   const rows = v.rows.map((r) =>
     h(

@@ -23,7 +23,7 @@ import { host } from '../shared/host';
 import { clear, fmt, formatBytes, h } from '../shared/dom';
 import { checked, registerToolkit, setChecked, setValue, valueOf } from '../shared/toolkit';
 import { VirtualList } from '../shared/virtualList';
-import { highlightSource, renderDetail } from './detailView';
+import { highlightSource, renderDetail, scoresStrip, type DetailActions } from './detailView';
 import { DEFAULT_UI, drawShapes, type OverlayUi } from './overlay';
 import { type RecordOverlayView } from './overlayPanel';
 import { recordOverlays } from '../../src/core/geometry/overlays';
@@ -351,21 +351,22 @@ async function showDetail(index: number): Promise<void> {
   try {
     const d = await rpc.request('getRecord', { index });
     if (token !== detailToken) return;
+    const actions: DetailActions = {
+      openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
+      showRun: (runId) => rpc.notify('showRun', { runId }),
+      copy: (text) => {
+        rpc.notify('copy', { text });
+        flash(S.copied);
+      },
+      loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
+    };
     overlayView = renderDetail(
       detail,
       d,
       recordTotal(),
       S,
       info.formatLabels,
-      {
-        openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
-        showRun: (runId) => rpc.notify('showRun', { runId }),
-        copy: (text) => {
-          rpc.notify('copy', { text });
-          flash(S.copied);
-        },
-        loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
-      },
+      actions,
       highlightPattern(),
       {
         state: overlayState,
@@ -380,6 +381,9 @@ async function showDetail(index: number): Promise<void> {
       },
     );
     detail.dataset.index = String(index);
+    void rpc.request('recordScores', { index, id: d.record?.id }).then((v) => {
+      if (token === detailToken && v) detail.querySelector('.record-scores-slot')?.replaceWith(scoresStrip(v, S, actions));
+    }, () => undefined);
   } catch (e) {
     if (token !== detailToken) return;
     clear(detail);

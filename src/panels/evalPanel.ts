@@ -87,7 +87,8 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     rpc.onNotification('exportCompare', ({ a, b }) => void this.exportCompare(a, b));
     rpc.onNotification('savePng', ({ name, dataUrl }) => void this.savePng(name, dataUrl));
     rpc.onNotification('setBarRuns', ({ ids }) => void this.setBarRuns(ids));
-    rpc.onNotification('openFile', ({ path }) => void vscode.window.showTextDocument(vscode.Uri.file(path), { preview: true }));
+    // vscode.open: a prediction file opens in the dataset viewer (editor associations), a log as text
+    rpc.onNotification('openFile', ({ path }) => void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path)));
     rpc.onNotification('exportFileMetrics', ({ id }) => void this.exportFileMetrics(id));
     rpc.onNotification('closeFile', ({ id }) => {
       this.files.close(id);

@@ -23,6 +23,7 @@ export function evalPanelStrings(): EvalPanelStrings {
     unparsed: vscode.l10n.t('unparsed predictions'),
     errors: vscode.l10n.t('Errors in the output'),
     openLog: vscode.l10n.t('Open Log'),
+    openPredictions: vscode.l10n.t('Open Predictions'),
     exportCsv: vscode.l10n.t('Export CSV'),
     savePng: vscode.l10n.t('Save PNG'),
     histogramTitle: vscode.l10n.t('{0} per sample'),

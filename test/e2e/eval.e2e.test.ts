@@ -258,6 +258,7 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   const primary = await f.locator('table.metrics tr.primary').first().innerText();
   assert.match(primary, /mean_iou/);
   assert.match(primary, new RegExp(iou.toFixed(4)));
+  assert.equal(await f.locator('.header vscode-button', { hasText: 'Open Predictions' }).count(), 1, 'the prediction file is one click away');
   // both charts are drawn: pixels on the canvases, not blank
   const inked = (key: string) => inkOf(f, key);
   await f.locator('.chart[data-chart="steps"]').waitFor();

@@ -54,6 +54,7 @@ function renderHeader(): void {
     h('label', { text: S.run }),
     dd,
     run && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openLog', { runId: run.id }) }, S.openLog),
+    run?.predictionsFile && h('vscode-button', { appearance: 'secondary', title: run.predictionsFile, onclick: () => run.predictionsFile && rpc.notify('openFile', { path: run.predictionsFile }) }, S.openPredictions),
     file && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openFile', { path: file.path }) }, S.openFile),
     file && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('closeFile', { id: file.id }) }, S.closeFile),
   );

@@ -265,7 +265,7 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   assert.ok((await inked('histogram')) > 500, 'the histogram has ink');
   assert.ok((await inked('steps')) > 200, 'the step chart has ink');
   assert.equal(await f.locator('.note', { hasText: 'Only one checkpoint' }).count(), 0, 'two checkpoints: a trend, not the one-point note');
-  await vs.screenshot('eval-panel-dark');
+  await panelShot('eval-panel-dark', f.locator('.chart[data-chart="histogram"]'));
 
   // the compare section: checkpoint-1000 → checkpoint-3000, per-sample deltas
   const summary = await f.locator('.compare-summary').innerText();
@@ -308,7 +308,7 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   await f.waitForFunction(() => document.body.classList.contains('vscode-light'));
   await vs.page.waitForTimeout(1500); // the workbench repaints after the theme switch
   assert.ok((await inked('histogram')) > 500, 'the histogram is redrawn in the light theme');
-  await vs.screenshot('eval-panel-light');
+  await panelShot('eval-panel-light', f.locator('.chart[data-chart="bars-0"]'));
   await vs.setColorTheme('Dark Modern');
 
   // click the worst sample: the prediction file opens in the viewer on that record, pred and gt drawn

@@ -118,8 +118,7 @@ export class EvalService implements vscode.Disposable {
         return (e as NodeJS.ErrnoException).code === 'EPERM';
       }
     };
-    for (const { run } of runs) {
-      if (!interruptedRuns([run], (id) => this.isActive(id), alive, process.pid).length) continue;
+    for (const run of interruptedRuns(runs.map((r) => r.run), (id) => this.isActive(id), alive, process.pid)) {
       run.status = 'cancelled';
       run.endedAt ??= new Date().toISOString();
       run.failure = { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', run.startedAt ? vscode.l10n.t('running') : vscode.l10n.t('queued')) };

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
-import { compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
+import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import type { SampleResult } from '../core/eval/predictionMetrics';
 import type { RunRecord } from '../core/eval/runs';
 import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, PanelState, RunView, SampleRowView, SamplesQuery } from '../protocol/evalPanel';
@@ -36,7 +36,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   private readonly subs: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastPush = 0;
-  readonly files = new MetricsFiles();
+  private readonly files = new MetricsFiles();
   /** the runs ticked for the bar chart, per profile */
   private barRuns: Record<string, string[]>;
 
@@ -186,7 +186,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   }
 
   private bars(runs: RunRecord[], selected: RunRecord): PanelState['bars'] {
-    const ofProfile = runs.filter((r) => r.profile === selected.profile && (r.status === 'succeeded' || r.id === selected.id));
+    const ofProfile = barCandidates(runs, selected);
     const known = new Set(ofProfile.map((r) => r.id));
     const stored = this.barRuns[selected.profile]?.filter((id) => known.has(id));
     const chosen = stored && stored.length ? stored : defaultBarRuns(runs, selected);

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { isJsonMetricsName, type MetricsFileView } from '../core/eval/metricsFile';
-import { MAX_JSON_METRICS_BYTES, MetricsFileTooLarge, readMetricsFile } from '../core/eval/readMetricsFile';
-import { barGroups, higherIsBetterByName } from '../core/eval/shaping';
+import { MetricsFileTooLarge, readMetricsFile } from '../core/eval/readMetricsFile';
+import { barGroups, barReadings } from '../core/eval/shaping';
 import type { MetricsFileState } from '../protocol/evalPanel';
 
 /** Logs larger than this are read behind a cancellable progress notification. */
@@ -57,7 +57,7 @@ export class MetricsFiles implements vscode.Disposable {
   }
 
   private stateOf(path: string, view: MetricsFileView): MetricsFileState {
-    const readings = view.kind === 'trainerState' ? [] : view.metrics.filter((m) => m.name !== 'average_score' && Number.isFinite(m.value)).map((m) => ({ task: m.task ?? '', metric: m.name, value: m.value, higherIsBetter: higherIsBetterByName(m.name) }));
+    const readings = view.kind === 'trainerState' ? [] : barReadings(view.metrics);
     return { id: MetricsFiles.idOf(path), path, name: basename(path), view, bars: readings.length ? barGroups([{ key: path, label: basename(path), runIds: [], readings }]) : [], readAt: new Date().toISOString() };
   }
 
@@ -103,7 +103,7 @@ export class MetricsFiles implements vscode.Disposable {
         });
       });
     } catch (e) {
-      if (e instanceof MetricsFileTooLarge) throw new Error(vscode.l10n.t('{0} is {1} MB; JSON metrics files over {2} MB are not read whole. Is it a dataset? Open it in the dataset viewer.', basename(path), (size / 1048576).toFixed(0), MAX_JSON_METRICS_BYTES / 1048576));
+      if (e instanceof MetricsFileTooLarge) throw new Error(vscode.l10n.t('{0} is {1} MB; JSON metrics files over {2} MB are not read whole. Is it a dataset? Open it in the dataset viewer.', basename(path), (e.bytes / 1048576).toFixed(0), e.limit / 1048576));
       throw e;
     }
   }

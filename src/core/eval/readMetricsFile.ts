@@ -10,7 +10,15 @@ import { LogMetricsReader, isJsonMetricsName, jsonMetricsView, parsePythonJson, 
 /** JSON metrics files are parsed whole: beyond this they are refused, with the reason. */
 export const MAX_JSON_METRICS_BYTES = 256 * 1024 * 1024;
 
-export class MetricsFileTooLarge extends Error {}
+export class MetricsFileTooLarge extends Error {
+  constructor(
+    readonly file: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`${basename(file)} is ${(bytes / 1048576).toFixed(0)} MB; JSON metrics files over ${limit / 1048576} MB are not read whole (is it a dataset?)`);
+  }
+}
 
 /**
  * Reads a metrics file from disk: JSON whole (trainer state, results), a log in 1 MB chunks
@@ -19,7 +27,7 @@ export class MetricsFileTooLarge extends Error {}
 export async function readMetricsFile(path: string, opts: { maxPoints?: number; signal?: AbortSignal; onProgress?: (bytes: number, total: number) => void } = {}): Promise<MetricsFileView | undefined> {
   const size = (await stat(path)).size;
   if (isJsonMetricsName(path)) {
-    if (size > MAX_JSON_METRICS_BYTES) throw new MetricsFileTooLarge(`${basename(path)} is ${(size / 1048576).toFixed(0)} MB; JSON metrics files over ${MAX_JSON_METRICS_BYTES / 1048576} MB are not read whole (is it a dataset?)`);
+    if (size > MAX_JSON_METRICS_BYTES) throw new MetricsFileTooLarge(path, size, MAX_JSON_METRICS_BYTES);
     const { value, nonFinite } = parsePythonJson(await readFile(path, 'utf8'));
     return jsonMetricsView(value, basename(path), { nonFinite, maxPoints: opts.maxPoints });
   }

@@ -32,6 +32,12 @@ export function histogram(values: number[], opts: { bins?: number; min?: number;
   return { bins, skipped };
 }
 
+/** Checkpoints in order of step; those without a step last, by name. */
+const byStep = (a: { step?: number; label: string }, b: { step?: number; label: string }) => (a.step ?? Infinity) - (b.step ?? Infinity) || a.label.localeCompare(b.label);
+
+/** Runs newest first (by when they ended, else when they were queued). */
+const newestFirst = (a: Pick<RunRecord, 'endedAt' | 'queuedAt'>, b: Pick<RunRecord, 'endedAt' | 'queuedAt'>) => (b.endedAt ?? b.queuedAt).localeCompare(a.endedAt ?? a.queuedAt);
+
 export interface StepPoint {
   runId: string;
   step?: number;
@@ -54,7 +60,7 @@ export function stepSeries(runs: RunRecord[], profile: string, task: string | un
     if (prev && (prev.endedAt ?? '') >= (r.endedAt ?? '')) continue;
     newest.set(r.checkpoint, { runId: r.id, step: r.step, label: r.checkpointName, value, endedAt: r.endedAt });
   }
-  return [...newest.values()].sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity) || a.label.localeCompare(b.label));
+  return [...newest.values()].sort(byStep);
 }
 
 /** A metric of a run: from the computed results first, then from the output. */
@@ -172,8 +178,7 @@ const HEADLINE = ['mean_iou', 'mean_dtw', 'accuracy', 'exact_match', 'score'];
 
 /**
  * A run's headline number per task: the computed primary metric, and for tasks only the
- * output reports, the first of mean IoU / mean DTW / accuracy it printed. generation.py's
- * "Average Score" is left out: it averages IoUs, pixel distances and accuracies together.
+ * output reports, the first of mean IoU / mean DTW / accuracy it printed.
  */
 export function taskReadings(r: Pick<RunRecord, 'task' | 'results' | 'logMetrics'>): TaskReading[] {
   const out: TaskReading[] = [];
@@ -183,21 +188,23 @@ export function taskReadings(r: Pick<RunRecord, 'task' | 'results' | 'logMetrics
     const value = a.metrics[a.primary];
     if (value !== undefined && Number.isFinite(value)) out.push({ task: a.task || r.task || '', metric: a.primary, value, higherIsBetter: a.higherIsBetter });
   }
-  return [...out, ...headlineReadings(r.logMetrics.filter((m) => m.name !== 'average_score'), r.task ?? '').filter((x) => !out.some((o) => o.task === x.task))];
+  return [...out, ...headlineReadings(barReadings(r.logMetrics, r.task ?? '')).filter((x) => !out.some((o) => o.task === x.task))];
 }
 
-/** The headline reading per task of a list of metric readings (a log, a results file). */
-export function headlineReadings(readings: Array<{ task?: string; name: string; value: number }>, defaultTask = ''): TaskReading[] {
-  const byTask = new Map<string, Array<{ name: string; value: number }>>();
-  for (const m of readings) {
-    if (!Number.isFinite(m.value)) continue;
-    const t = m.task ?? defaultTask;
-    byTask.set(t, [...(byTask.get(t) ?? []), m]);
-  }
-  return [...byTask].map(([task, ms]) => {
-    const m = HEADLINE.map((n) => ms.find((x) => x.name === n)).find((x) => x !== undefined) ?? ms[0];
-    return { task, metric: m.name, value: m.value, higherIsBetter: higherIsBetterByName(m.name) };
-  });
+/**
+ * Metric readings (a log, a results file) as bar readings, the direction read from the
+ * name. Non-finite values are left out, and so is generation.py's "Average Score": it
+ * averages IoUs, pixel distances and accuracies together.
+ */
+export function barReadings(readings: Array<{ task?: string; name: string; value: number }>, defaultTask = ''): TaskReading[] {
+  return readings.filter((m) => m.name !== 'average_score' && Number.isFinite(m.value)).map((m) => ({ task: m.task ?? defaultTask, metric: m.name, value: m.value, higherIsBetter: higherIsBetterByName(m.name) }));
+}
+
+/** The headline reading per task: the first of HEADLINE that is there, else the task's first reading. */
+function headlineReadings(readings: TaskReading[]): TaskReading[] {
+  const byTask = new Map<string, TaskReading[]>();
+  for (const m of readings) byTask.set(m.task, [...(byTask.get(m.task) ?? []), m]);
+  return [...byTask.values()].map((ms) => HEADLINE.map((n) => ms.find((x) => x.metric === n)).find((x) => x !== undefined) ?? ms[0]);
 }
 
 export interface BarSeries {
@@ -262,12 +269,17 @@ export function taskBars(runs: RunRecord[], ids: string[]): BarGroup[] {
   const sources = [...byCheckpoint].map(([key, e]) => {
     const readings: TaskReading[] = [];
     // newest first, so the first reading of a task is the newest run's
-    for (const r of [...e.runs].sort((a, b) => (b.endedAt ?? b.queuedAt).localeCompare(a.endedAt ?? a.queuedAt)))
+    for (const r of [...e.runs].sort(newestFirst))
       for (const x of taskReadings(r)) if (!readings.some((y) => y.task === x.task && y.metric === x.metric)) readings.push(x);
     return { key, label: e.label, step: e.step, runIds: e.runs.map((r) => r.id), readings };
   });
-  sources.sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity) || a.label.localeCompare(b.label));
+  sources.sort(byStep);
   return barGroups(sources);
+}
+
+/** The runs the bar chart can show for a selected run: its profile's successful runs (and itself), newest first. */
+export function barCandidates(runs: RunRecord[], selected: RunRecord): RunRecord[] {
+  return runs.filter((r) => r.profile === selected.profile && (r.status === 'succeeded' || r.id === selected.id)).sort(newestFirst);
 }
 
 /**
@@ -276,7 +288,7 @@ export function taskBars(runs: RunRecord[], ids: string[]): BarGroup[] {
  * checkpoints evaluated most recently.
  */
 export function defaultBarRuns(runs: RunRecord[], selected: RunRecord, checkpoints = 4): string[] {
-  const ok = runs.filter((r) => r.profile === selected.profile && (r.status === 'succeeded' || r.id === selected.id)).sort((a, b) => (b.endedAt ?? b.queuedAt).localeCompare(a.endedAt ?? a.queuedAt));
+  const ok = barCandidates(runs, selected);
   const order = [selected.checkpoint, ...ok.map((r) => r.checkpoint)].filter((c, i, all) => all.indexOf(c) === i).slice(0, checkpoints);
   const seen = new Set<string>();
   const ids: string[] = [];
@@ -358,7 +370,7 @@ export function runsForFile(runs: RunRecord[], file: string): Array<{ run: RunRe
     if (direct.includes(r)) out.push({ run: r, via: 'file' });
     else if (r.dataset === file || related.has(`${r.profile}\u0000${r.task ?? ''}`)) out.push({ run: r, via: 'id' });
   }
-  return out.sort((a, b) => (b.run.endedAt ?? b.run.queuedAt).localeCompare(a.run.endedAt ?? a.run.queuedAt));
+  return out.sort((a, b) => newestFirst(a.run, b.run));
 }
 
 /** Scores of one file's records across runs, looked up by record position or id; built one run at a time. */
@@ -375,7 +387,7 @@ export class RecordScoreIndex {
     }
   }
 
-  /** The record's scores, newest run first (runs were added newest first). */
+  /** The record's scores (by position and by id), newest run first. */
   lookup(index: number, id: string | undefined): RecordScore[] {
     const direct = this.byIndex.get(index) ?? [];
     const byId = id === undefined ? [] : (this.byId.get(id) ?? []);

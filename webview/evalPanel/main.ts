@@ -23,6 +23,23 @@ const num = (v: number | undefined, digits = 4) => (v === undefined || !Number.i
 const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 const selectedRun = (): RunView | undefined => state.runs.find((r) => r.id === state.selected);
 
+/** `name value` facts in a row. */
+function factsRow(facts: Array<[string, string | undefined]>): HTMLElement {
+  const row = h('div', { class: 'facts' });
+  for (const [k, v] of facts) if (v !== undefined) row.append(h('span', { class: 'fact' }, h('b', { text: `${k} ` }), v));
+  return row;
+}
+
+/** The task / metric / value / source table (a run's metrics, or a file's). */
+function metricsTable(rows: Array<{ task: string; name: string; value: number; source: string; primary?: boolean }>): HTMLElement {
+  const body = h('tbody');
+  for (const m of rows) body.append(h('tr', { class: m.primary ? 'primary' : undefined }, h('td', { text: m.task }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { text: m.source })));
+  return h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source }))), body);
+}
+
+/** Error lines from the output, folded away. */
+const errorsDetails = (errors: string[]) => h('details', {}, h('summary', { text: `${S.errors} (${errors.length})` }), h('pre', { text: errors.join('\n') }));
+
 // ---------- layout ----------
 const header = h('div', { class: 'header' });
 const summary = h('section', { class: 'card summary', 'aria-label': 'summary' });
@@ -65,32 +82,26 @@ function renderSummary(run: RunView): void {
   clear(summary);
   const status = h('div', { class: `status status-${run.status}` }, `${S.status}: ${run.status}`);
   if (run.progress) append(status, ` · ${fmt(S.live, run.progress.percent, run.progress.n, run.progress.total)}`);
-  const facts = h('div', { class: 'facts' });
-  const fact = (k: string, v: string | undefined) => v !== undefined && append(facts, h('span', { class: 'fact' }, h('b', { text: `${k} ` }), v));
-  fact(S.exit, run.exitCode === undefined ? undefined : String(run.exitCode));
-  fact(S.duration, run.durationMs === undefined ? undefined : `${(run.durationMs / 1000).toFixed(1)} s`);
-  fact(S.sampleCount, run.samples === undefined ? undefined : String(run.samples));
+  const facts: Array<[string, string | undefined]> = [
+    [S.exit, run.exitCode === undefined ? undefined : String(run.exitCode)],
+    [S.duration, run.durationMs === undefined ? undefined : `${(run.durationMs / 1000).toFixed(1)} s`],
+    [S.sampleCount, run.samples === undefined ? undefined : String(run.samples)],
+  ];
   for (const c of run.counts) {
-    if (c.unscored) fact(S.unscored, String(c.unscored));
-    if (c.unparsed) fact(S.unparsed, String(c.unparsed));
+    if (c.unscored) facts.push([S.unscored, String(c.unscored)]);
+    if (c.unparsed) facts.push([S.unparsed, String(c.unparsed)]);
   }
-  append(summary, status, facts);
+  append(summary, status, factsRow(facts));
   if (run.failure) append(summary, h('div', { class: 'failure', role: 'alert', text: run.failure }));
   if (run.stderrTail?.length) append(summary, h('pre', { class: 'stderr', text: run.stderrTail.join('\n') }));
-  const table = h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source }))));
-  const body = h('tbody');
-  for (const m of run.metrics) {
-    body.append(h('tr', { class: m.name === run.primary ? 'primary' : undefined }, h('td', { text: m.task ?? run.task ?? '' }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { text: m.source === 'computed' ? S.computed : m.source })));
-  }
-  table.append(body);
-  if (run.metrics.length) summary.append(table);
+  if (run.metrics.length) summary.append(metricsTable(run.metrics.map((m) => ({ task: m.task ?? run.task ?? '', name: m.name, value: m.value, source: m.source === 'computed' ? S.computed : m.source, primary: m.name === run.primary }))));
   for (const c of run.counts) for (const n of c.notes) summary.append(h('div', { class: 'note', text: n }));
-  if (run.errors.length) append(summary, h('details', {}, h('summary', { text: `${S.errors} (${run.errors.length})` }), h('pre', { text: run.errors.join('\n') })));
+  if (run.errors.length) summary.append(errorsDetails(run.errors));
 }
 
 // ---------- charts ----------
 function chartColours() {
-  return { fg: css('--vscode-foreground', '#ccc'), grid: css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'), bar: css('--vscode-charts-blue', '#3794ff'), line: css('--vscode-charts-orange', '#d18616') };
+  return { fg: css('--vscode-foreground', '#ccc'), grid: css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)') };
 }
 
 /** Series colours from the theme, in a fixed order. */
@@ -195,24 +206,28 @@ function draw(key: string, canvas: HTMLCanvasElement, config: ChartConfiguration
   charts.set(key, new Chart(canvas, config));
 }
 
-function renderCharts(run: RunView): void {
+/** Destroys every chart and empties the charts card. */
+function resetCharts(): void {
   for (const c of charts.values()) c.destroy();
   charts.clear();
   clear(chartsBox);
+}
+
+function renderCharts(run: RunView): void {
+  resetCharts();
   const col = chartColours();
-  const axis = axisOf;
   const hist = state.histogram;
   if (hist && hist.bins.some((b) => b.count > 0)) {
     const { canvas, card } = chartCard('histogram', fmt(S.histogramTitle, hist.metric));
     chartsBox.append(card);
     draw('histogram', canvas, {
       type: 'bar',
-      data: { labels: hist.bins.map((b) => `${num(b.from, 2)}–${num(b.to, 2)}`), datasets: [{ label: S.histogramY, data: hist.bins.map((b) => b.count), backgroundColor: col.bar }] },
+      data: { labels: hist.bins.map((b) => `${num(b.from, 2)}–${num(b.to, 2)}`), datasets: [{ label: S.histogramY, data: hist.bins.map((b) => b.count), backgroundColor: palette(0) }] },
       options: {
         animation: false,
         maintainAspectRatio: false,
         plugins: { legend: { display: false }, tooltip: { enabled: true } },
-        scales: { x: axis(hist.metric), y: { ...axis(S.histogramY), beginAtZero: true, ticks: { color: col.fg, precision: 0 } } },
+        scales: { x: axisOf(hist.metric), y: { ...axisOf(S.histogramY), beginAtZero: true, ticks: { color: col.fg, precision: 0 } } },
         onClick: (_e, els) => {
           const i = els[0]?.index;
           if (i !== undefined) setBin([hist.bins[i].from, hist.bins[i].to]);
@@ -226,8 +241,8 @@ function renderCharts(run: RunView): void {
     chartsBox.append(card);
     draw('steps', canvas, {
       type: 'line',
-      data: { labels: series.points.map((p) => (p.step === undefined ? p.label : String(p.step))), datasets: [{ label: `${series.profile}${series.task ? ` · ${series.task}` : ''}`, data: series.points.map((p) => p.value), borderColor: col.line, backgroundColor: col.line, pointRadius: series.points.map((p) => (p.runId === run.id ? 6 : 3)) }] },
-      options: { animation: false, maintainAspectRatio: false, plugins: { legend: { labels: { color: col.fg } } }, scales: { x: axis(S.step), y: axis(series.metric) } },
+      data: { labels: series.points.map((p) => (p.step === undefined ? p.label : String(p.step))), datasets: [{ label: `${series.profile}${series.task ? ` · ${series.task}` : ''}`, data: series.points.map((p) => p.value), borderColor: palette(1), backgroundColor: palette(1), pointRadius: series.points.map((p) => (p.runId === run.id ? 6 : 3)) }] },
+      options: { animation: false, maintainAspectRatio: false, plugins: { legend: { labels: { color: col.fg } } }, scales: { x: axisOf(S.step), y: axisOf(series.metric) } },
     });
     if (series.points.length === 1) chartsBox.append(h('div', { class: 'note', text: S.onePoint }));
   } else chartsBox.append(h('div', { class: 'note', text: S.noSeries }));
@@ -238,29 +253,21 @@ function renderCharts(run: RunView): void {
 
 // ---------- a file shown with "Show in VLM Lens" ----------
 function renderFile(file: MetricsFileState): void {
-  for (const c of charts.values()) c.destroy();
-  charts.clear();
+  resetCharts();
   clear(summary);
-  clear(chartsBox);
   clear(samplesBox);
   clear(compareBox);
   const v = file.view;
   append(summary, h('div', { class: 'status', text: `${S[`fileKind_${v.kind}`] ?? v.kind}: ${file.name}` }), h('div', { class: 'note file-path', text: file.path }), h('div', { class: 'note', text: fmt(S.readAt, new Date(file.readAt).toLocaleTimeString()) }));
   if (file.stale) summary.append(h('div', { class: 'failure', role: 'alert', text: file.stale }));
   for (const e of v.errors.slice(0, 1)) if (!v.metrics.length) summary.append(h('div', { class: 'failure', role: 'alert', text: e }));
-  if (v.facts.length) {
-    const facts = h('div', { class: 'facts' });
-    for (const f of v.facts) facts.append(h('span', { class: 'fact' }, h('b', { text: `${f.name} ` }), f.value));
-    summary.append(facts);
-  }
+  if (v.facts.length) summary.append(factsRow(v.facts.map((f) => [f.name, f.value])));
   if (v.metrics.length) {
-    const body = h('tbody');
-    for (const m of v.metrics) body.append(h('tr', {}, h('td', { text: m.task ?? '' }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { text: m.source })));
-    summary.append(h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source }))), body));
+    summary.append(metricsTable(v.metrics.map((m) => ({ task: m.task ?? '', name: m.name, value: m.value, source: m.source }))));
     summary.append(h('div', { class: 'toolbar' }, h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('exportFileMetrics', { id: file.id }) }, S.exportCsv)));
   }
   for (const n of v.notes) summary.append(h('div', { class: 'note', text: n }));
-  if (v.errors.length && v.metrics.length) append(summary, h('details', {}, h('summary', { text: `${S.errors} (${v.errors.length})` }), h('pre', { text: v.errors.join('\n') })));
+  if (v.errors.length && v.metrics.length) summary.append(errorsDetails(v.errors));
   const col = chartColours();
   const groups = ['loss', 'eval', 'learningRate', 'gradNorm'] as const;
   for (const g of groups) {

@@ -6,7 +6,9 @@ import picomatch from 'picomatch';
 import { FragmentSplitter, diagnoseFailure, emptySummary, metricsFromJson, parseFragment, summarize, taskOfFile, type LogSummary } from '../core/eval/logParse';
 import { scorePredictionFile } from '../core/eval/scoreFile';
 import { expandCommand, expandString, interruptedRuns, newRunId, stepOf, type EvalProfile, type RunRecord, type RunVariables } from '../core/eval/runs';
-import { startProcess, type RunningProcess } from './process.apis';
+import { startProcess, type ProcessHandlers, type ProcessSpec, type RunningProcess } from './process.apis';
+import { allProcs, bootId, killAll, procStat } from './procfs';
+import { survivingMembers } from '../core/eval/processGroup';
 import { type RunStore } from './runStore';
 
 /** What the user chose for a run (besides the checkpoint). */
@@ -48,8 +50,16 @@ export class EvalService implements vscode.Disposable {
   /** live state of the running run (throttled) and every saved change */
   readonly onDidUpdate = this.updated.event;
   private salt = 0;
+  private disposed = false;
 
-  constructor(readonly store: RunStore) {
+  /**
+   * @param start starts a run's process (tests pass a stand-in); the process must be its own
+   * group leader, as `startProcess` makes it, for the group to be recorded and stopped
+   */
+  constructor(
+    readonly store: RunStore,
+    private readonly start: (spec: ProcessSpec, on: ProcessHandlers) => RunningProcess = startProcess,
+  ) {
     this.output = vscode.window.createOutputChannel('VLM Lens Eval', { log: true });
     this.status = vscode.window.createStatusBarItem('vlmLens.evalRuns', vscode.StatusBarAlignment.Left, 50);
     this.status.name = vscode.l10n.t('VLM Lens eval runs');
@@ -105,10 +115,14 @@ export class EvalService implements vscode.Disposable {
   }
 
   /**
-   * Ends runs a closed window left "running" or "queued" (VS Code quit mid-run): they are
-   * saved as cancelled with the reason, so the history does not show them going forever.
+   * Ends runs a closed window left "running" or "queued" (VS Code quit or crashed mid-run):
+   * a surviving process group of such a run (an eval script that ignored SIGTERM) is killed
+   * first, and said; then the run is saved as cancelled with the reason, so the history does
+   * not show it going forever. Writes and signals, so only in a trusted workspace: a cloned
+   * repository's planted run records are left as they are until the folder is trusted.
    */
   async recoverInterrupted(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
     const { runs } = await this.store.list();
     const alive = (pid: number) => {
       try {
@@ -119,9 +133,18 @@ export class EvalService implements vscode.Disposable {
       }
     };
     for (const run of interruptedRuns(runs.map((r) => r.run), (id) => this.isActive(id), alive, process.pid)) {
+      let killed = '';
+      if (run.process) {
+        const { pids } = survivingMembers(run.process, bootId(), allProcs());
+        const n = killAll(pids);
+        if (n > 0) {
+          killed = ' ' + vscode.l10n.t('{0} of its processes (group {1}) were still running and have been stopped.', n, run.process.pgid);
+          this.output.warn(`[${run.id}] stopped ${n} surviving process(es) of group ${run.process.pgid}: ${pids.join(', ')}`);
+        }
+      }
       run.status = 'cancelled';
       run.endedAt ??= new Date().toISOString();
-      run.failure = { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', run.startedAt ? vscode.l10n.t('running') : vscode.l10n.t('queued')) };
+      run.failure = { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', run.startedAt ? vscode.l10n.t('running') : vscode.l10n.t('queued')) + killed };
       await this.store.save(run);
     }
   }
@@ -175,7 +198,7 @@ export class EvalService implements vscode.Disposable {
   }
 
   private async pump(): Promise<void> {
-    if (this.active) return;
+    if (this.active || this.disposed) return;
     const job = this.queue.shift();
     if (!job) {
       this.showStatus();
@@ -196,7 +219,7 @@ export class EvalService implements vscode.Disposable {
     const { run, profile, vars } = a.job;
     const dir = this.store.dirOf(run.id);
     await mkdir(join(dir, 'output'), { recursive: true });
-    const log: WriteStream = createWriteStream(join(dir, run.log));
+    const log: WriteStream = createWriteStream(this.store.fileOf(run, run.log));
     run.status = 'running';
     run.startedAt = new Date().toISOString();
     await this.store.save(run);
@@ -250,7 +273,7 @@ export class EvalService implements vscode.Disposable {
         if (a.cancelled) return;
         const [file, ...args] = run.argv;
         const env = Object.fromEntries(Object.entries(profile.env ?? {}).map(([k, v]) => [k, expandString(v, vars)]));
-        const proc = startProcess(
+        const proc = this.start(
           { file, args, cwd: run.cwd, env: { PYTHONUNBUFFERED: '1', ...env } },
           {
             stdout: (c) => {
@@ -266,6 +289,11 @@ export class EvalService implements vscode.Disposable {
           },
         );
         a.proc = proc;
+        if (proc.pid !== undefined) {
+          // the group is recorded before anything else can happen, so a crash leaves it findable
+          run.process = { pgid: proc.pid, startTicks: procStat(proc.pid)?.startTicks, bootId: bootId() };
+          await this.store.save(run);
+        }
         this.output.info(`[${run.id}] started, pid ${proc.pid ?? '?'}`);
         const exit = await proc.exited;
         onFragments(split.out.flush(), false);
@@ -278,6 +306,7 @@ export class EvalService implements vscode.Disposable {
       },
     );
     await new Promise<void>((done) => log.end(done));
+    if (this.disposed) return; // saved as cancelled by dispose()
     // set inside the progress callback (TypeScript still sees 'running' here)
     const status = run.status as RunRecord['status'];
     run.endedAt = new Date().toISOString();
@@ -336,12 +365,27 @@ export class EvalService implements vscode.Disposable {
     if (profile.predictions && predictionFiles.length === 0) run.results.push({ error: vscode.l10n.t('No prediction file matched {0}', expandString(profile.predictions, vars)) });
   }
 
+  /**
+   * The window is closing: queued runs are saved as cancelled, and the running one's whole
+   * process group is killed synchronously (an eval script that traps SIGTERM, or its
+   * dataloader workers, never outlive VS Code) and saved as cancelled with the reason.
+   */
   dispose(): void {
-    // queued runs are saved as cancelled (cancel() takes each out of the queue)
-    for (const j of [...this.queue]) void this.cancel(j.run.id);
+    this.disposed = true;
+    const now = new Date().toISOString();
+    for (const j of this.queue.splice(0)) {
+      j.run.status = 'cancelled';
+      j.run.endedAt = now;
+      this.store.saveSync(j.run);
+    }
     if (this.active) {
+      const { run } = this.active.job;
       this.active.cancelled = true;
-      this.active.proc?.stop(1000);
+      this.active.proc?.kill();
+      run.status = 'cancelled';
+      run.endedAt = now;
+      run.failure = { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', vscode.l10n.t('running')) };
+      this.store.saveSync(run);
     }
     this.output.dispose();
     this.status.dispose();

@@ -31,6 +31,8 @@ export interface RunningProcess {
   readonly exited: Promise<ProcessExit>;
   /** SIGTERM to the group, SIGKILL after `graceMs` if it is still there. */
   stop(graceMs?: number): void;
+  /** SIGTERM then SIGKILL to the whole group, now, synchronously (the window is closing). */
+  kill(): void;
 }
 
 export function startProcess(spec: ProcessSpec, on: ProcessHandlers): RunningProcess {
@@ -74,6 +76,11 @@ export function startProcess(spec: ProcessSpec, on: ProcessHandlers): RunningPro
   return {
     pid: child.pid,
     exited,
+    kill() {
+      stopped = true;
+      signalGroup('SIGTERM');
+      signalGroup('SIGKILL');
+    },
     stop(graceMs = 3000) {
       if (stopped) return;
       stopped = true;

@@ -15,12 +15,17 @@ export interface EvalWiring {
 
 type RunArg = string | { kind: 'run'; stored: { run: RunRecord } } | undefined;
 
-/** Scripts are code: they run only in a trusted workspace. Says why otherwise. */
-async function requireTrust(): Promise<boolean> {
+/**
+ * Scripts are code: they run only in a trusted workspace; and run records come from the
+ * repository, so deleting them waits for trust too. Says why otherwise.
+ */
+async function requireTrust(what: 'run' | 'delete' = 'run'): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
   const manage = vscode.l10n.t('Manage Workspace Trust');
   const pick = await vscode.window.showErrorMessage(
-    vscode.l10n.t('VLM Lens runs eval scripts only in a trusted workspace: the profile runs a program on your machine, and this folder is open in Restricted Mode.'),
+    what === 'run'
+      ? vscode.l10n.t('VLM Lens runs eval scripts only in a trusted workspace: the profile runs a program on your machine, and this folder is open in Restricted Mode.')
+      : vscode.l10n.t('VLM Lens changes run history only in a trusted workspace: this folder is open in Restricted Mode, and its .vlm-lens folder came with it.'),
     manage,
   );
   if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
@@ -136,7 +141,10 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
   const service = store ? new EvalService(store) : undefined;
   const tree = store && service ? new RunsTreeProvider(store, service) : undefined;
   if (store && service && tree) subs.push(store, service, tree, vscode.window.registerTreeDataProvider('vlmLens.runs', tree));
-  void service?.recoverInterrupted().catch((e: unknown) => console.error('VLM Lens: could not check for interrupted runs', e));
+  const recover = () => void service?.recoverInterrupted().catch((e: unknown) => console.error('VLM Lens: could not check for interrupted runs', e));
+  recover();
+  // in Restricted Mode the history is only read; interrupted runs are ended once it is trusted
+  subs.push(vscode.workspace.onDidGrantWorkspaceTrust(recover));
   subs.push(new CheckpointContext());
 
   const noWorkspace = () => void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: eval runs are saved in the workspace (.vlm-lens/runs).'));
@@ -201,14 +209,14 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
     vscode.commands.registerCommand('vlmLens.openRunLog', async (arg?: RunArg) => {
       const run = await runOf(arg);
       if (!run || !store) return;
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(store.dirOf(run.id), run.log)));
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(store.fileOf(run, run.log)));
       await vscode.languages.setTextDocumentLanguage(doc, 'vlm-eval-log');
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
     vscode.commands.registerCommand('vlmLens.showRunRecord', async (arg?: RunArg) => {
       const run = await runOf(arg);
       if (!run || !store) return;
-      await vscode.window.showTextDocument(vscode.Uri.file(join(store.dirOf(run.id), 'run.json')), { preview: true });
+      await vscode.window.showTextDocument(vscode.Uri.file(store.fileOf(run, 'run.json')), { preview: true });
     }),
     vscode.commands.registerCommand('vlmLens.rerun', async (arg?: RunArg) => {
       const run = await runOf(arg);
@@ -224,6 +232,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
     vscode.commands.registerCommand('vlmLens.deleteRun', async (arg?: RunArg) => {
       const run = await runOf(arg);
       if (!run || !store || !service) return;
+      if (!(await requireTrust('delete'))) return;
       if (service.isActive(run.id)) await service.cancel(run.id);
       const del = vscode.l10n.t('Delete');
       const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the run {0} ({1}) and its log?', service.label(run), run.id), { modal: true }, del);

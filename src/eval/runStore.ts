@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { checkRunRecord, type RunRecord } from '../core/eval/runs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
+import { checkRunRecord, isInsideName, isSafeRunId, type RunRecord } from '../core/eval/runs';
 import type { SampleResult } from '../core/eval/predictionMetrics';
 
 export interface StoredRun {
@@ -14,10 +15,19 @@ export interface BrokenRun {
   error: string;
 }
 
+/** A run folder or file name that would leave the run history: refused, never followed. */
+export class UnsafeRunPath extends Error {}
+
 /**
  * Run history under `<workspace>/.vlm-lens/runs/<id>/`: run.json (written atomically: a
  * temporary file renamed over it), the log, per-sample results. Read back on start; a corrupt
  * or half-written run.json is listed as broken, never fatal.
+ *
+ * Everything in a cloned repository is untrusted, `.vlm-lens/` included: a run's identity is
+ * its folder's name (a run.json whose `id` disagrees is listed as unreadable), every path is
+ * built through `fileOf` (resolved and refused unless it stays in the run's folder), and
+ * folders or run.json files that are symbolic links, or a history folder that leads out of
+ * the workspace, are refused.
  */
 export class RunStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunRecord | undefined>();
@@ -27,18 +37,58 @@ export class RunStore implements vscode.Disposable {
   /** the last listing, kept until a run is saved or deleted here (or `refresh`) */
   private listing: Promise<{ runs: StoredRun[]; broken: BrokenRun[] }> | undefined;
 
-  constructor(readonly root: string) {}
+  /** @param workspace the folder the history must stay in (its `.vlm-lens` may not lead elsewhere) */
+  constructor(
+    readonly root: string,
+    readonly workspace?: string,
+  ) {}
 
   static forWorkspace(): RunStore | undefined {
     const folder = vscode.workspace.workspaceFolders?.[0];
-    return folder ? new RunStore(join(folder.uri.fsPath, '.vlm-lens', 'runs')) : undefined;
+    return folder ? new RunStore(join(folder.uri.fsPath, '.vlm-lens', 'runs'), folder.uri.fsPath) : undefined;
   }
 
+  /** The folder of a run; throws UnsafeRunPath for an id that is not a plain folder name. */
   dirOf(id: string): string {
+    if (!isSafeRunId(id)) throw new UnsafeRunPath(`not a run id: ${JSON.stringify(id)}`);
     return join(this.root, id);
   }
 
+  /** A file of a run (its log, samples): refused unless it stays inside the run's folder. */
+  fileOf(run: RunRecord, name: string): string {
+    if (!isInsideName(name)) throw new UnsafeRunPath(`${JSON.stringify(name)} is outside the run folder of ${run.id}`);
+    return join(this.dirOf(run.id), name);
+  }
+
+  /** Why the history folder may not be written: it (or `.vlm-lens`) is a link out of the workspace. */
+  async outsideWorkspace(): Promise<string | undefined> {
+    if (!this.workspace) return undefined;
+    let real: string;
+    let ws: string;
+    try {
+      ws = await realpath(this.workspace);
+    } catch {
+      return undefined;
+    }
+    // the deepest part of the root that exists
+    let probe = this.root;
+    for (;;) {
+      try {
+        real = join(await realpath(probe), relative(probe, this.root));
+        break;
+      } catch {
+        const up = join(probe, '..');
+        if (up === probe) return undefined;
+        probe = up;
+      }
+    }
+    const rel = relative(ws, real);
+    return rel.startsWith('..') || isAbsolute(rel) ? `${this.root} leads out of the workspace (to ${real}): VLM Lens does not read or write run history there` : undefined;
+  }
+
   async create(run: RunRecord): Promise<string> {
+    const why = await this.outsideWorkspace();
+    if (why) throw new UnsafeRunPath(why);
     const dir = this.dirOf(run.id);
     await mkdir(dir, { recursive: true });
     await this.save(run);
@@ -54,12 +104,25 @@ export class RunStore implements vscode.Disposable {
     this.changed.fire(run);
   }
 
+  /** The same, synchronously (while the extension host shuts down); never throws. */
+  saveSync(run: RunRecord): void {
+    try {
+      const dir = this.dirOf(run.id);
+      mkdirSync(dir, { recursive: true });
+      const tmp = join(dir, `.run.json.${process.pid}.tmp`);
+      writeFileSync(tmp, JSON.stringify(run, null, 2));
+      renameSync(tmp, join(dir, 'run.json'));
+    } catch {
+      /* the next start ends the run as interrupted */
+    }
+  }
+
   async writeJson(run: RunRecord, name: string, value: unknown): Promise<void> {
-    await writeFile(join(this.dirOf(run.id), name), JSON.stringify(value));
+    await writeFile(this.fileOf(run, name), JSON.stringify(value));
   }
 
   async readJson(run: RunRecord, name: string): Promise<unknown> {
-    return JSON.parse(await readFile(join(this.dirOf(run.id), name), 'utf8')) as unknown;
+    return JSON.parse(await readFile(this.fileOf(run, name), 'utf8')) as unknown;
   }
 
   /** A run's per-sample results (its first samples file); [] when it has none or it is unreadable. */
@@ -95,16 +158,33 @@ export class RunStore implements vscode.Disposable {
     } catch {
       return { runs, broken };
     }
+    const outside = await this.outsideWorkspace();
+    if (outside) return { runs, broken: [{ dir: this.root, error: outside }] };
     for (const name of names) {
       const dir = join(this.root, name);
-      let text: string;
+      const runJson = join(dir, 'run.json');
       try {
-        text = await readFile(join(dir, 'run.json'), 'utf8');
+        const d = await lstat(dir);
+        if (d.isSymbolicLink()) {
+          broken.push({ dir, error: 'the run folder is a symbolic link: run history is never followed out of its folder' });
+          continue;
+        }
+        if (!d.isDirectory()) continue;
+        if ((await lstat(runJson)).isSymbolicLink()) {
+          broken.push({ dir, error: 'run.json is a symbolic link: run history is never followed out of its folder' });
+          continue;
+        }
       } catch {
         continue; // a folder being created, or not a run
       }
+      let text: string;
       try {
-        const r = checkRunRecord(JSON.parse(text));
+        text = await readFile(runJson, 'utf8');
+      } catch {
+        continue;
+      }
+      try {
+        const r = checkRunRecord(JSON.parse(text), name);
         if ('run' in r) runs.push({ run: r.run, dir });
         else broken.push({ dir, error: r.error });
       } catch (e) {
@@ -115,8 +195,12 @@ export class RunStore implements vscode.Disposable {
     return { runs, broken };
   }
 
+  /** Deletes a run's folder (by its folder name; a link is removed, never followed). */
   async delete(id: string): Promise<void> {
-    await rm(this.dirOf(id), { recursive: true, force: true });
+    const dir = this.dirOf(id);
+    const why = await this.outsideWorkspace();
+    if (why) throw new UnsafeRunPath(why);
+    await rm(dir, { recursive: true, force: true });
     this.refresh();
   }
 

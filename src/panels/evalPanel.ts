@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import type { SampleResult } from '../core/eval/predictionMetrics';
 import type { RunRecord } from '../core/eval/runs';
@@ -88,7 +89,9 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     rpc.onNotification('savePng', ({ name, dataUrl }) => void this.savePng(name, dataUrl));
     rpc.onNotification('setBarRuns', ({ ids }) => void this.setBarRuns(ids));
     // vscode.open: a prediction file opens in the dataset viewer (editor associations), a log as text
-    rpc.onNotification('openFile', ({ path }) => void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path)));
+    rpc.onNotification('openFile', ({ path }) => {
+      if (mayOpen(path)) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path));
+    });
     rpc.onNotification('exportFileMetrics', ({ id }) => void this.exportFileMetrics(id));
     rpc.onNotification('closeFile', ({ id }) => {
       this.files.close(id);
@@ -270,7 +273,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   private async openSample(runId: string, index: number): Promise<void> {
     const run = await this.runById(runId);
     const file = run?.results.find((r) => r.predictionsFile)?.predictionsFile;
-    if (!file) return;
+    if (!file || !mayOpen(file)) return;
     await this.openRecord(vscode.Uri.file(file), index);
   }
 
@@ -316,4 +319,17 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     if (this.timer) clearTimeout(this.timer);
     for (const s of this.subs) s.dispose();
   }
+}
+
+/**
+ * Paths in run records come from the workspace's `.vlm-lens` folder: in Restricted Mode only
+ * files inside the workspace are opened from them (and a refusal is said).
+ */
+function mayOpen(path: string): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const rel = folder ? relative(folder, resolve(folder, path)) : '..';
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return true;
+  void vscode.window.showWarningMessage(vscode.l10n.t('In Restricted Mode VLM Lens opens only files inside the workspace from run records: {0}', path));
+  return false;
 }

@@ -136,6 +136,12 @@ export interface RunRecord {
   log: string;
   /** the extension host that queued the run (to tell a run of a closed window from one still going in another) */
   hostPid?: number;
+  /**
+   * The eval process's group (it is started as its own group leader), with what identifies
+   * that process beyond its number: its start time in clock ticks after boot and the boot it
+   * ran in (Linux `/proc`), so a later start kills a surviving group only when it is this one.
+   */
+  process?: { pgid: number; startTicks?: number; bootId?: string };
 }
 
 /** A run id: sortable by time, unique enough for one workspace. */
@@ -144,15 +150,50 @@ export function newRunId(now: Date, salt: number): string {
   return `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}-${p(salt % 1000, 3)}`;
 }
 
-/** Checks a parsed run.json; returns the record or what is wrong with it. */
-export function checkRunRecord(v: unknown): { run: RunRecord } | { error: string } {
+/**
+ * Whether a string can be a run's folder name: letters, digits, `.`, `_`, `-`, starting with a
+ * letter or digit (so never `.`, `..`, a path or an absolute name), at most 128 characters.
+ */
+export function isSafeRunId(id: unknown): id is string {
+  return typeof id === 'string' && id.length <= 128 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id);
+}
+
+/**
+ * Whether `name` is a relative path that stays inside the folder it is joined to: no empty,
+ * `.` or `..` segment, not absolute, no drive letter, no NUL. Pure (no file system: links are
+ * the caller's to refuse).
+ */
+export function isInsideName(name: unknown): name is string {
+  if (typeof name !== 'string' || name === '' || name.length > 1024 || name.includes('\0') || /^[A-Za-z]:/.test(name) || /^[\\/]/.test(name)) return false;
+  return name.split(/[\\/]/).every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+/**
+ * Checks a parsed run.json read from the folder `folderName` (the run's identity: a field
+ * of the file never is); returns the record or what is wrong with it. Every file name the
+ * record holds (the log, per-sample results) must stay inside that folder.
+ */
+export function checkRunRecord(v: unknown, folderName?: string): { run: RunRecord } | { error: string } {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { error: 'run.json is not an object' };
   const o = v as Record<string, unknown>;
   if (o.version !== 1) return { error: `unknown run.json version ${JSON.stringify(o.version)}` };
   for (const k of ['id', 'profile', 'checkpoint', 'checkpointName', 'cwd', 'status', 'queuedAt', 'log'] as const) if (typeof o[k] !== 'string') return { error: `run.json has no "${k}"` };
+  if (folderName !== undefined && o.id !== folderName) return { error: `run.json says its id is ${JSON.stringify(o.id)} but it is in the folder "${folderName}": a run's id is its folder's name` };
+  if (!isSafeRunId(o.id)) return { error: `run.json has an id that cannot be a folder name: ${JSON.stringify(o.id)}` };
+  if (!isInsideName(o.log)) return { error: `run.json names a log outside its run folder: ${JSON.stringify(o.log)}` };
   if (!Array.isArray(o.argv) || !o.argv.every((a) => typeof a === 'string')) return { error: 'run.json "argv" is not a list of strings' };
   if (!['queued', 'running', 'succeeded', 'failed', 'cancelled'].includes(o.status as string)) return { error: `run.json has an unknown status ${JSON.stringify(o.status)}` };
   if (!Array.isArray(o.results) || !Array.isArray(o.logMetrics)) return { error: 'run.json has no "results" / "logMetrics" lists' };
+  for (const r of o.results as unknown[]) {
+    if (!r || typeof r !== 'object') return { error: 'run.json "results" holds something that is not an object' };
+    const f = (r as { samplesFile?: unknown }).samplesFile;
+    if (f !== undefined && !isInsideName(f)) return { error: `run.json names a samples file outside its run folder: ${JSON.stringify(f)}` };
+    const pf = (r as { predictionsFile?: unknown }).predictionsFile;
+    if (pf !== undefined && typeof pf !== 'string') return { error: 'run.json "predictionsFile" is not a string' };
+  }
+  const proc = o.process as { pgid?: unknown } | undefined;
+  if (proc !== undefined && (typeof proc !== 'object' || proc === null || !Number.isInteger(proc.pgid) || (proc.pgid as number) <= 1)) return { error: `run.json has a process group that is not a process number: ${JSON.stringify(o.process)}` };
+  if (o.hostPid !== undefined && (!Number.isInteger(o.hostPid) || (o.hostPid as number) <= 0)) return { error: `run.json has a host pid that is not a process number: ${JSON.stringify(o.hostPid)}` };
   return { run: o as unknown as RunRecord };
 }
 

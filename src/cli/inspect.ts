@@ -1,3 +1,4 @@
+import { imageFileProblem } from '../core/images/sniff';
 import { dirname, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { NodeFile } from '../core/io/randomAccessFile';
@@ -128,7 +129,11 @@ async function inspectImage(ref: string, r: ResolvedImage): Promise<InspectedIma
     const info = await readImageInfo(r.kind === 'file' ? { kind: 'file', path: r.path } : { kind: 'data', uri: ref });
     return { ...base, path: r.kind === 'file' ? r.path : undefined, width: info.width, height: info.height, format: info.format };
   } catch (e) {
-    return { ...base, path: r.kind === 'file' ? r.path : undefined, error: e instanceof Error ? e.message : String(e) };
+    // sharp's own message can stop short ("Input file has corrupt header:"): say what the bytes are
+    let error = (e instanceof Error ? e.message : String(e)).trim().replace(/\s*\n\s*/g, ' ');
+    const sniffed = r.kind === 'file' ? await imageFileProblem(r.path) : undefined;
+    if (sniffed && !error.includes(sniffed)) error = error.endsWith(':') ? `${error} ${sniffed}` : `${error} (${sniffed})`;
+    return { ...base, path: r.kind === 'file' ? r.path : undefined, error };
   }
 }
 

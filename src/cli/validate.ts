@@ -3,11 +3,12 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { NodeFile } from '../core/io/randomAccessFile';
-import { RecordIndex } from '../core/index/recordIndex';
+import { RecordIndex, describeBinary } from '../core/index/recordIndex';
 import { readRecord } from '../core/index/recordReader';
 import { SchemaSet, type SchemaLoadProblem, type UserSchema } from '../core/validate/schemaSet';
 import { RecordValidator, type Problem } from '../core/validate/validator';
 import { validateFile } from '../core/validate/validateFile';
+import { imageFileProblem } from '../core/images/sniff';
 import { RULE_CODES, type SeveritySetting } from '../core/validate/rules';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
 import { validateInParallel, MIN_RECORDS_PER_PART } from '../workers/parallelValidate';
@@ -67,8 +68,13 @@ Options:
   --no-images        do not check that referenced images exist (VLM020)
   --convention C     read coordinates as C (${CONVENTIONS.join(', ')}); default: detected per file
   --jobs N           worker threads for large files (default: CPUs, at most 4)
+  --max-record-mb N  records larger than this are reported (VLM005), not checked (default 16,
+                     as vlmLens.viewer.maxRecordSizeMB in the editor)
+A file that cannot be read (missing, not a regular file, not UTF-8 text, changed while it
+was checked) is reported on stderr and the other files are still checked; --json output is
+always printed.
 Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O error
-(a file or schema that cannot be read).`,
+(a file or schema that cannot be read; the problems of the other files are still printed).`,
   options: {
     schema: { type: 'string' },
     json: { type: 'boolean' },
@@ -78,6 +84,7 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
     'no-images': { type: 'boolean' },
     convention: { type: 'string' },
     jobs: { type: 'string' },
+    'max-record-mb': { type: 'string' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('expected at least one dataset file (see vlm-lens validate --help)');
@@ -85,6 +92,8 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
     if (!Number.isInteger(maxProblems) || maxProblems < 1) throw new UsageError(`--max-problems must be a positive integer, got '${String(values['max-problems'])}'`);
     const jobs = values.jobs === undefined ? Math.max(1, Math.min(4, availableParallelism())) : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got '${String(values.jobs)}'`);
+    const maxRecordMb = values['max-record-mb'] === undefined ? DEFAULT_MAX_RECORD_MB : Number(values['max-record-mb']);
+    if (!(maxRecordMb > 0)) throw new UsageError(`--max-record-mb must be a positive number, got '${String(values['max-record-mb'])}'`);
     const convention = values.convention as string | undefined;
     if (convention !== undefined && !(CONVENTIONS as string[]).includes(convention)) throw new UsageError(`--convention must be one of ${CONVENTIONS.join(', ')}, got '${convention}'`);
     const severities: Record<string, SeveritySetting> = {};
@@ -104,10 +113,14 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
     const all: CliProblem[] = [];
     let errors = 0;
     let total = 0;
+    let records = 0;
+    let unreadable = 0;
     for (const arg of positionals) {
       const path = resolve(arg);
       const shown = relative(process.cwd(), path) || path;
-      const r = await validateOne(path, {
+      let r: Awaited<ReturnType<typeof validateOne>>;
+      try {
+        r = await validateOne(path, {
         schemas,
         userSchemas,
         builtinDir,
@@ -115,8 +128,17 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
         maxProblems,
         jobs,
         images: values['no-images'] ? undefined : { datasetDir: dirname(path), imageRoots },
-        convention: convention as Convention | undefined,
-      });
+          convention: convention as Convention | undefined,
+          maxRecordBytes: Math.round(maxRecordMb * 1024 * 1024),
+        });
+      } catch (e) {
+        // one file that cannot be read never costs the others
+        unreadable++;
+        io.stderr.write(`${shown}: ${e instanceof Error ? e.message : String(e)}\n`);
+        continue;
+      }
+      records += r.records;
+      if (r.note) io.stderr.write(`${shown}: ${r.note}\n`);
       const list = r.problems.map((p) => toCli(shown, p));
       all.push(...list);
       errors += r.totalErrors;
@@ -125,8 +147,8 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
       if (r.totalProblems > r.problems.length) io.stderr.write(`${shown}: ${r.totalProblems - r.problems.length} more problem(s) not listed (--max-problems ${maxProblems})\n`);
     }
     if (values.json) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-    summary(io, total, errors, positionals.length);
-    return errors > 0 ? EXIT_FINDINGS : EXIT_OK;
+    summary(io, { total, errors, files: positionals.length, records, unreadable });
+    return unreadable > 0 ? EXIT_USAGE : errors > 0 ? EXIT_FINDINGS : EXIT_OK;
   },
 };
 
@@ -134,9 +156,13 @@ function schemaLine(p: SchemaLoadProblem): string {
   return `${relative(process.cwd(), p.file) || p.file}:${p.line + 1}:${p.column + 1} error schema ${p.message}`;
 }
 
-function summary(io: CliIO, total: number, errors: number, files: number): void {
-  io.stderr.write(total === 0 ? `no problems in ${files} file(s)\n` : `${total} problem(s), ${errors} error(s), in ${files} file(s)\n`);
+function summary(io: CliIO, s: { total: number; errors: number; files: number; records: number; unreadable: number }): void {
+  const checked = s.files - s.unreadable;
+  const where = `in ${checked} file(s), ${s.records} record(s)${s.unreadable ? `; ${s.unreadable} file(s) could not be read` : ''}`;
+  io.stderr.write(s.total === 0 ? `no problems ${where}\n` : `${s.total} problem(s), ${s.errors} error(s), ${where}\n`);
 }
+
+const DEFAULT_MAX_RECORD_MB = 16;
 
 interface ValidateOptions {
   schemas: SchemaSet;
@@ -147,6 +173,7 @@ interface ValidateOptions {
   jobs: number;
   images?: { datasetDir: string; imageRoots: string[] };
   convention?: Convention;
+  maxRecordBytes: number;
 }
 
 async function fileExists(p: string): Promise<boolean> {
@@ -157,14 +184,24 @@ async function fileExists(p: string): Promise<boolean> {
   }
 }
 
-/** One file: in this thread, or on worker threads when it is large and the worker is there. */
-async function validateOne(path: string, o: ValidateOptions): Promise<{ problems: Problem[]; totalProblems: number; totalErrors: number }> {
+/**
+ * One file: in this thread, or on worker threads when it is large and the worker is there.
+ * Throws with a one-line reason when the file cannot be checked at all.
+ */
+async function validateOne(path: string, o: ValidateOptions): Promise<{ problems: Problem[]; totalProblems: number; totalErrors: number; records: number; note?: string }> {
+  const st = await stat(path).catch((e: unknown) => {
+    throw new Error(`cannot open: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
+  });
+  // a FIFO, socket or device would block the read forever
+  if (!st.isFile()) throw new Error(`not a regular file (${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'}): only dataset files are checked`);
   const file = await NodeFile.open(path).catch((e: unknown) => {
-    throw new UsageError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`cannot open: ${e instanceof Error ? e.message : String(e)}`);
   });
   try {
     const index = await RecordIndex.build(file, { fileName: path });
-    if (index.kind === 'binary') throw new UsageError(`${path} is not a text file`);
+    if (index.kind === 'binary') throw new Error(`not a UTF-8 text file: ${describeBinary(index.head)}`);
+    if (index.kind === 'empty') return { problems: [], totalProblems: 0, totalErrors: 0, records: 0, note: '0 records (the file is empty or holds only white space)' };
+    const records = index.readyCount;
     const jsonl = index.kind === 'jsonl';
     // each record's coordinates are judged on their own unless a convention is given (as in the editor)
     const overlay = { override: o.convention };
@@ -172,7 +209,7 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
     if (script && o.jobs > 1 && index.readyCount >= 2 * MIN_RECORDS_PER_PART) {
       const clients = Array.from({ length: o.jobs }, () => new DatasetWorkerClient(script));
       try {
-        const config: ValidateConfig = { builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: Number.MAX_SAFE_INTEGER, jsonl, images: o.images };
+        const config: ValidateConfig = { builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, jsonl, images: o.images };
         const r = await validateInParallel({
           path,
           snapshot: index.snapshot(),
@@ -188,15 +225,15 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
             }
           },
         });
-        return r;
+        return { ...r, records };
       } finally {
         for (const c of clients) c.dispose();
       }
     }
     const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(path, path), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined });
-    const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: Number.MAX_SAFE_INTEGER, images: o.images ? { ctx: o.images, exists: fileExists } : undefined });
+    const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, images: o.images ? { ctx: o.images, exists: fileExists, check: imageFileProblem } : undefined });
     r.all.sort((a, b) => a.line - b.line || a.column - b.column);
-    return { problems: r.all, totalProblems: r.totalProblems, totalErrors: r.totalErrors };
+    return { problems: r.all, totalProblems: r.totalProblems, totalErrors: r.totalErrors, records };
   } finally {
     await file.close().catch(() => undefined);
   }

@@ -10,6 +10,7 @@ import { searchRecords, SearchSyntaxError } from '../core/search/searchRecords';
 import { type ValidateConfig, type WorkerMessage, type WorkerRequest } from './datasetWorkerProtocol';
 import { SchemaSet } from '../core/validate/schemaSet';
 import { RecordValidator } from '../core/validate/validator';
+import { imageFileProblem } from '../core/images/sniff';
 import { validateFile } from '../core/validate/validateFile';
 import { stat } from 'node:fs/promises';
 
@@ -70,7 +71,7 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         range: req.range,
         part: req.part,
         onProgress: (update) => post({ type: 'validateProgress', job: req.job, update }),
-        images: c.images ? { ctx: c.images, exists: fileExists } : undefined,
+        images: c.images ? { ctx: c.images, exists: fileExists, check: imageFileProblem } : undefined,
       });
       post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, totalErrors: res.totalErrors, capped: res.capped, state: res.state, flags: res.flags, schemaProblems: schemas.problems } });
     } else {

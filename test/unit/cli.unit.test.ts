@@ -1,18 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from './runCli';
+
+const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
 
 const root = join(__dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-
-/** Runs the built CLI (dist/cli.js, as shipped: npm test builds it before this tier). */
-export function runCli(args: string[], opts: { cwd?: string; input?: string } = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: opts.cwd ?? root, input: opts.input });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test('dist/cli.js starts with a node shebang and package.json registers it as the vlm-lens bin', () => {
   assert.match(readFileSync(cli, 'utf8').split('\n')[0], /^#!\/usr\/bin\/env node$/);
@@ -135,7 +130,8 @@ test('validate: file:line:col lines, JSON output, rule settings, --schema, the c
       join(dir, 'd.jsonl'),
       [JSON.stringify(rec('a')), JSON.stringify(rec('b', { image: ['a.jpg', 'b.jpg'] })), '{"id": "c", "conversations": [],}', JSON.stringify(rec('a'))].join('\n') + '\n',
     );
-    writeFileSync(join(dir, 'a.jpg'), 'not really a jpeg, but it exists');
+    // a JPEG's first bytes: it exists and looks like an image (a text file would be VLM020 now)
+    writeFileSync(join(dir, 'a.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0]));
     const text = runCli(['validate', 'd.jsonl'], { cwd: dir });
     assert.equal(text.code, 1, 'errors were found');
     const lines = text.stdout.trim().split('\n');

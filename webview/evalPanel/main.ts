@@ -277,7 +277,7 @@ function renderFile(file: MetricsFileState): void {
     const { canvas, card } = chartCard(key, S[`curve_${g}`] ?? g);
     // a loss that falls from 19 to 0.002 is a flat line on a linear axis: log scale when it spans 100×
     const values = curves.flatMap((c) => c.points.flatMap((p) => (p.value === null ? [] : [p.value])));
-    const log = g !== 'learningRate' && values.length > 1 && values.every((x) => x > 0) && Math.max(...values) / Math.min(...values) > 100;
+    const log = g !== 'learningRate' && values.length > 1 && values.every((x) => x > 0) && values.reduce((m, x) => Math.max(m, x), -Infinity) / values.reduce((m, x) => Math.min(m, x), Infinity) > 100;
     const yTitle = `${curves.length === 1 ? curves[0].name : g === 'loss' ? 'loss' : S.value}${log ? ` (${S.logScale})` : ''}`;
     chartsBox.append(card);
     draw(key, canvas, {

@@ -59,16 +59,65 @@ export interface LoadOptions {
   normalize?: boolean;
 }
 
-/** Column (UTF-16) at byte `offset`: the text between the previous newline and it. */
+/** UTF-16 length of UTF-8 bytes, without decoding (safe on any byte boundary): one unit per lead byte, two for 4-byte sequences. */
+export function utf16Length(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
+
+const BACK_CHUNK = 64 * 1024;
+
+/** Byte offset of the line holding `offset` (after its newline, or after the BOM at the file's start). */
+async function lineStartBefore(file: RandomAccessFile, offset: number, floor = 0): Promise<number> {
+  let end = offset;
+  while (end > floor) {
+    const from = Math.max(floor, end - BACK_CHUNK);
+    const bytes = await readRange(file, from, end);
+    const nl = bytes.lastIndexOf(0x0a);
+    if (nl >= 0) return from + nl + 1;
+    end = from;
+  }
+  return floor;
+}
+
+/** Column (UTF-16) at byte `offset`: the text between the previous newline and it, however far back. */
 export async function columnAt(file: RandomAccessFile, offset: number): Promise<number> {
   if (offset === 0) return 0;
-  const from = Math.max(0, offset - 4096);
-  const bytes = await readRange(file, from, offset);
-  const nl = bytes.lastIndexOf(0x0a);
-  const lineBytes = bytes.subarray(nl + 1);
-  // skip a BOM at the start of the file
-  const skip = from === 0 && nl < 0 && lineBytes[0] === 0xef && lineBytes[1] === 0xbb && lineBytes[2] === 0xbf ? 3 : 0;
-  return decodeUtf8(lineBytes.subarray(skip)).text.length;
+  const start = await lineStartBefore(file, offset);
+  let skip = 0;
+  if (start === 0) {
+    const bom = await readRange(file, 0, 3);
+    if (bom[0] === 0xef && bom[1] === 0xbb && bom[2] === 0xbf) skip = 3;
+  }
+  let n = 0;
+  for (let p = start + skip; p < offset; p += BACK_CHUNK) n += utf16Length(await readRange(file, p, Math.min(offset, p + BACK_CHUNK)));
+  return n;
+}
+
+/**
+ * Columns of records read in file order (a whole-file pass): the column of the previous
+ * record is carried forward while records stay on one line, so a one-line JSON array of a
+ * million records costs one pass over its bytes, not one look back per record.
+ */
+export class ColumnCursor {
+  private at = -1;
+  private line = -1;
+  private column = 0;
+
+  constructor(private readonly file: RandomAccessFile) {}
+
+  async columnAt(offset: number, line: number): Promise<number> {
+    if (line === this.line && offset >= this.at && this.at >= 0) {
+      for (let p = this.at; p < offset; p += BACK_CHUNK) this.column += utf16Length(await readRange(this.file, p, Math.min(offset, p + BACK_CHUNK)));
+    } else this.column = await columnAt(this.file, offset);
+    this.at = offset;
+    this.line = line;
+    return this.column;
+  }
 }
 
 export async function loadRecords(file: RandomAccessFile, index: RecordIndex, first: number, count: number, opts: LoadOptions = {}): Promise<LoadedRecord[]> {

@@ -9,7 +9,11 @@ export interface PredictionFile {
   records: unknown[];
   lines: number[];
   problems: string[];
+  /** JSONL lines that could not be parsed (all of them, also past the listed ones) */
+  unparsable: number;
 }
+
+const LISTED_PROBLEMS = 20;
 
 function lineStarts(text: string): number[] {
   const starts = [0];
@@ -31,7 +35,7 @@ function lineOf(starts: number[], offset: number): number {
 export function readPredictionText(text: string): PredictionFile {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const first = body.trimStart()[0];
-  const out: PredictionFile = { records: [], lines: [], problems: [] };
+  const out: PredictionFile = { records: [], lines: [], problems: [], unparsable: 0 };
   if (first === '[') {
     const errors: ParseError[] = [];
     const root = parseTree(body, errors, { allowTrailingComma: false, disallowComments: true });
@@ -51,8 +55,10 @@ export function readPredictionText(text: string): PredictionFile {
       out.records.push(JSON.parse(l) as unknown);
       out.lines.push(i);
     } catch (e) {
-      if (out.problems.length < 20) out.problems.push(`line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
+      out.unparsable++;
+      if (out.problems.length < LISTED_PROBLEMS) out.problems.push(`line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  if (out.unparsable > LISTED_PROBLEMS) out.problems.push(`${out.unparsable - LISTED_PROBLEMS} more unparsable line(s) not listed (${out.unparsable} in all)`);
   return out;
 }

@@ -9,7 +9,7 @@
  * exact match. Pure.
  */
 import { scaleFor, type ConversionContext } from '../geometry/conventions';
-import { dist, dtw, endpointDistance, frechet, hausdorff, iou, rmse, type Box, type Pt } from '../geometry/metrics';
+import { boxProblem, boundTrajectory, dist, dtw, endpointDistance, frechet, hausdorff, iou, rmse, MAX_TRAJECTORY_POINTS, type Box, type Pt } from '../geometry/metrics';
 import { shapesFromText } from '../geometry/parseText';
 import type { Convention, RawShape, Size } from '../geometry/types';
 
@@ -104,6 +104,8 @@ export interface MetricAggregate {
   unscored: number;
   /** samples whose prediction could not be parsed (scored as a miss: IoU 0, wrong) */
   unparsed: number;
+  /** lines of the prediction file that are not JSON (not among the samples) */
+  unparsableLines?: number;
   metrics: Record<string, number>;
   /** higher is better for the primary score */
   higherIsBetter: boolean;
@@ -146,7 +148,24 @@ function numbersIn(text: string): number[] {
   return [...text.matchAll(/[-+]?(?:\d+\.?\d*|\.\d+)/g)].map((m) => Number(m[0]));
 }
 
+/** A bare JSON list of [x, y] pairs (the usual trajectory answer), read without the text parsers: long ones stay fast. */
+function bareTrajectory(text: string): number[][] | undefined {
+  const t = text.trim();
+  if (!t.startsWith('[[') || !t.endsWith(']]')) return undefined;
+  try {
+    const v = JSON.parse(t) as unknown;
+    if (Array.isArray(v) && v.length >= 2 && v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number')) return v as number[][];
+  } catch {
+    /* not plain JSON: the text parsers read it */
+  }
+  return undefined;
+}
+
 function geometryOf(text: string, kind: 'box' | 'point' | 'trajectory', task: string | undefined): number[] | number[][] | undefined {
+  if (kind === 'trajectory') {
+    const bare = bareTrajectory(text);
+    if (bare) return bare;
+  }
   const { shapes } = shapesFromText(text, { role: 'pred', hint: task ?? kind });
   if (kind === 'box') {
     const b = firstOf(shapes, 'box');
@@ -237,6 +256,8 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
   let unscored = 0;
   let unparsed = 0;
   let noSize = 0;
+  let badPredBoxes = 0;
+  let resampled = 0;
   const predConv = opts.convention ?? 'pixel';
   const gtConv = opts.gtConvention ?? predConv;
 
@@ -285,11 +306,25 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
     s.gt = gt;
     s.pred = pred;
     if (kind === 'box') {
+      const gtBad = gt.length < 4 || Array.isArray(gt[0]) ? 'it is not four numbers' : boxProblem(gt as Box);
+      if (gtBad) {
+        // a score is right or absent: a degenerate reference cannot be scored
+        unscored++;
+        s.note = `the gt box cannot be scored: ${gtBad}`;
+        continue;
+      }
       if (!pred || pred.length < 4 || Array.isArray(pred[0])) {
         unparsed++;
         s.note = 'no box in the prediction (IoU 0)';
         s.score = 0;
-      } else s.score = iou(pred as Box, gt as Box);
+      } else {
+        const predBad = boxProblem(pred as Box);
+        s.score = predBad ? 0 : iou(pred as Box, gt as Box);
+        if (predBad) {
+          badPredBoxes++;
+          s.note = `the predicted box ${predBad} (IoU 0)`;
+        }
+      }
       s.metrics.iou = s.score;
       continue;
     }
@@ -299,8 +334,27 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
       s.note = kind === 'point' ? 'no point in the prediction' : 'no trajectory in the prediction';
       continue;
     }
-    const a = asPts(pred);
-    const b = asPts(gt);
+    const gtPts = asPts(gt);
+    if (gtPts.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) {
+      unscored++;
+      s.note = 'the gt has a coordinate that is not a finite number';
+      continue;
+    }
+    const predPts = asPts(pred);
+    if (predPts.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) {
+      unparsed++;
+      s.note = 'the prediction has a coordinate that is not a finite number';
+      continue;
+    }
+    // any one sample is scored in bounded time: long trajectories are resampled, and said
+    const ba = boundTrajectory(predPts);
+    const bb = boundTrajectory(gtPts);
+    const a = ba.points;
+    const b = bb.points;
+    if (ba.from || bb.from) {
+      resampled++;
+      s.note = `resampled to ${MAX_TRAJECTORY_POINTS} points for scoring (${[ba.from ? `prediction ${ba.from}` : '', bb.from ? `gt ${bb.from}` : ''].filter(Boolean).join(', ')} points)`;
+    }
     if (kind === 'point') {
       s.score = dist(a[0], b[0]);
       s.metrics.distance = s.score;
@@ -347,6 +401,8 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
     metrics[primary] = mean(scored.map((s) => s.score as number));
   }
   if (noSize > 0) notes.push(`${noSize} sample(s) have no image size for converting ${predConv} to pixels; pass the eval input (--dataset) so they can be joined by id`);
+  if (badPredBoxes > 0) notes.push(`${badPredBoxes} predicted box(es) are inverted, zero-area or not finite (scored IoU 0; see each sample's note)`);
+  if (resampled > 0) notes.push(`${resampled} trajectory sample(s) longer than ${MAX_TRAJECTORY_POINTS} points were resampled to ${MAX_TRAJECTORY_POINTS} (evenly along their points, ends kept) before scoring`);
   if (unparsed > 0) notes.push(`${unparsed} prediction(s) had no readable ${kind}${kind === 'box' ? ' (scored IoU 0)' : ' (left out of the means)'}`);
   return {
     aggregate: { task, kind, samples: samples.length, unscored, unparsed, metrics, primary, higherIsBetter, convention: kind === 'choice' || kind === 'text' ? undefined : predConv, notes },

@@ -31,5 +31,10 @@ export async function scorePredictionFile(file: string, opts: ScoreOptions = {})
   }
   const task = opts.task ?? taskOfFile(file);
   const m = predictionMetrics(preds.records, { ...opts, task, inputs }, preds.lines);
+  if (preds.unparsable > 0) {
+    // lines that are not records are samples that could not be scored: counted, never dropped
+    m.aggregate.unparsableLines = preds.unparsable;
+    m.aggregate.notes.push(`${preds.unparsable} line(s) of the file could not be parsed and are not in the samples`);
+  }
   return { file, problems, ...m };
 }

@@ -19,10 +19,17 @@ export function histogram(values: number[], opts: { bins?: number; min?: number;
   const finite = values.filter((v) => Number.isFinite(v));
   const skipped = values.length - finite.length;
   const n = Math.max(1, opts.bins ?? 10);
-  let min = opts.min ?? (finite.length ? Math.min(...finite) : 0);
-  let max = opts.max ?? (finite.length ? Math.max(...finite) : 1);
+  // loops, not Math.min(...spread): 100k+ samples would overflow the call stack
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of finite) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  let min = opts.min ?? (finite.length ? lo : 0);
+  let max = opts.max ?? (finite.length ? hi : 1);
   if (max <= min) max = min + 1; // a single value (or none): one visible bin, not a division by zero
-  if (opts.min === undefined && opts.max === undefined && finite.length && Math.min(...finite) === Math.max(...finite)) min = finite[0] - 0.5;
+  if (opts.min === undefined && opts.max === undefined && finite.length && lo === hi) min = finite[0] - 0.5;
   const width = (max - min) / n;
   const bins: Bin[] = Array.from({ length: n }, (_, i) => ({ from: min + i * width, to: min + (i + 1) * width, count: 0 }));
   for (const v of finite) {

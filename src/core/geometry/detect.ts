@@ -26,11 +26,18 @@ export function guessRecordConvention(shapes: RawShape[], image?: Size): Convent
   const free = shapes.filter((s) => !s.implied);
   if (free.length === 0) return undefined;
   const pts = coords(free);
-  const maxX = Math.max(...pts.map((p) => p[0]));
-  const maxY = Math.max(...pts.map((p) => p[1]));
+  // loops, not Math.max(...spread): a 300k-point trajectory would overflow the call stack
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  let min = Infinity;
+  let fractional = false;
+  for (const p of pts) {
+    if (p[0] > maxX) maxX = p[0];
+    if (p[1] > maxY) maxY = p[1];
+    min = Math.min(min, p[0], p[1]);
+    if (!fractional && (!Number.isInteger(p[0]) || !Number.isInteger(p[1]))) fractional = true;
+  }
   const max = Math.max(maxX, maxY);
-  const min = Math.min(...pts.flat());
-  const fractional = pts.flat().some((v) => !Number.isInteger(v));
   if (max <= 1 && min >= 0) return { convention: 'norm1', reason: 'all values are between 0 and 1' };
   const qwenJson = free.every((s) => s.parser === 'Qwen2.5/3 JSON');
   if (image) {

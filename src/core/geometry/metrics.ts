@@ -20,40 +20,94 @@ export function dist(p: Pt, q: Pt): number {
   return Math.hypot(p[0] - q[0], p[1] - q[1]);
 }
 
-/** Dynamic time warping: the minimum summed Euclidean cost of a monotone alignment. */
+/**
+ * Trajectories longer than this are resampled before the O(n·m) metrics (DTW, Fréchet,
+ * Hausdorff): 2,000 × 2,000 points is 4 million steps, well under a second; 10,000 × 10,000
+ * would be 100 million per metric.
+ */
+export const MAX_TRAJECTORY_POINTS = 2000;
+
+/**
+ * At most `max` points, chosen evenly along the trajectory's points with both ends kept;
+ * `from` is the original length when it was resampled.
+ */
+export function boundTrajectory(pts: Pt[], max = MAX_TRAJECTORY_POINTS): { points: Pt[]; from?: number } {
+  if (pts.length <= max) return { points: pts };
+  const out: Pt[] = new Array<Pt>(max);
+  const step = (pts.length - 1) / (max - 1);
+  for (let i = 0; i < max; i++) out[i] = pts[Math.round(i * step)];
+  return { points: out, from: pts.length };
+}
+
+/** Why a box cannot be compared: inverted, zero-area or not finite; undefined when it can. */
+export function boxProblem(b: Box): string | undefined {
+  if (!b.every((v) => Number.isFinite(v))) return 'has a coordinate that is not a finite number';
+  if (b[2] < b[0] || b[3] < b[1]) return `is inverted (x2 < x1 or y2 < y1: [${b.join(', ')}])`;
+  if (b[2] === b[0] || b[3] === b[1]) return `has zero area ([${b.join(', ')}])`;
+  return undefined;
+}
+
+/** Dynamic time warping: the minimum summed Euclidean cost of a monotone alignment (two rows). */
 export function dtw(a: Pt[], b: Pt[]): number {
   if (a.length === 0 || b.length === 0) return Infinity;
   const m = b.length;
   let prev = new Float64Array(m + 1).fill(Infinity);
+  let cur = new Float64Array(m + 1);
   prev[0] = 0;
   for (let i = 1; i <= a.length; i++) {
-    const cur = new Float64Array(m + 1).fill(Infinity);
-    for (let j = 1; j <= m; j++) cur[j] = dist(a[i - 1], b[j - 1]) + Math.min(prev[j], cur[j - 1], prev[j - 1]);
-    prev = cur;
+    cur[0] = Infinity;
+    const p = a[i - 1];
+    for (let j = 1; j <= m; j++) {
+      const q = b[j - 1];
+      const dx = p[0] - q[0];
+      const dy = p[1] - q[1];
+      cur[j] = Math.sqrt(dx * dx + dy * dy) + Math.min(prev[j], cur[j - 1], prev[j - 1]);
+    }
+    [prev, cur] = [cur, prev];
   }
   return prev[m];
 }
 
-/** Discrete Fréchet distance. */
+/** Discrete Fréchet distance (two rows). */
 export function frechet(a: Pt[], b: Pt[]): number {
   if (a.length === 0 || b.length === 0) return Infinity;
-  const ca: number[][] = a.map(() => new Array<number>(b.length).fill(0));
+  const m = b.length;
+  let prev = new Float64Array(m);
+  let cur = new Float64Array(m);
   for (let i = 0; i < a.length; i++) {
-    for (let j = 0; j < b.length; j++) {
-      const d = dist(a[i], b[j]);
-      if (i === 0 && j === 0) ca[i][j] = d;
-      else if (i === 0) ca[i][j] = Math.max(ca[i][j - 1], d);
-      else if (j === 0) ca[i][j] = Math.max(ca[i - 1][j], d);
-      else ca[i][j] = Math.max(Math.min(ca[i - 1][j], ca[i - 1][j - 1], ca[i][j - 1]), d);
+    const p = a[i];
+    for (let j = 0; j < m; j++) {
+      const dx = p[0] - b[j][0];
+      const dy = p[1] - b[j][1];
+      const d = Math.sqrt(dx * dx + dy * dy);
+      if (i === 0 && j === 0) cur[j] = d;
+      else if (i === 0) cur[j] = Math.max(cur[j - 1], d);
+      else if (j === 0) cur[j] = Math.max(prev[j], d);
+      else cur[j] = Math.max(Math.min(prev[j], prev[j - 1], cur[j - 1]), d);
     }
+    [prev, cur] = [cur, prev];
   }
-  return ca[a.length - 1][b.length - 1];
+  return prev[m - 1];
 }
 
-/** Symmetric Hausdorff distance. */
+/** Symmetric Hausdorff distance (loops: no argument spreading of unbounded arrays). */
 export function hausdorff(a: Pt[], b: Pt[]): number {
   if (a.length === 0 || b.length === 0) return Infinity;
-  const directed = (x: Pt[], y: Pt[]) => Math.max(...x.map((p) => Math.min(...y.map((q) => dist(p, q)))));
+  const directed = (x: Pt[], y: Pt[]) => {
+    let worst = 0;
+    for (const p of x) {
+      let best = Infinity;
+      for (const q of y) {
+        const dx = p[0] - q[0];
+        const dy = p[1] - q[1];
+        const d = Math.sqrt(dx * dx + dy * dy);
+        if (d < best) best = d;
+        if (best <= worst) break; // cannot raise the maximum any more
+      }
+      if (best > worst) worst = best;
+    }
+    return worst;
+  };
   return Math.max(directed(a, b), directed(b, a));
 }
 

@@ -33,7 +33,13 @@ export function classifyRef(ref: string): ResolvedImage | { kind: 'path'; path: 
     return { kind: 'data', mime: m[1] || 'application/octet-stream', base64: !!m[2] };
   }
   if (/^https?:\/\//i.test(r)) return { kind: 'url', url: r };
-  if (/^file:\/\//i.test(r)) return { kind: 'path', path: decodeURIComponent(r.replace(/^file:\/\//i, '')) };
+  if (/^file:\/\//i.test(r)) {
+    try {
+      return { kind: 'path', path: decodeURIComponent(r.replace(/^file:\/\//i, '')) };
+    } catch {
+      return { kind: 'invalid', reason: 'malformed file: URI (a % not followed by a valid UTF-8 escape)' };
+    }
+  }
   // RoboInter LMDB frame: the last path component is <episode>#<frame>.
   const last = r.split(/[\\/]/).pop() ?? r;
   const hash = last.lastIndexOf('#');

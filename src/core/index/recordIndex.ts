@@ -478,6 +478,24 @@ function indexOfByte(buf: Uint8Array, byte: number, from: number, end: number): 
  * `.ndjson` name means lines; otherwise `[` starts a JSON array and `{` a JSON object,
  * unless a second top-level value follows the first (a JSONL file named .json).
  */
+/** What a file that is not UTF-8 text seems to be, from its first bytes (for a message the user can act on). */
+export function describeBinary(head: Uint8Array): string {
+  const b = head;
+  const conv = (enc: string) => `it is ${enc}; convert it, e.g. iconv -f ${enc.split(' ')[0]} -t UTF-8 FILE > FILE.utf8`;
+  if (b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return conv('UTF-32LE (with a byte order mark)');
+  if (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) return conv('UTF-32BE (with a byte order mark)');
+  if (b[0] === 0xff && b[1] === 0xfe) return conv('UTF-16LE (with a byte order mark)');
+  if (b[0] === 0xfe && b[1] === 0xff) return conv('UTF-16BE (with a byte order mark)');
+  // ASCII text in UTF-16 without a mark: every other byte is 0
+  if (b.length >= 4 && b[1] === 0 && b[3] === 0 && b[0] !== 0 && b[2] !== 0) return conv('UTF-16LE');
+  if (b.length >= 4 && b[0] === 0 && b[2] === 0 && b[1] !== 0 && b[3] !== 0) return conv('UTF-16BE');
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'it is gzip-compressed; decompress it first (gunzip)';
+  if (b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31) return 'it is a Parquet file';
+  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return 'it is zstd-compressed; decompress it first (unzstd)';
+  const nul = b.indexOf(0);
+  return `it holds NUL bytes (the first at byte ${nul}): a binary file`;
+}
+
 export function detectKind(head: Uint8Array, size: number, fileName?: string): DatasetKind {
   if (size === 0) return 'empty';
   const probe = head.subarray(0, Math.min(head.length, 8192));

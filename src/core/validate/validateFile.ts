@@ -7,7 +7,7 @@ import { type RandomAccessFile } from '../io/randomAccessFile';
 import { AbortError, type RecordIndex } from '../index/recordIndex';
 import { readRecords } from '../index/recordReader';
 import { resolveImage, type ResolveContext } from '../images/resolveImage';
-import { columnAt } from '../dataset/loadRecords';
+import { ColumnCursor } from '../dataset/loadRecords';
 import { positionIn } from '../records/parseRecord';
 import { decodeUtf8 } from '../index/recordReader';
 import { readRange } from '../io/randomAccessFile';
@@ -34,12 +34,33 @@ export interface ValidateFileOptions {
   signal?: AbortSignal;
   intervalMs?: number;
   onProgress?: (u: ValidationUpdate) => void;
-  /** look up referenced images on disk (VLM020) */
-  images?: { ctx: ResolveContext; exists: (path: string) => Promise<boolean> };
+  /** look up referenced images on disk (VLM020); `check` says what is wrong with one that exists */
+  images?: { ctx: ResolveContext; exists: (path: string) => Promise<boolean>; check?: (path: string) => Promise<string | undefined> };
   /** validate only records [from, to) */
   range?: { from: number; to: number };
   /** this is one part of the file: return the whole-file rules' state instead of finishing them (FileRules.merge) */
   part?: boolean;
+}
+
+/**
+ * The file was truncated, replaced or rewritten while it was checked: the records read from
+ * then on are not the ones indexed (they would show as hundreds of thousands of phantom
+ * "empty record" problems), so the pass stops and says so.
+ */
+export class FileChangedError extends Error {
+  constructor(readonly before: { size: number }, readonly after: { size: number }) {
+    super(`the file changed during validation (${before.size} bytes when indexed, ${after.size} now): run it again`);
+  }
+}
+
+/** Whether the file on disk is no longer the one indexed (an append is not a change: the records indexed are still there). */
+async function changedSince(file: RandomAccessFile, fp: RecordIndex['fingerprint']): Promise<{ size: number } | undefined> {
+  if (!fp.size && !fp.mtimeMs) return undefined; // an index without a fingerprint (in-memory tests)
+  const st = await file.stat();
+  if (fp.id !== undefined && st.id !== undefined && st.id !== fp.id) return st;
+  if (st.size < fp.size) return st;
+  if (st.size === fp.size && st.mtimeMs !== fp.mtimeMs) return st;
+  return undefined;
 }
 
 /** The validator must have been made with `collectImages` for `opts.images` to find anything. */
@@ -83,13 +104,28 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
     }
     return e;
   };
+  const checked = new Map<string, Promise<string | undefined>>();
+  const check = opts.images?.check
+    ? (p: string) => {
+        let r = checked.get(p);
+        if (!r) {
+          r = opts.images!.check!(p);
+          checked.set(p, r);
+          if (checked.size > 200_000) checked.clear();
+        }
+        return r;
+      }
+    : undefined;
+  const columns = new ColumnCursor(file);
   const batch = 2000;
   let processed = 0;
   for (let k = from; k < to; k += batch) {
     if (opts.signal?.aborted) throw new AbortError();
+    const changed = await changedSince(file, index.fingerprint);
+    if (changed) throw new FileChangedError(index.fingerprint, changed);
     const raws = await readRecords(file, index, k, Math.min(batch, to - k), { maxRecordBytes: opts.maxRecordBytes });
     for (const raw of raws) {
-      const column = index.kind === 'json-array' ? await columnAt(file, raw.start) : 0;
+      const column = index.kind === 'json-array' ? await columns.columnAt(raw.start, raw.line) : 0;
       if (raw.tooLarge || raw.text === undefined) {
         const p = validator.factProblem({ index: raw.index, line: raw.line, column }, { offset: 0, length: 1 }, 'VLM005', 'tooLarge', [((raw.end - raw.start) / 1024 / 1024).toFixed(1)]);
         if (p) keep([p]);
@@ -104,11 +140,13 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
         const p = validator.factProblem({ index: raw.index, line: pos.line, column: pos.column }, { offset: 0, length: 1 }, 'VLM061', 'invalidUtf8', []);
         if (p) keep([p]);
       }
-      if (opts.images && facts.images.length > 0) keep(await imageProblems(validator, { index: raw.index, line: raw.line, column, text: raw.text }, facts, opts.images.ctx, exists));
+      if (opts.images && facts.images.length > 0) keep(await imageProblems(validator, { index: raw.index, line: raw.line, column, text: raw.text }, facts, opts.images.ctx, exists, check));
     }
     processed = Math.min(total, k + batch - from);
     if (Date.now() - last >= interval) update(processed, false);
   }
+  const changed = await changedSince(file, index.fingerprint);
+  if (changed) throw new FileChangedError(index.fingerprint, changed);
   if (opts.part) {
     const final = update(total, true);
     return { ...final, problems: all, all, state: rules.state(), flags: flags.arrays() };
@@ -118,13 +156,21 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
   return { ...final, problems: all, all, flags: flags.arrays() };
 }
 
-/** VLM020 for the images of a record that are not found (looked up like the viewer does). */
-export async function imageProblems(validator: RecordValidator, rec: RecordText, facts: RecordFacts, ctx: ResolveContext, exists: (path: string) => Promise<boolean>): Promise<Problem[]> {
+/**
+ * VLM020 for the images of a record that are not found (looked up like the viewer does), or
+ * whose reference is malformed, or (with `check`) that exist but are not images.
+ */
+export async function imageProblems(validator: RecordValidator, rec: RecordText, facts: RecordFacts, ctx: ResolveContext, exists: (path: string) => Promise<boolean>, check?: (path: string) => Promise<string | undefined>): Promise<Problem[]> {
   const out: Problem[] = [];
   for (const img of facts.images) {
     const r = await resolveImage(img.ref, ctx, exists);
-    if (r.kind !== 'missing') continue;
-    const p = validator.factProblem(rec, undefined, 'VLM020', 'imageMissing', [img.ref, r.tried.join(', ')]);
+    let p: Problem | undefined;
+    if (r.kind === 'missing') p = validator.factProblem(rec, undefined, 'VLM020', 'imageMissing', [img.ref, r.tried.join(', ')]);
+    else if (r.kind === 'invalid') p = validator.factProblem(rec, undefined, 'VLM020', 'imageUnreadable', [`${img.ref}: ${r.reason}`]);
+    else if (r.kind === 'file' && check) {
+      const why = await check(r.path);
+      if (why) p = validator.factProblem(rec, undefined, 'VLM020', 'imageUnreadable', [`${img.ref}: ${why}`]);
+    }
     if (!p) continue;
     const start = positionIn(rec.text, img.offset, rec.line, rec.column);
     const end = positionIn(rec.text, img.offset + img.length, rec.line, rec.column);

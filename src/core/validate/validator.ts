@@ -5,7 +5,7 @@
  * tags in a file that uses them). Positions are computed from offsets inside the record
  * text; nothing here knows about VS Code.
  */
-import { findNodeAtLocation, parseTree, type Node as JsonNode } from 'jsonc-parser';
+import { findNodeAtLocation, parseTree, visit, type Node as JsonNode } from 'jsonc-parser';
 import { detectFormat, isObj, mapRole, normalizeRecord } from '../records/normalize';
 import type { FormatId, JsonPath } from '../records/model';
 import { locateParseError, positionIn } from '../records/parseRecord';
@@ -120,7 +120,14 @@ class RecordCheck {
 
   /** Offset and length of the value (or its key) at `path` in the record text. */
   locate(path: JsonPath, what: 'value' | 'key' = 'value'): Located {
-    if (this.tree === undefined) this.tree = parseTree(this.rec.text) ?? null;
+    if (this.tree === undefined) {
+      try {
+        this.tree = parseTree(this.rec.text) ?? null;
+      } catch {
+        // nested deeper than the locator's recursion allows: problems stay at the record's start
+        this.tree = null;
+      }
+    }
     const node = this.tree ? findNodeAtLocation(this.tree, path) : undefined;
     if (!node) return { offset: 0, length: 1 };
     if (what === 'key' && node.parent?.type === 'property' && node.parent.children?.[0]) {
@@ -183,10 +190,24 @@ export class RecordValidator extends ProblemFactory {
     return { code, severity, messageId, args, message: formatMessage(messageId, args), record: rec.index, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, offset: at.offset, length: at.length, ...extra };
   }
 
-  /** Checks one record. Problems are in file positions; facts feed FileRules. */
+  /**
+   * Checks one record. Problems are in file positions; facts feed FileRules. Never throws: a
+   * record that breaks a check (nested too deep for the locator, a malformed reference…) gets
+   * a VLM006 problem at its start with the reason, and keeps what was found before.
+   */
   check(rec: RecordText): { problems: Problem[]; facts: RecordFacts } {
-    const c = new RecordCheck(rec, this);
     const facts: RecordFacts = { index: rec.index, line: rec.line, column: rec.column, conversational: false, usesReasoning: false, reasoning: NONE, images: NONE };
+    const c = new RecordCheck(rec, this);
+    try {
+      return this.checkRecord(c, facts);
+    } catch (e) {
+      c.push(this.problem(rec, 'VLM006', 'checkFailed', [checkFailure(e)], { offset: firstNonSpace(rec.text), length: 1 }));
+      return { problems: c.problems, facts };
+    }
+  }
+
+  private checkRecord(c: RecordCheck, facts: RecordFacts): { problems: Problem[]; facts: RecordFacts } {
+    const rec = c.rec;
     let value: unknown;
     try {
       value = JSON.parse(rec.text) as unknown;
@@ -198,6 +219,7 @@ export class RecordValidator extends ProblemFactory {
     }
     if (Array.isArray(value) && this.opts.jsonl) c.push(this.problem(rec, 'VLM003', 'jsonlArray', [], { offset: firstNonSpace(rec.text), length: 1 }));
 
+    this.jsonRules(c, value);
     const format = detectFormat(value);
     this.schemaProblems(c, value, format);
     if (!isObj(value)) return { problems: c.problems, facts };
@@ -221,6 +243,33 @@ export class RecordValidator extends ProblemFactory {
     this.textRules(c, value, facts);
     this.geometryRules(c, value, facts);
     return { problems: c.problems, facts };
+  }
+
+  /**
+   * What JSON.parse hides: a key given twice in one object (the last value wins) and numbers
+   * beyond a double (`1e400` becomes Infinity). Cheap tests first; the text is walked with
+   * jsonc-parser only when they say it may be needed.
+   */
+  private jsonRules(c: RecordCheck, value: unknown): void {
+    const text = c.rec.text;
+    const dup = this.enabled('VLM007') !== undefined && keyTokens(text) > keyCount(value);
+    const huge = this.enabled('VLM008') !== undefined && HUGE_NUMBER.test(text);
+    if (!dup && !huge) return;
+    const seen: Array<Set<string>> = [];
+    visit(text, {
+      onObjectBegin: () => void seen.push(new Set()),
+      onObjectEnd: () => void seen.pop(),
+      onObjectProperty: (key, offset, length) => {
+        const keys = seen[seen.length - 1];
+        if (dup && keys) {
+          if (keys.has(key)) c.push(this.problem(c.rec, 'VLM007', 'duplicateKey', [key], { offset, length }));
+          keys.add(key);
+        }
+      },
+      onLiteralValue: (v: unknown, offset, length) => {
+        if (huge && typeof v === 'number' && !Number.isFinite(v)) c.push(this.problem(c.rec, 'VLM008', 'hugeNumber', [text.slice(offset, offset + Math.min(length, 40))], { offset, length }));
+      },
+    });
   }
 
   private schemaProblems(c: RecordCheck, value: unknown, format: FormatId): void {
@@ -474,6 +523,46 @@ function findKeyValue(text: string, key: string): Located | undefined {
   }
   while (j < text.length && text[j] !== ',' && text[j] !== '}' && !isSpace(text.charCodeAt(j))) j++;
   return { offset: start, length: j - start };
+}
+
+/** Numbers JSON.parse turns into ±Infinity: an exponent of three digits or more, or 300+ digits. */
+const HUGE_NUMBER = /[0-9.][eE]\+?[0-9]{3}|[0-9]{300}/;
+
+/** Keys in a parsed value (iterative: no recursion limit). */
+function keyCount(v: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (Array.isArray(x)) for (const y of x) stack.push(y);
+    else if (x && typeof x === 'object') {
+      for (const k in x) {
+        n++;
+        stack.push((x as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return n;
+}
+
+/** An upper bound of the keys written in a JSON text: `"` (not escaped) followed by `:`. */
+function keyTokens(text: string): number {
+  let n = 0;
+  let i = text.indexOf(':');
+  while (i >= 0) {
+    let j = i - 1;
+    while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+    if (j >= 0 && text.charCodeAt(j) === 34 && text.charCodeAt(j - 1) !== 92) n++;
+    i = text.indexOf(':', i + 1);
+  }
+  return n;
+}
+
+/** The reason a check broke, for VLM006: what a user can act on. */
+function checkFailure(e: unknown): string {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return 'it is nested too deeply to be checked';
+  if (e instanceof URIError) return `a reference in it is a malformed URI (${e.message})`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 function isSpace(c: number): boolean {

@@ -3,7 +3,7 @@
 // baseline measured in the same run (ratios, not absolute times: machines are noisy).
 // Benchmarks are not tests: a missed target is reported, the exit code stays 0.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNodeModules, root } from './lib/setup.mjs';
 import { generateLlava } from './bench/generate.mjs';
@@ -80,6 +80,20 @@ const workers = runCase('validateWorkers', big);
 report(`validate the 1M file as the extension does: ${workers.workers} worker thread(s) (${workers.problems} problems)`, workers.value, 'ms', 'JSON.parse of every record', parse, '≤ 1.5× JSON.parse', workers.value <= 1.5 * parse);
 const single = runCase('validateAll', big);
 report('  the same on one thread (for reference)', single.value, 'ms', 'JSON.parse of every record', parse, '(no target)', undefined);
+
+// Issue 11: one 10k-point trajectory pair scored in bounded time and memory; the baseline is
+// a bare JSON.parse of the same file and of both point lists, in its own process
+const trajFile = join(dataDir, 'traj_10k_pair.json');
+if (!existsSync(trajFile)) {
+  const pts = (n, off) => Array.from({ length: n }, (_, i) => [+(i * 0.05 + off).toFixed(2), +(240 + 200 * Math.sin(i / 300)).toFixed(2)]);
+  writeFileSync(trajFile, JSON.stringify([{ id: 'pair', pred: JSON.stringify(pts(10_000, 3)), gt: JSON.stringify(pts(10_000, 0)) }]));
+}
+const traj = runCase('trajectory', trajFile);
+const bareParse = (() => {
+  const script = "const t=require('fs').readFileSync(process.argv[1],'utf8');const xs=[];for(let i=0;i<6;i++){const s=performance.now();const r=JSON.parse(t);JSON.parse(r[0].pred);JSON.parse(r[0].gt);xs.push(performance.now()-s)}xs.shift();xs.sort((a,b)=>a-b);console.log(xs[2])";
+  return Number(execFileSync(process.execPath, ['-e', script, trajFile], { encoding: 'utf8' }).trim());
+})();
+report(`score a 10k-point trajectory pair (DTW, Fréchet, Hausdorff, RMSE; peak +${traj.peakExtraMb.toFixed(0)} MB RSS)`, traj.value, 'ms', 'bare JSON.parse of the pair', bareParse, '< 1000 ms, ≤ 100 MB', traj.value < 1000 && traj.peakExtraMb <= 100, false);
 
 // ---- table ----
 const cols = ['figure', 'value', 'baseline', 'ratio', 'target'];

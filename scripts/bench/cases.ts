@@ -188,7 +188,22 @@ async function validateWorkers(): Promise<void> {
   print('validateWorkers', median(samples), 'ms', samples, { problems, workers });
 }
 
-const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, parseAll, validateAll, validateWorkers };
+/** Scores the trajectory pair in `file` (a JSON array of one {id, pred, gt} record) as `vlm-lens metrics` does; time and peak RSS. */
+async function trajectory(): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const { predictionMetrics } = await import('../../src/core/eval/predictionMetrics');
+  const text = readFileSync(file, 'utf8');
+  const rssBefore = process.memoryUsage().rss;
+  let note = '';
+  const samples = await timeIt(5, async () => {
+    const m = predictionMetrics(JSON.parse(text) as unknown[], { task: 'traj' });
+    note = m.samples[0]?.note ?? '';
+  });
+  const peakMb = (process.resourceUsage().maxRSS * 1024 - rssBefore) / 1024 / 1024;
+  print('trajectory', median(samples), 'ms', samples, { peakExtraMb: Math.max(0, peakMb), note });
+}
+
+const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, parseAll, validateAll, validateWorkers, trajectory };
 const run = cases[name];
 if (!run) {
   console.error(`unknown case ${name}`);

@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator } from 'playwright-core';
 import { VsCodeSession } from './harness';
-import { mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fixtures';
+import { deadPid, mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fixtures';
 import { scorePredictionFile } from '../../src/core/eval/scoreFile';
 import type { RunRecord } from '../../src/core/eval/runs';
 
@@ -101,16 +101,6 @@ async function workspace(name: string): Promise<string> {
   return src;
 }
 
-/** A process id no process has (the extension host of a window that closed). */
-function deadPid(): number {
-  for (let pid = 4_000_000; ; pid--) {
-    try {
-      process.kill(pid, 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return pid;
-    }
-  }
-}
 
 function runs(ws: string): RunRecord[] {
   const dir = join(ws, '.vlm-lens/runs');

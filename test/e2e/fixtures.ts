@@ -37,3 +37,14 @@ export function jsonl(rows: unknown[]): string {
 }
 
 export { writeFileSync, mkdirSync };
+
+/** A process id no process has (the extension host of a window that closed). */
+export function deadPid(): number {
+  for (let pid = 4_000_000; ; pid--) {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return pid;
+    }
+  }
+}

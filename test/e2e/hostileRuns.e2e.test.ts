@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VsCodeSession } from './harness';
+import { deadPid } from './fixtures';
 import { bootId, procStat } from '../../src/eval/procfs';
 import type { RunRecord } from '../../src/core/eval/runs';
 
@@ -46,15 +47,6 @@ function plant(folder: string, record: Record<string, unknown>): void {
   writeFileSync(join(runsDir, folder, 'run.json'), JSON.stringify(record));
 }
 
-function deadPid(): number {
-  for (let pid = 4_000_000; ; pid--) {
-    try {
-      process.kill(pid, 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return pid;
-    }
-  }
-}
 
 function runJson(folder: string): RunRecord {
   return JSON.parse(readFileSync(join(runsDir, folder, 'run.json'), 'utf8')) as RunRecord;

@@ -247,3 +247,12 @@ test('bounded trajectory scoring: 10k-point pairs and a 300k-point one against 2
   const directed = (x: number[][], y: number[][]) => Math.max(...x.map((p) => Math.min(...y.map((q) => d(p, q)))));
   assert.ok(Math.abs(hausdorff(a, b) - Math.max(directed(a, b), directed(b, a))) < 1e-9);
 });
+
+test('a schema error about a key written twice is placed on the value JSON.parse keeps (the last)', async () => {
+  const v = new RecordValidator({ schemas: await SchemaSet.create(builtin, []), jsonl: true });
+  const text = '{"id":"a","image":"ok.png","conversations":[{"from":"human","value":"<image>q"},{"from":"gpt","value":"a"}],"image":5}';
+  const { problems } = v.check({ index: 0, line: 0, column: 0, text });
+  const schema = problems.find((p) => p.code === 'VLM004');
+  assert.equal(schema?.column, text.lastIndexOf('5'), JSON.stringify(problems));
+  assert.equal(problems.find((p) => p.code === 'VLM007')?.column, text.lastIndexOf('"image"'));
+});

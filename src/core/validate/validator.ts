@@ -5,7 +5,7 @@
  * tags in a file that uses them). Positions are computed from offsets inside the record
  * text; nothing here knows about VS Code.
  */
-import { findNodeAtLocation, parseTree, visit, type Node as JsonNode } from 'jsonc-parser';
+import { parseTree, visit, type Node as JsonNode } from 'jsonc-parser';
 import { detectFormat, isObj, mapRole, normalizeRecord } from '../records/normalize';
 import type { FormatId, JsonPath } from '../records/model';
 import { locateParseError, positionIn } from '../records/parseRecord';
@@ -128,7 +128,7 @@ class RecordCheck {
         this.tree = null;
       }
     }
-    const node = this.tree ? findNodeAtLocation(this.tree, path) : undefined;
+    const node = this.tree ? lastNodeAt(this.tree, path) : undefined;
     if (!node) return { offset: 0, length: 1 };
     if (what === 'key' && node.parent?.type === 'property' && node.parent.children?.[0]) {
       const k = node.parent.children[0];
@@ -523,6 +523,28 @@ function findKeyValue(text: string, key: string): Located | undefined {
   }
   while (j < text.length && text[j] !== ',' && text[j] !== '}' && !isSpace(text.charCodeAt(j))) j++;
   return { offset: start, length: j - start };
+}
+
+/**
+ * The node at a path, as JSON.parse reads it: where a key is written twice, the last one
+ * (jsonc-parser's findNodeAtLocation takes the first, so a schema error about the value in
+ * force was put on the one that is ignored).
+ */
+function lastNodeAt(root: JsonNode, path: JsonPath): JsonNode | undefined {
+  let node: JsonNode | undefined = root;
+  for (const seg of path) {
+    if (!node?.children) return undefined;
+    if (typeof seg === 'string') {
+      if (node.type !== 'object') return undefined;
+      let found: JsonNode | undefined;
+      for (const prop of node.children) if (prop.children?.[0]?.value === seg) found = prop.children[1];
+      node = found;
+    } else {
+      if (node.type !== 'array') return undefined;
+      node = node.children[seg];
+    }
+  }
+  return node;
 }
 
 /** Numbers JSON.parse turns into ±Infinity: an exponent of three digits or more, or 300+ digits. */

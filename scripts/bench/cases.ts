@@ -195,9 +195,10 @@ async function trajectory(): Promise<void> {
   const text = readFileSync(file, 'utf8');
   const rssBefore = process.memoryUsage().rss;
   let note = '';
-  const samples = await timeIt(5, async () => {
+  const samples = await timeIt(5, () => {
     const m = predictionMetrics(JSON.parse(text) as unknown[], { task: 'traj' });
     note = m.samples[0]?.note ?? '';
+    return Promise.resolve();
   });
   const peakMb = (process.resourceUsage().maxRSS * 1024 - rssBefore) / 1024 / 1024;
   print('trajectory', median(samples), 'ms', samples, { peakExtraMb: Math.max(0, peakMb), note });

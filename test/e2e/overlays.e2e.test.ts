@@ -159,9 +159,18 @@ test('switching the coordinate convention moves the overlay, and is remembered f
   assert.ok(near(d[0].pixels as number[], [102.04, 77.92, 204.08, 155.84], 0.05), JSON.stringify(d[0].pixels));
   assert.match(await f.locator('.convention-reason').innerText(), /read as qwen25: detected/);
   await vs.screenshot('convention-qwen25');
+  // the overlay bar may re-render while the list is open (the option is then detached): open and pick again
   const choose = async (c: string) => {
-    await f.locator('vscode-dropdown.convention').click();
-    await f.locator(`vscode-option[value="${c}"]`).click();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await f.locator('vscode-dropdown.convention').click({ timeout: 5000 });
+        await f.locator(`vscode-option[value="${c}"]`).click({ timeout: 5000 });
+        return;
+      } catch (e) {
+        if (attempt >= 4) throw e;
+        await f.locator('body').press('Escape').catch(() => undefined);
+      }
+    }
   };
   await choose('norm1000');
   await f.waitForFunction(() => (document.querySelector<HTMLElement>('.convention-reason')?.dataset.convention ?? '') === 'norm1000');

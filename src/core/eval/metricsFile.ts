@@ -5,23 +5,14 @@
  * reading from disk is in readMetricsFile.ts.
  */
 import { FragmentSplitter, emptySummary, metricsFromJson, parseFragment, summarize, type LogSummary, type MetricReading } from './logParse';
+import { FailureReader, TrainerStdout, stepListView, type LogFailure, type PdmSummary } from './trainingLogs';
+import { bestPoint, curveDirection, downsample, groupOfMetric, type Curve, type CurvePoint } from './curves';
 
-export type MetricsFileKind = 'trainerState' | 'lmmsResults' | 'jsonMetrics' | 'log';
+export { downsample };
 
-export interface CurvePoint {
-  step: number;
-  /** null: the file has NaN / Infinity here (a gap in the line) */
-  value: number | null;
-}
+export type MetricsFileKind = 'trainerState' | 'lmmsResults' | 'jsonMetrics' | 'log' | 'csv' | 'pdmScores' | 'stepList';
 
-export interface Curve {
-  name: string;
-  /** curves in the same group share a chart */
-  group: 'loss' | 'learningRate' | 'gradNorm' | 'eval';
-  points: CurvePoint[];
-  /** points in the file (more than `points` when downsampled for drawing) */
-  total: number;
-}
+export type { Curve, CurvePoint };
 
 export interface MetricsFileView {
   kind: MetricsFileKind;
@@ -32,6 +23,10 @@ export interface MetricsFileView {
   /** what the reader assumed or left out, said plainly */
   notes: string[];
   errors: string[];
+  /** the failure a log ended with, in plain words, with its line */
+  failure?: LogFailure;
+  /** NAVSIM PDM result CSVs: means, worst scenes, score distribution */
+  pdm?: PdmSummary;
 }
 
 /** Whether a file of this name is read as JSON (else as a log). */
@@ -75,37 +70,10 @@ export function parsePythonJson(text: string): { value: unknown; nonFinite: numb
   }
 }
 
-/**
- * At most `max` points for drawing, keeping each bucket's first, lowest and highest point so
- * spikes (a loss blowing up) survive. Returns the points unchanged when there are few.
- */
-export function downsample(points: CurvePoint[], max: number): CurvePoint[] {
-  if (points.length <= max || max < 4) return points;
-  const buckets = Math.floor(max / 3);
-  const size = points.length / buckets;
-  const out: CurvePoint[] = [];
-  for (let b = 0; b < buckets; b++) {
-    const slice = points.slice(Math.floor(b * size), Math.floor((b + 1) * size));
-    if (!slice.length) continue;
-    const finite = slice.filter((p) => p.value !== null);
-    const keep = new Set<CurvePoint>([slice[0]]);
-    if (finite.length) {
-      keep.add(finite.reduce((a, p) => ((p.value as number) < (a.value as number) ? p : a)));
-      keep.add(finite.reduce((a, p) => ((p.value as number) > (a.value as number) ? p : a)));
-    }
-    const gap = slice.find((p) => p.value === null);
-    if (gap) keep.add(gap);
-    out.push(...slice.filter((p) => keep.has(p)));
-  }
-  const lastPoint = points[points.length - 1];
-  if (out[out.length - 1] !== lastPoint) out.push(lastPoint);
-  return out;
-}
-
 /** Keys of `log_history` entries that are not curves. */
 const NOT_CURVES = /^(?:step|epoch|total_flos|num_input_tokens_seen|eval_runtime|eval_samples_per_second|eval_steps_per_second|train_runtime|train_samples_per_second|train_steps_per_second)$/;
 
-const groupOf = (key: string): Curve['group'] => (key === 'loss' || key === 'eval_loss' || key === 'train_loss' ? 'loss' : key === 'learning_rate' ? 'learningRate' : key === 'grad_norm' ? 'gradNorm' : 'eval');
+const groupOf = groupOfMetric;
 
 /** Curves, facts and final numbers of a HF Trainer `trainer_state.json`. */
 export function trainerStateView(value: unknown, opts: { maxPoints?: number; nonFinite?: number } = {}): MetricsFileView {
@@ -146,7 +114,10 @@ export function trainerStateView(value: unknown, opts: { maxPoints?: number; non
   const rank = (k: string) => ['loss', 'eval_loss', 'learning_rate', 'grad_norm'].indexOf(k) >>> 0;
   for (const [name, points] of [...series].sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]))) {
     const drawn = downsample(points, max);
-    view.curves.push({ name, group: groupOf(name), points: drawn, total: points.length });
+    const group = groupOf(name);
+    const dir = curveDirection(name, group);
+    const best = dir === undefined ? undefined : bestPoint(points, dir);
+    view.curves.push({ name, group, points: drawn, total: points.length, ...(best && dir !== undefined ? { best: { ...best, higherIsBetter: dir } } : {}) });
     if (drawn.length < points.length) view.notes.push(`${name}: ${points.length} points, ${drawn.length} drawn (each stretch keeps its lowest and highest value)`);
     const finite = points.filter((p) => p.value !== null);
     const lastPoint = finite[finite.length - 1];
@@ -167,6 +138,13 @@ export function trainerStateView(value: unknown, opts: { maxPoints?: number; non
 /** What a JSON file of metrics holds: trainer state, lmms-eval results, or plain metrics. */
 export function jsonMetricsView(value: unknown, source: string, opts: { maxPoints?: number; nonFinite?: number } = {}): MetricsFileView {
   if (value && typeof value === 'object' && !Array.isArray(value) && Array.isArray((value as Record<string, unknown>).log_history)) return trainerStateView(value, opts);
+  if (Array.isArray(value)) {
+    const steps = stepListView(value, opts);
+    if (steps) {
+      if (opts.nonFinite) steps.notes.push(`the file has ${opts.nonFinite} bare NaN / Infinity value(s), read as gaps`);
+      return steps;
+    }
+  }
   const o = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   const isLmms = !!o && !!o.results && typeof o.results === 'object';
   const view: MetricsFileView = { kind: isLmms ? 'lmmsResults' : 'jsonMetrics', metrics: metricsFromJson(value, source), facts: [], curves: [], notes: [], errors: [] };
@@ -197,13 +175,29 @@ export class LogMetricsReader {
   private readonly summary: LogSummary = emptySummary();
   private readonly generic: MetricReading[] = [];
   private fragments = 0;
+  private readonly trainer: TrainerStdout;
+  private readonly failures = new FailureReader();
+
+  constructor(maxPoints = 2000) {
+    this.trainer = new TrainerStdout(maxPoints);
+  }
+
+  /** the part of the last line not yet ended by a newline (failures are located by line, not by \r fragment) */
+  private partialLine = '';
 
   push(chunk: string): void {
     for (const f of this.split.push(chunk)) this.read(f);
+    const lines = (this.partialLine + chunk).split('\n');
+    this.partialLine = lines.pop() ?? '';
+    // a line of progress bars can be megabytes long: only its end can hold the failure
+    if (this.partialLine.length > 1 << 20) this.partialLine = this.partialLine.slice(-65536);
+    for (const l of lines) this.failures.line(l.slice(-65536));
   }
 
   private read(f: string): void {
     this.fragments++;
+    // HF / TRL dict lines and run_pdm_score's summary are curves and facts, not key: value lines
+    if (this.trainer.fragment(f)) return;
     const events = parseFragment(f, { generic: true });
     for (const e of events) if (e.kind === 'metric' && e.metric.source === 'key: value') this.generic.push(e.metric);
     summarize(this.summary, events.filter((e) => !(e.kind === 'metric' && e.metric.source === 'key: value')));
@@ -211,8 +205,15 @@ export class LogMetricsReader {
 
   finish(): MetricsFileView {
     for (const f of this.split.flush()) this.read(f);
+    if (this.partialLine) this.failures.line(this.partialLine);
     const s = this.summary;
     const view: MetricsFileView = { kind: 'log', metrics: [...s.metrics], facts: [], curves: [], notes: [], errors: [...s.errors] };
+    this.trainer.finish(view);
+    const failure = this.failures.failure;
+    if (failure) {
+      view.failure = failure;
+      view.errors.unshift(`line ${failure.lineNo}: ${failure.message}`);
+    }
     if (!view.metrics.length && this.generic.length) {
       // the last reading of each name wins, as in a run's summary
       for (const m of this.generic) {
@@ -229,7 +230,7 @@ export class LogMetricsReader {
     for (const p of s.missingFiles) view.notes.push(`not found: ${p}`);
     if (s.moreErrors) view.notes.push(`${s.moreErrors} more error line(s) not listed`);
     if (view.metrics.some((m) => m.name === 'average_score')) view.notes.push('generation.py’s "Average Score" averages IoUs, DTWs (pixels) and accuracies together: it mixes scales');
-    if (!view.metrics.length) view.notes.push(this.fragments ? 'no metric lines in this log (yet)' : 'the file is empty');
+    if (!view.metrics.length && !view.curves.length) view.notes.push(this.fragments ? 'no metric lines in this log (yet)' : 'the file is empty');
     return view;
   }
 }

@@ -4,7 +4,8 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import type { SampleResult } from '../core/eval/predictionMetrics';
 import type { RunRecord } from '../core/eval/runs';
-import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, PanelState, RunView, SampleRowView, SamplesQuery } from '../protocol/evalPanel';
+import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, MetricsFileState, PanelState, RunView, SampleRowView, SamplesQuery } from '../protocol/evalPanel';
+import { comparePdm } from '../core/eval/trainingLogs';
 import { RpcEndpoint } from '../protocol/rpc';
 import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
 import { type EvalService } from '../eval/evalService';
@@ -38,6 +39,9 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   private timer: NodeJS.Timeout | undefined;
   private lastPush = 0;
   private readonly files = new MetricsFiles();
+  /** shown files drawn over the selected one (curves), or compared with it (PDM scores) */
+  private overlayIds: string[] = [];
+
   /** the runs ticked for the bar chart, per profile */
   private barRuns: Record<string, string[]>;
 
@@ -93,6 +97,10 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
       if (mayOpen(path)) void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path));
     });
     rpc.onNotification('exportFileMetrics', ({ id }) => void this.exportFileMetrics(id));
+    rpc.onNotification('setOverlays', ({ ids }) => {
+      this.overlayIds = ids.filter((id) => id !== this.selected);
+      this.schedule();
+    });
     rpc.onNotification('closeFile', ({ id }) => {
       this.files.close(id);
       if (this.selected === id) void this.select(this.files.list()[0]?.id ?? '');
@@ -170,7 +178,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     const views = runs.map((r) => this.runView(r));
     const files = this.files.list();
     const file = this.selected ? this.files.get(this.selected) : undefined;
-    if (file) return { runs: views, files, selected: file.id, file };
+    if (file) return { runs: views, files, selected: file.id, file: withoutScenes(file), ...this.overlaysOf(file) };
     const selected = runs.find((r) => r.id === this.selected) ?? runs[0];
     const state: PanelState = { runs: views, files, selected: selected?.id ?? files[0]?.id, file: selected ? undefined : files[0] && this.files.get(files[0].id) };
     if (!selected) return state;
@@ -260,6 +268,23 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     return { total: order.length, rows };
   }
 
+  /**
+   * The overlays of a selected file: the curves of the other ticked files, and for a PDM
+   * result file the first other PDM file, scene by scene.
+   */
+  private overlaysOf(file: MetricsFileState): Pick<PanelState, 'overlays' | 'pdmCompare'> {
+    const others = this.overlayIds.flatMap((id) => {
+      const f = this.files.get(id);
+      return f && f.id !== file.id ? [f] : [];
+    });
+    const out: Pick<PanelState, 'overlays' | 'pdmCompare'> = {};
+    const withCurves = others.filter((f) => f.view.curves.length);
+    if (withCurves.length && file.view.curves.length) out.overlays = withCurves.map((f) => ({ id: f.id, name: f.name, curves: f.view.curves }));
+    const pdm = others.find((f) => f.view.pdm);
+    if (file.view.pdm && pdm?.view.pdm) out.pdmCompare = { other: pdm.id, otherName: pdm.name, ...comparePdm(file.view.pdm.sceneList, pdm.view.pdm.sceneList) };
+    return out;
+  }
+
   private async compare(a: string, b: string): Promise<CompareView | { error: string }> {
     const ra = await this.runById(a);
     const rb = await this.runById(b);
@@ -332,4 +357,10 @@ function mayOpen(path: string): boolean {
   if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return true;
   void vscode.window.showWarningMessage(vscode.l10n.t('In Restricted Mode VLM Lens opens only files inside the workspace from run records: {0}', path));
   return false;
+}
+
+/** A file's state for the webview: a PDM file's per-scene list stays on the host (thousands of rows; the panel gets the summary). */
+function withoutScenes(file: MetricsFileState): MetricsFileState {
+  const pdm = file.view.pdm;
+  return pdm ? { ...file, view: { ...file.view, pdm: { ...pdm, sceneList: [] } } } : file;
 }

@@ -4,6 +4,7 @@
  */
 import type { BarGroup, CompareRow, Comparison, ErrorCurve } from '../core/eval/shaping';
 import type { MetricsFileView } from '../core/eval/metricsFile';
+import type { PdmComparison } from '../core/eval/trainingLogs';
 
 export type { BarGroup, ErrorCurve, MetricsFileView };
 
@@ -97,6 +98,10 @@ export interface PanelState {
   files: Array<{ id: string; name: string; path: string }>;
   /** the selected file */
   file?: MetricsFileState;
+  /** other shown files whose curves are drawn over the selected file's (one colour per file) */
+  overlays?: Array<{ id: string; name: string; curves: MetricsFileView['curves'] }>;
+  /** the selected PDM file against another one, scene by scene */
+  pdmCompare?: { other: string; otherName: string } & PdmComparison;
 }
 
 export interface SampleRowView {
@@ -161,6 +166,8 @@ export type EvalPanelCommands = {
   exportFileMetrics: { id: string };
   /** forget a file shown with "Show in VLM Lens" */
   closeFile: { id: string };
+  /** draw these shown files' curves over the selected file's */
+  setOverlays: { ids: string[] };
 };
 
 /** Notifications the host sends. */

@@ -9,6 +9,7 @@ import { append, clear, fmt, h } from '../shared/dom';
 import { connect } from '../shared/rpcClient';
 import { registerToolkit, valueOf } from '../shared/toolkit';
 import { VirtualList } from '../shared/virtualList';
+import { curveCharts, smooth, type ChartSpec } from './curveCharts';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, Title, Tooltip, Legend);
 registerToolkit();
@@ -260,7 +261,8 @@ function renderFile(file: MetricsFileState): void {
   const v = file.view;
   append(summary, h('div', { class: 'status', text: `${S[`fileKind_${v.kind}`] ?? v.kind}: ${file.name}` }), h('div', { class: 'note file-path', text: file.path }), h('div', { class: 'note', text: fmt(S.readAt, new Date(file.readAt).toLocaleTimeString()) }));
   if (file.stale) summary.append(h('div', { class: 'failure', role: 'alert', text: file.stale }));
-  for (const e of v.errors.slice(0, 1)) if (!v.metrics.length) summary.append(h('div', { class: 'failure', role: 'alert', text: e }));
+  if (v.failure) summary.append(h('div', { class: 'failure log-failure', role: 'alert', title: v.failure.line }, fmt(S.failureAt, String(v.failure.lineNo), v.failure.message), h('pre', { class: 'failure-line', text: v.failure.line })));
+  else for (const e of v.errors.slice(0, 1)) if (!v.metrics.length) summary.append(h('div', { class: 'failure', role: 'alert', text: e }));
   if (v.facts.length) summary.append(factsRow(v.facts.map((f) => [f.name, f.value])));
   if (v.metrics.length) {
     summary.append(metricsTable(v.metrics.map((m) => ({ task: m.task ?? '', name: m.name, value: m.value, source: m.source }))));
@@ -268,32 +270,137 @@ function renderFile(file: MetricsFileState): void {
   }
   for (const n of v.notes) summary.append(h('div', { class: 'note', text: n }));
   if (v.errors.length && v.metrics.length) summary.append(errorsDetails(v.errors));
-  const col = chartColours();
-  const groups = ['loss', 'eval', 'learningRate', 'gradNorm'] as const;
-  for (const g of groups) {
-    const curves = v.curves.filter((c) => c.group === g);
-    if (!curves.length) continue;
-    const key = `curve-${g}`;
-    const { canvas, card } = chartCard(key, S[`curve_${g}`] ?? g);
-    // a loss that falls from 19 to 0.002 is a flat line on a linear axis: log scale when it spans 100×
-    const values = curves.flatMap((c) => c.points.flatMap((p) => (p.value === null ? [] : [p.value])));
-    const log = g !== 'learningRate' && values.length > 1 && values.every((x) => x > 0) && values.reduce((m, x) => Math.max(m, x), -Infinity) / values.reduce((m, x) => Math.min(m, x), Infinity) > 100;
-    const yTitle = `${curves.length === 1 ? curves[0].name : g === 'loss' ? 'loss' : S.value}${log ? ` (${S.logScale})` : ''}`;
-    chartsBox.append(card);
-    draw(key, canvas, {
-      type: 'line',
-      data: { datasets: curves.map((c, i) => ({ label: c.name, data: c.points.map((p) => ({ x: p.step, y: p.value })), borderColor: palette(i), backgroundColor: palette(i), pointRadius: c.points.length > 60 ? 0 : 2, borderWidth: 1.5, spanGaps: false })) },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        parsing: false,
-        plugins: { legend: { labels: { color: col.fg } } },
-        scales: { x: { ...axisOf(S.step), type: 'linear' }, y: { ...axisOf(yTitle), ...(log ? { type: 'logarithmic' as const } : {}), ...(g === 'learningRate' || log ? { ticks: { color: col.fg, maxTicksLimit: 8, callback: (x: number | string) => (g === 'learningRate' ? Number(x).toExponential(1) : Number(x) < 0.01 ? Number(x).toExponential(0) : String(Number(x))) } } : {}) } },
-      },
-    });
-  }
+  renderCurveControls(file);
+  for (const spec of curveCharts({ name: file.name, curves: v.curves }, state.overlays ?? [])) renderCurveChart(spec);
+  if (v.pdm) renderPdm(v.pdm);
   renderBars(chartsBox, file.bars, 'file-bars');
   if (!v.curves.length && !file.bars.length) chartsBox.append(h('div', { class: 'note', text: S.noFileMetrics }));
+}
+
+// ---------- curves of a shown file: smoothing, log scale, best points, overlaid files ----------
+let smoothing = 0;
+/** per chart group: true / false when the user chose, else the default (log when values span 100×) */
+const logChoice = new Map<string, boolean>();
+const DASHES: number[][] = [[], [6, 3], [2, 2], [10, 4, 2, 4]];
+
+function renderCurveControls(file: MetricsFileState): void {
+  const others = state.files.filter((f) => f.id !== file.id);
+  if (!file.view.curves.length && !(file.view.pdm && others.length)) return;
+  const bar = h('div', { class: 'curve-controls toolbar' });
+  if (file.view.curves.length) {
+    const value = h('span', { class: 'smoothing-value', text: smoothing.toFixed(2) });
+    const slider = h<'input'>('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(smoothing), class: 'smoothing', 'aria-label': S.smoothing });
+    slider.addEventListener('input', () => {
+      smoothing = Number(slider.value);
+      value.textContent = smoothing.toFixed(2);
+      redrawCurves();
+    });
+    bar.append(h('label', { class: 'smoothing-label' }, `${S.smoothing} `, slider, value));
+  }
+  if (others.length) {
+    const chosen = new Set([...(state.overlays ?? []).map((o) => o.id), ...(state.pdmCompare ? [state.pdmCompare.other] : [])]);
+    const list = h('div', { class: 'overlay-files', role: 'group', 'aria-label': S.overlayFiles });
+    for (const f of others) {
+      const cb = h('vscode-checkbox', { 'data-file': f.id }, f.name);
+      if (chosen.has(f.id)) cb.setAttribute('checked', '');
+      cb.addEventListener('change', () => {
+        const ids = [...list.querySelectorAll<HTMLElement>('vscode-checkbox')].filter((x) => (x as HTMLElement & { checked?: boolean }).checked).map((x) => x.dataset.file as string);
+        rpc.notify('setOverlays', { ids });
+      });
+      list.append(cb);
+    }
+    bar.append(h('span', { class: 'overlay-label', text: file.view.pdm ? S.pdmCompareWith : S.overlayFiles }), list);
+  }
+  chartsBox.append(bar);
+}
+
+/** Redraws the curve charts in place (the slider moves many times a second: no host round trip). */
+function redrawCurves(): void {
+  const file = state.file;
+  if (!file) return;
+  for (const spec of curveCharts({ name: file.name, curves: file.view.curves }, state.overlays ?? [])) renderCurveChart(spec, true);
+}
+
+function renderCurveChart(spec: ChartSpec, inPlace = false): void {
+  const key = `curve-${spec.group}`;
+  const title = S[`curve_${spec.group}`] ?? spec.group;
+  let canvas: HTMLCanvasElement;
+  let card: HTMLElement;
+  const existing = inPlace ? chartsBox.querySelector<HTMLElement>(`.chart[data-chart="${key}"]`) : null;
+  if (existing) {
+    card = existing;
+    canvas = existing.querySelector('canvas') as HTMLCanvasElement;
+  } else {
+    ({ canvas, card } = chartCard(key, title));
+    const log = h('vscode-checkbox', { class: 'log-toggle', title: S.logScale }, S.logScale);
+    if (logChoice.get(spec.group) ?? spec.logByDefault) log.setAttribute('checked', '');
+    log.addEventListener('change', () => {
+      logChoice.set(spec.group, !!(log as HTMLElement & { checked?: boolean }).checked);
+      redrawCurves();
+    });
+    card.querySelector('.chart-head')?.append(log);
+    chartsBox.append(card);
+  }
+  const positive = spec.series.every((s) => s.points.every((p) => p.y === null || p.y > 0));
+  const log = positive && (logChoice.get(spec.group) ?? spec.logByDefault);
+  const col = chartColours();
+  const datasets = spec.series.flatMap((s) => {
+    const colour = palette(s.colour);
+    const line = { borderColor: colour, backgroundColor: colour, pointRadius: s.points.length > 60 ? 0 : 2, borderWidth: 1.5, spanGaps: false, borderDash: DASHES[s.dash % DASHES.length] };
+    if (smoothing <= 0) return [{ ...line, label: s.label, data: s.points }];
+    // the raw line stays, faint, under the smoothed one
+    return [
+      { ...line, label: `${s.label} (raw)`, data: s.points, borderColor: fade(colour), backgroundColor: fade(colour), pointRadius: 0, borderWidth: 1 },
+      { ...line, label: s.label, data: smooth(s.points, smoothing) },
+    ];
+  });
+  draw(key, canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      parsing: false,
+      plugins: { legend: { labels: { color: col.fg, filter: (item) => !String(item.text).endsWith(' (raw)') } } },
+      scales: { x: { ...axisOf(S.step), type: 'linear' }, y: { ...axisOf(`${spec.series.length === 1 ? spec.series[0].label : S.value}${log ? ` (${S.logScale})` : ''}`), ...(log ? { type: 'logarithmic' as const } : {}), ...(spec.group === 'learningRate' || log ? { ticks: { color: col.fg, maxTicksLimit: 8, callback: (x: number | string) => (spec.group === 'learningRate' ? Number(x).toExponential(1) : Number(x) < 0.01 ? Number(x).toExponential(0) : String(Number(x))) } } : {}) } },
+    },
+  });
+  card.querySelector('.best')?.remove();
+  const bests = spec.series.filter((s) => s.best);
+  if (bests.length) card.append(h('div', { class: 'best note' }, ...bests.map((s) => h('div', { text: fmt(s.best?.higherIsBetter ? S.bestHigh : S.bestLow, s.label, num(s.best?.value), String(s.best?.step)) }))));
+}
+
+/** A colour made faint (the raw line under a smoothed one). */
+function fade(colour: string): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(colour.trim());
+  if (!m) return colour;
+  return `${colour.trim()}55`;
+}
+
+/** NAVSIM PDM results: the score distribution, the worst scenes, and another file scene by scene. */
+function renderPdm(p: NonNullable<MetricsFileState['view']['pdm']>): void {
+  const col = chartColours();
+  const { canvas, card } = chartCard('pdm-histogram', S.pdmDistribution);
+  chartsBox.append(card);
+  draw('pdm-histogram', canvas, {
+    type: 'bar',
+    data: { labels: p.histogram.map((b) => `${b.from.toFixed(1)}–${b.to.toFixed(1)}`), datasets: [{ label: S.scenes, data: p.histogram.map((b) => b.count), backgroundColor: palette(0) }] },
+    options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { ...axisOf('score') }, y: { ...axisOf(S.scenes), ticks: { color: col.fg, precision: 0 } } } },
+  });
+  const rows = p.worst.slice(0, 10).map((w) => h('tr', {}, h('td', { text: w.token }), h('td', { class: 'num', text: num(w.score) }), h('td', { class: 'num', text: String(w.line) })));
+  chartsBox.append(h('div', { class: 'pdm-worst' }, h('div', { class: 'chart-head', text: S.worstScenes }), h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: 'token' }), h('th', { text: 'score' }), h('th', { text: S.line }))), h('tbody', {}, ...rows))));
+  const c = state.pdmCompare;
+  if (!c) return;
+  const changes = c.largest.slice(0, 10).map((r) => h('tr', { class: r.delta > 0 ? 'better' : r.delta < 0 ? 'worse' : undefined }, h('td', { text: r.token }), h('td', { class: 'num', text: num(r.a) }), h('td', { class: 'num', text: num(r.b) }), h('td', { class: 'num', text: `${r.delta > 0 ? '+' : ''}${num(r.delta)}` })));
+  chartsBox.append(
+    h(
+      'div',
+      { class: 'pdm-compare' },
+      h('div', { class: 'chart-head', text: fmt(S.pdmCompareTitle, c.otherName) }),
+      h('div', { class: 'facts', text: fmt(S.pdmCompareSummary, String(c.common), num(c.meanA), num(c.meanB), String(c.better), String(c.worse), String(c.same)) }),
+      h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: 'token' }), h('th', { text: state.file?.name ?? '' }), h('th', { text: c.otherName }), h('th', { text: '±' }))), h('tbody', {}, ...changes)),
+    ),
+  );
 }
 
 // ---------- samples (virtualized; pages fetched from the host) ----------

@@ -10,8 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Locator } from 'playwright-core';
 import { VsCodeSession } from './harness';
+import { inkOf, panelShot } from './panel';
 import { deadPid, mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fixtures';
 import { scorePredictionFile } from '../../src/core/eval/scoreFile';
 import type { RunRecord } from '../../src/core/eval/runs';
@@ -119,30 +119,6 @@ async function waitForRun(ws: string, ok: (r: RunRecord) => boolean, what: strin
     await new Promise((res) => setTimeout(res, 250));
   }
   throw new Error(`no run ${what}; runs: ${JSON.stringify(runs(ws).map((r) => ({ p: r.profile, s: r.status, c: r.checkpointName })))}`);
-}
-
-/** Painted pixels on a chart's canvas in the Eval panel (0 when it is missing or blank). */
-function inkOf(f: Frame, key: string): Promise<number> {
-  return f.evaluate((k) => {
-    const c = document.querySelector<HTMLCanvasElement>(`.chart[data-chart="${k}"] canvas`);
-    if (!c || c.width === 0) return 0;
-    const d = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  }, key);
-}
-
-/** A screenshot of the Eval panel maximized (no toasts over it), scrolled to `at`; the panel is restored after. */
-async function panelShot(label: string, at: Locator): Promise<void> {
-  await vs.clearNotifications();
-  await vs.runCommand('View: Toggle Maximized Panel');
-  await vs.page.waitForTimeout(800);
-  await at.evaluate((el) => el.scrollIntoView({ block: 'center' }));
-  await vs.dismissHover();
-  await vs.page.waitForTimeout(300);
-  await vs.screenshot(label);
-  await vs.runCommand('View: Toggle Maximized Panel');
 }
 
 before(async () => {
@@ -255,7 +231,7 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   assert.ok((await inked('histogram')) > 500, 'the histogram has ink');
   assert.ok((await inked('steps')) > 200, 'the step chart has ink');
   assert.equal(await f.locator('.note', { hasText: 'Only one checkpoint' }).count(), 0, 'two checkpoints: a trend, not the one-point note');
-  await panelShot('eval-panel-dark', f.locator('.chart[data-chart="histogram"]'));
+  await panelShot(vs, 'eval-panel-dark', f.locator('.chart[data-chart="histogram"]'));
 
   // the compare section: checkpoint-1000 → checkpoint-3000, per-sample deltas
   const summary = await f.locator('.compare-summary').innerText();
@@ -298,7 +274,7 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   await f.waitForFunction(() => document.body.classList.contains('vscode-light'));
   await vs.page.waitForTimeout(1500); // the workbench repaints after the theme switch
   assert.ok((await inked('histogram')) > 500, 'the histogram is redrawn in the light theme');
-  await panelShot('eval-panel-light', f.locator('.chart[data-chart="bars-0"]'));
+  await panelShot(vs, 'eval-panel-light', f.locator('.chart[data-chart="bars-0"]'));
   await vs.setColorTheme('Dark Modern');
 
   // click the worst sample: the prediction file opens in the viewer on that record, pred and gt drawn
@@ -356,7 +332,7 @@ test('two tasks on two checkpoints: per-task bars keep IoU and DTW apart; a traj
   assert.deepEqual(heads.map((t) => t.trim()), ['By task: score (higher is better)', 'By task: error (lower is better)']);
   assert.ok((await inked('bars-0')) > 200 && (await inked('bars-1')) > 200, 'both bar charts have ink');
   assert.equal(await f.locator('.bar-runs vscode-checkbox[checked]').count(), 4, 'both tasks of both checkpoints are in the bars');
-  await panelShot('eval-panel-trajectory-and-bars', f.locator('.chart[data-chart="trajectory"]'));
+  await panelShot(vs, 'eval-panel-trajectory-and-bars', f.locator('.chart[data-chart="trajectory"]'));
 });
 
 test('Show in VLM Lens: a trainer_state.json draws loss, eval loss and learning rate over steps, and follows the file as training writes it', async () => {
@@ -371,7 +347,7 @@ test('Show in VLM Lens: a trainer_state.json draws loss, eval loss and learning 
   const lowest = await f.locator('table.metrics tr', { hasText: 'lowest eval_loss' }).innerText();
   assert.match(lowest, /0\.0022[\s\S]*step 900/);
   assert.match(await f.locator('.summary .facts').innerText(), /best_model_checkpoint .*checkpoint-900/);
-  await panelShot('eval-panel-trainer-state', f.locator('.chart[data-chart="curve-loss"]'));
+  await panelShot(vs, 'eval-panel-trainer-state', f.locator('.chart[data-chart="curve-loss"]'));
 
   // training goes on: a new eval entry is written; the panel reads the file again
   const path = join(vs.workspace, 'checkpoints/checkpoint-3000/trainer_state.json');
@@ -394,7 +370,7 @@ test('Show in VLM Lens on a generation.py output: per-task metrics as bars, the 
   await f.locator('.note', { hasText: /not found: .*contact_decide/ }).waitFor();
   const heads = await f.locator('.chart[data-chart^="file-bars-"] .chart-head > span').allInnerTexts();
   assert.deepEqual(heads.map((t) => t.trim()), ['By task: score (higher is better)', 'By task: error (lower is better)']);
-  await panelShot('eval-panel-generation-output', f.locator('.chart[data-chart="file-bars-0"]'));
+  await panelShot(vs, 'eval-panel-generation-output', f.locator('.chart[data-chart="file-bars-0"]'));
   // the run picker lists both files; closing one goes back
   assert.equal(await f.locator('.run-picker vscode-option', { hasText: /^Files: / }).count(), 2);
 });

@@ -30,7 +30,7 @@ Options:
                    notes, errors, failure) as JSON
   --compare OTHER  two NAVSIM PDM result CSVs scene by scene (this one → OTHER): how many
                    scenes got better / worse and by how much
-Exit codes: 0 metrics found, 1 none found, 2 usage or I/O error.`,
+Exit codes: 0 metrics or curves found, 1 none found, 2 usage or I/O error.`,
   options: { json: { type: 'boolean' }, compare: { type: 'string' } },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('expected one file (see vlm-lens read --help)');

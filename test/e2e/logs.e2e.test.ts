@@ -33,9 +33,14 @@ after(async () => {
   await vs?.close();
 });
 
+/** Show in VLM Lens from the Explorer; the panel's frame once it shows that file. */
+async function show(rel: string, status: string) {
+  await vs.explorerContextMenu(rel, 'Show in VLM Lens');
+  return vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: status });
+}
+
 test('a Lightning metrics.csv: loss and eval charts over step, the best validation loss, log scale per chart', async () => {
-  await vs.explorerContextMenu('lightning_logs/version_0/metrics.csv', 'Show in VLM Lens');
-  const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'metrics CSV: metrics.csv' });
+  const f = await show('lightning_logs/version_0/metrics.csv', 'metrics CSV: metrics.csv');
   await f.locator('.chart[data-chart="curve-loss"]').waitFor();
   await f.locator('.chart[data-chart="curve-eval"]').waitFor();
   assert.ok((await inkOf(f, 'curve-loss')) > 500, 'the loss chart has ink');
@@ -47,8 +52,7 @@ test('a Lightning metrics.csv: loss and eval charts over step, the best validati
 });
 
 test('a GRPO train.log: rewards, KL and completion length each on their own chart, smoothing with the raw line kept, the OOM said with its line', async () => {
-  await vs.explorerContextMenu('grpo/train.log', 'Show in VLM Lens');
-  const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'eval log: train.log' });
+  const f = await show('grpo/train.log', 'eval log: train.log');
   for (const key of ['curve-loss', 'curve-reward', 'curve-kl', 'curve-length', 'curve-learningRate', 'curve-gradNorm']) await f.locator(`.chart[data-chart="${key}"]`).waitFor();
   const failure = await f.locator('.log-failure').innerText();
   assert.match(failure, /The log ends in a failure \(line \d+\): Out of GPU memory: tried to allocate 2\.31 GiB/);
@@ -74,10 +78,8 @@ test('a GRPO train.log: rewards, KL and completion length each on their own char
 });
 
 test('two runs overlaid: the SFT log drawn over the GRPO log, one colour per file', async () => {
-  await vs.explorerContextMenu('grpo/sft_train.log', 'Show in VLM Lens');
-  await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'eval log: sft_train.log' });
-  await vs.explorerContextMenu('grpo/train.log', 'Show in VLM Lens');
-  const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'eval log: train.log' });
+  await show('grpo/sft_train.log', 'eval log: sft_train.log');
+  const f = await show('grpo/train.log', 'eval log: train.log');
   await f.locator('.overlay-files vscode-checkbox', { hasText: 'sft_train.log' }).click();
   await f.locator('.chart[data-chart="curve-loss"] .best', { hasText: 'sft_train.log · loss' }).waitFor({ timeout: 15_000 });
   assert.match(await f.locator('.chart[data-chart="curve-loss"] .best').innerText(), /train\.log · loss[\s\S]*sft_train\.log · loss/);
@@ -85,10 +87,8 @@ test('two runs overlaid: the SFT log drawn over the GRPO log, one colour per fil
 });
 
 test('NAVSIM PDM scores: sub-score means, the score distribution, worst scenes, and scene by scene against another checkpoint', async () => {
-  await vs.explorerContextMenu('navsim/rl.csv', 'Show in VLM Lens');
-  await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'NAVSIM PDM scores: rl.csv' });
-  await vs.explorerContextMenu('navsim/il.csv', 'Show in VLM Lens');
-  const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'NAVSIM PDM scores: il.csv' });
+  await show('navsim/rl.csv', 'NAVSIM PDM scores: rl.csv');
+  const f = await show('navsim/il.csv', 'NAVSIM PDM scores: il.csv');
   assert.match(await f.locator('table.metrics tr', { hasText: 'pdm_score' }).first().innerText(), /0\.4447/);
   await f.locator('.note', { hasText: 'the means agree with the file’s own average row' }).waitFor();
   assert.ok((await inkOf(f, 'pdm-histogram')) > 200, 'the distribution is drawn');

@@ -93,16 +93,20 @@ export interface CompareRow {
   change?: 'better' | 'worse' | 'same';
 }
 
-export interface Comparison {
-  rows: CompareRow[];
+/** How two scorings of the same items compare: counts in the metric's direction and the means over the items in both. */
+export interface CompareCounts {
   better: number;
   worse: number;
   same: number;
-  /** samples in only one of the runs */
+  /** items in only one of the two */
   onlyA: number;
   onlyB: number;
   meanA: number;
   meanB: number;
+}
+
+export interface Comparison extends CompareCounts {
+  rows: CompareRow[];
   meanDelta: number;
 }
 

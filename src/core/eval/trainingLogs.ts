@@ -13,6 +13,7 @@
  * it grows (each stretch keeps its first, lowest and highest point), and the count is said.
  */
 import type { MetricsFileView } from './metricsFile';
+import type { CompareCounts } from './shaping';
 import { CurveSet, groupOfMetric, type CurveGroup } from './curves';
 
 export { groupOfMetric, CurveSet, type CurveGroup };
@@ -227,16 +228,9 @@ export function pdmSummary(scenes: PdmScene[], averageRow?: Record<string, numbe
   return { means, averageRow, scenes: scenes.length, valid: valid.length, worst, histogram, sceneList: scenes };
 }
 
-export interface PdmComparison {
+export interface PdmComparison extends CompareCounts {
   /** scenes valid in both */
   common: number;
-  better: number;
-  worse: number;
-  same: number;
-  onlyA: number;
-  onlyB: number;
-  meanA: number;
-  meanB: number;
   /** the largest changes, by |delta|, at most 20 */
   largest: Array<{ token: string; a: number; b: number; delta: number }>;
 }

@@ -173,7 +173,8 @@ export function jsonMetricsView(value: unknown, source: string, opts: { maxPoint
 export class LogMetricsReader {
   private readonly split = new FragmentSplitter();
   private readonly summary: LogSummary = emptySummary();
-  private readonly generic: MetricReading[] = [];
+  /** the last `key: value` reading of each name (a map: a 2 GB log of such lines stays small) */
+  private readonly generic = new Map<string, MetricReading>();
   private fragments = 0;
   private readonly trainer: TrainerStdout;
   private readonly failures = new FailureReader();
@@ -199,7 +200,7 @@ export class LogMetricsReader {
     // HF / TRL dict lines and run_pdm_score's summary are curves and facts, not key: value lines
     if (this.trainer.fragment(f)) return;
     const events = parseFragment(f, { generic: true });
-    for (const e of events) if (e.kind === 'metric' && e.metric.source === 'key: value') this.generic.push(e.metric);
+    for (const e of events) if (e.kind === 'metric' && e.metric.source === 'key: value' && (this.generic.size < 1000 || this.generic.has(e.metric.name))) this.generic.set(e.metric.name, e.metric);
     summarize(this.summary, events.filter((e) => !(e.kind === 'metric' && e.metric.source === 'key: value')));
   }
 
@@ -214,13 +215,9 @@ export class LogMetricsReader {
       view.failure = failure;
       view.errors.unshift(`line ${failure.lineNo}: ${failure.message}`);
     }
-    if (!view.metrics.length && this.generic.length) {
+    if (!view.metrics.length && this.generic.size) {
       // the last reading of each name wins, as in a run's summary
-      for (const m of this.generic) {
-        const i = view.metrics.findIndex((x) => x.name === m.name);
-        if (i >= 0) view.metrics[i] = m;
-        else view.metrics.push(m);
-      }
+      view.metrics.push(...this.generic.values());
       view.notes.push('no RoboInter / generation.py metric lines: these numbers are the log’s "key: value" lines (the last of each name)');
     }
     if (s.samples !== undefined) view.facts.push({ name: 'samples', value: String(s.samples) });

@@ -504,8 +504,9 @@ export function stepListView(list: unknown[], opts: { maxPoints?: number } = {})
   const dicts = list.filter((x): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x));
   if (dicts.length < list.length * 0.9 || !dicts.length) return undefined;
   const numericKeys = new Set<string>();
-  for (const d of dicts.slice(0, 50)) for (const [k, v] of Object.entries(d)) if (typeof v === 'number' || v === null) numericKeys.add(k);
-  if (!numericKeys.size) return undefined;
+  for (const d of dicts.slice(0, 50)) for (const [k, v] of Object.entries(d)) if ((typeof v === 'number' || v === null) && !/^(id|idx|index|.*_id)$/i.test(k)) numericKeys.add(k);
+  // ids alone are not metrics: a list of records is a dataset (the viewer shows it)
+  if (!numericKeys.size || [...numericKeys].every((k) => STEP_COLUMNS.includes(k))) return undefined;
   // records of a dataset have text fields on every entry; a metrics list is numbers
   const textual = dicts.slice(0, 50).filter((d) => Object.values(d).some((v) => typeof v === 'string' && v.length > 40)).length;
   if (textual > 25) return undefined;

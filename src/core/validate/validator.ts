@@ -252,8 +252,10 @@ export class RecordValidator extends ProblemFactory {
    */
   private jsonRules(c: RecordCheck, value: unknown): void {
     const text = c.rec.text;
-    const dup = this.enabled('VLM007') !== undefined && keyTokens(text) > keyCount(value);
-    const huge = this.enabled('VLM008') !== undefined && HUGE_NUMBER.test(text);
+    // one walk of the parsed value counts its keys and finds numbers JSON.parse made infinite
+    const walked = walkValue(value);
+    const dup = this.enabled('VLM007') !== undefined && keyTokens(text) > walked.keys;
+    const huge = this.enabled('VLM008') !== undefined && walked.nonFinite;
     if (!dup && !huge) return;
     const seen: Array<Set<string>> = [];
     visit(text, {
@@ -547,24 +549,27 @@ function lastNodeAt(root: JsonNode, path: JsonPath): JsonNode | undefined {
   return node;
 }
 
-/** Numbers JSON.parse turns into ±Infinity: an exponent of three digits or more, or 300+ digits. */
-const HUGE_NUMBER = /[0-9.][eE]\+?[0-9]{3}|[0-9]{300}/;
-
-/** Keys in a parsed value (iterative: no recursion limit). */
-function keyCount(v: unknown): number {
-  let n = 0;
+/**
+ * The keys in a parsed value, and whether it holds a number JSON.parse made ±Infinity (`1e400`:
+ * no finite JSON number text parses to Infinity otherwise). Iterative: no recursion limit.
+ */
+function walkValue(v: unknown): { keys: number; nonFinite: boolean } {
+  let keys = 0;
+  let nonFinite = false;
   const stack: unknown[] = [v];
   while (stack.length) {
     const x = stack.pop();
-    if (Array.isArray(x)) for (const y of x) stack.push(y);
+    if (typeof x === 'number') {
+      if (x === Infinity || x === -Infinity) nonFinite = true;
+    } else if (Array.isArray(x)) for (const y of x) stack.push(y);
     else if (x && typeof x === 'object') {
       for (const k in x) {
-        n++;
+        keys++;
         stack.push((x as Record<string, unknown>)[k]);
       }
     }
   }
-  return n;
+  return { keys, nonFinite };
 }
 
 /** An upper bound of the keys written in a JSON text: `"` (not escaped) followed by `:`. */

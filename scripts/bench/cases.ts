@@ -7,7 +7,6 @@ import { NodeFile } from '../../src/core/io/randomAccessFile';
 import { RecordIndex } from '../../src/core/index/recordIndex';
 import { loadRecords } from '../../src/core/dataset/loadRecords';
 import { searchRecords } from '../../src/core/search/searchRecords';
-import { readRecords } from '../../src/core/index/recordReader';
 import { SchemaSet } from '../../src/core/validate/schemaSet';
 import { RecordValidator } from '../../src/core/validate/validator';
 import { validateFile } from '../../src/core/validate/validateFile';
@@ -132,23 +131,6 @@ function print(n: string, value: number, unit: string, samples: number[], extra:
 }
 
 /** The baseline: read every record the same way and JSON.parse it, nothing else. */
-async function parseAll(): Promise<void> {
-  const f = await NodeFile.open(file);
-  const idx = await RecordIndex.build(f, { fileName: file });
-  const samples = await timeIt(3, async () => {
-    let n = 0;
-    for (let k = 0; k < idx.count; k += 2000) {
-      for (const r of await readRecords(f, idx, k, Math.min(2000, idx.count - k))) {
-        JSON.parse(r.text ?? 'null');
-        n++;
-      }
-    }
-    if (n !== idx.count) throw new Error('not every record was parsed');
-  });
-  await f.close();
-  print('parseAll', median(samples), 'ms', samples);
-}
-
 /** Schema + VLM rules over every record (images not looked up), as the worker runs it. */
 async function validateAll(): Promise<void> {
   const f = await NodeFile.open(file);
@@ -204,7 +186,7 @@ async function trajectory(): Promise<void> {
   print('trajectory', median(samples), 'ms', samples, { peakExtraMb: Math.max(0, peakMb), note });
 }
 
-const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, parseAll, validateAll, validateWorkers, trajectory };
+const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, validateAll, validateWorkers, trajectory };
 const run = cases[name];
 if (!run) {
   console.error(`unknown case ${name}`);

@@ -33,7 +33,7 @@ async function fileExists(p: string): Promise<boolean> {
 const port = parentPort;
 if (!port) throw new Error('datasetWorker must run in a worker thread');
 const jobs = new Map<number, AbortController>();
-const post = (m: WorkerMessage) => port.postMessage(m);
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 port.on('message', (req: WorkerRequest) => {
   if (req.type === 'cancel') {
@@ -73,7 +73,9 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         onProgress: (update) => post({ type: 'validateProgress', job: req.job, update }),
         images: c.images ? { ctx: c.images, exists: fileExists, check: imageFileProblem } : undefined,
       });
-      post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, totalErrors: res.totalErrors, capped: res.capped, state: res.state, flags: res.flags, schemaProblems: schemas.problems } });
+      // the part's tables are moved to the host, not copied: the worker no longer needs them
+      const moved = [res.flags.records.buffer, res.flags.masks.buffer, ...(res.state ? [res.state.idSlots.buffer, res.state.image.buffer, res.state.images.buffer, res.state.convention.buffer] : [])].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+      post({ type: 'validateResult', job: req.job, result: { totalProblems: res.totalProblems, totalErrors: res.totalErrors, capped: res.capped, state: res.state, flags: res.flags, schemaProblems: schemas.problems } }, [...new Set(moved)]);
     } else {
       await searchRecords(file, index, req.query, { signal, maxMatches: req.maxMatches, onUpdate: (update) => post({ type: 'searchProgress', job: req.job, update }) });
     }

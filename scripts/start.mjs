@@ -52,7 +52,7 @@ child.stdout.on('data', (chunk) => {
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/?folder=${encodeURIComponent(workspace)}`;
     log('');
     log(`VS Code with VLM Lens is running. Open: ${url}`);
-    log('(over SSH: forward the port first, e.g. ssh -L 8080:127.0.0.1:8080 <server>). Ctrl+C stops it.');
+    log(`(over SSH: forward the port first, e.g. ssh -L ${port}:127.0.0.1:${port} <server>). Ctrl+C stops it.`);
   }
 });
 const stop = () => {

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { PROFILE_TEMPLATES, checkProfile, type EvalProfile } from '../core/eval/runs';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { PROFILE_TEMPLATES, checkProfile, choosePython, type EvalProfile } from '../core/eval/runs';
 
 /** The valid profiles in `vlmLens.evalProfiles`, and what is wrong with the others. */
 export function readProfiles(): { profiles: EvalProfile[]; problems: string[] } {
@@ -33,6 +35,8 @@ export async function setUpProfile(): Promise<EvalProfile | undefined> {
   const template = PROFILE_TEMPLATES.find((t) => t.id === pick.id);
   if (!template) return undefined;
   const profile: EvalProfile = structuredClone(template.profile);
+  // the templates say `python`; stock Debian only has python3
+  if (profile.command[0] === 'python') profile.command[0] = choosePython((process.env.PATH ?? '').split(delimiter), isExecutable);
   if (profile.command.includes('${script}')) {
     const script = await vscode.window.showOpenDialog({
       title: vscode.l10n.t('New eval profile (2/3): the eval script'),
@@ -61,4 +65,13 @@ export async function setUpProfile(): Promise<EvalProfile | undefined> {
   await config.update('evalProfiles', [...existing, profile], vscode.ConfigurationTarget.Workspace);
   void vscode.window.showInformationMessage(vscode.l10n.t('Profile “{0}” saved in the workspace settings (vlmLens.evalProfiles); edit it there to change arguments, tasks or the coordinate convention.', name));
   return profile;
+}
+
+function isExecutable(dir: string, name: string): boolean {
+  try {
+    accessSync(join(dir, name), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -104,3 +104,12 @@ function safeRead(p: string): string {
     return ') Z ';
   }
 }
+
+test('a new profile calls python3 where only python3 exists (stock Debian), python where only it does', async () => {
+  const { choosePython } = await import('../../src/core/eval/runs');
+  const has = (files: Record<string, string[]>) => (dir: string, name: string) => (files[dir] ?? []).includes(name);
+  assert.equal(choosePython(['/usr/local/bin', '/usr/bin'], has({ '/usr/bin': ['python3'] })), 'python3');
+  assert.equal(choosePython(['/opt/venv/bin', '/usr/bin'], has({ '/opt/venv/bin': ['python'] })), 'python');
+  assert.equal(choosePython(['/opt/conda/bin'], has({ '/opt/conda/bin': ['python', 'python3'] })), 'python3');
+  assert.equal(choosePython([], has({})), 'python3');
+});

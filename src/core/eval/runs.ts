@@ -223,6 +223,17 @@ export function lastLines(text: string, n: number): string[] {
   return text.split(/\r\n|\r|\n/).filter((l) => l.trim()).slice(-n);
 }
 
+/**
+ * The Python a new profile should call: `python3` when a folder on PATH has it (stock Debian
+ * and Ubuntu have no `python`; conda and venv environments have both), else `python` when
+ * that exists, else `python3`.
+ */
+export function choosePython(pathDirs: string[], isExecutable: (dir: string, name: string) => boolean): 'python3' | 'python' {
+  for (const d of pathDirs) if (d && isExecutable(d, 'python3')) return 'python3';
+  for (const d of pathDirs) if (d && isExecutable(d, 'python')) return 'python';
+  return 'python3';
+}
+
 /** Templates for the guided setup (the user picks one; the script path is asked for). */
 export const PROFILE_TEMPLATES: Array<{ id: string; profile: EvalProfile }> = [
   {

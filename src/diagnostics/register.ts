@@ -69,8 +69,16 @@ export function registerValidation(
       await service.validateFile(target);
     }),
     vscode.commands.registerCommand('vlmLens.explainRule', async (code?: string) => {
-      const c = (code ?? '').toUpperCase();
-      if (!(c in RULES)) return;
+      let c = (typeof code === 'string' ? code : '').toUpperCase();
+      if (!(c in RULES)) {
+        // from the Command Palette: pick the rule
+        const pick = await vscode.window.showQuickPick(
+          (Object.keys(RULES) as RuleCode[]).map((r) => ({ label: r, description: RULES[r].severity, detail: ruleSummary(r) })),
+          { title: vscode.l10n.t('Explain Validation Rule'), matchOnDetail: true },
+        );
+        if (!pick) return;
+        c = pick.label;
+      }
       const rule = c as RuleCode;
       const configure = vscode.l10n.t('Change its severity');
       const answer = await vscode.window.showInformationMessage(

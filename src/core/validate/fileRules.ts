@@ -20,8 +20,12 @@ export interface ProblemMaker {
 
 /** Growable list of 4-number tuples in a Float64Array. */
 class Tuples {
-  data = new Float64Array(4 * 256);
+  data: Float64Array;
   n = 0;
+  /** @param expected tuples to make room for at once (untouched room costs no resident memory) */
+  constructor(expected = 256) {
+    this.data = new Float64Array(4 * Math.max(256, expected));
+  }
   push(a: number, b: number, c: number, d: number): void {
     if ((this.n + 1) * 4 > this.data.length) this.reserve(this.n + 1);
     const i = this.n * 4;
@@ -59,8 +63,15 @@ class Tuples {
  * per-entry objects, and a probe touches one cache line.
  */
 class IdTable {
-  slots: Float64Array = new Float64Array(3 << 12);
+  slots: Float64Array;
   private size = 0;
+
+  /** @param expected ids to make room for at once: no rehashing while a pass of known length fills it */
+  constructor(expected = 0) {
+    let cap = 1 << 12;
+    while (cap < expected * 2) cap *= 2;
+    this.slots = new Float64Array(3 * cap);
+  }
 
   /** Index of `h`'s triple in `slots`, or -1. */
   find(h: number): number {
@@ -71,6 +82,28 @@ class IdTable {
       const k = slots[i * 3];
       if (k === 0) return -1;
       if (k === h + 1) return i * 3;
+    }
+  }
+
+  /**
+   * The slot of `h` when it is there already; else adds it and returns -1. One probe
+   * sequence instead of find + add: the table is far larger than the caches.
+   */
+  findOrAdd(h: number, packed: number, rec: number): number {
+    if ((this.size + 1) * 2 > this.slots.length / 3) this.grow();
+    const mask = this.slots.length / 3 - 1;
+    const slots = this.slots;
+    for (let i = (h >>> 0) & mask; ; i = (i + 1) & mask) {
+      const j = i * 3;
+      const k = slots[j];
+      if (k === h + 1) return j;
+      if (k === 0) {
+        slots[j] = h + 1; // 0 marks an empty slot
+        slots[j + 1] = packed;
+        slots[j + 2] = rec;
+        this.size++;
+        return -1;
+      }
     }
   }
 
@@ -89,13 +122,6 @@ class IdTable {
       }
       if (slots[j] === h + 1) return;
     }
-  }
-
-  /** Takes over a table built elsewhere (its `slots`), e.g. the first part of a file. */
-  adopt(slots: Float64Array): void {
-    this.slots = slots;
-    this.size = 0;
-    for (let j = 0; j < slots.length; j += 3) if (slots[j] !== 0) this.size++;
   }
 
   private grow(): void {
@@ -136,23 +162,29 @@ export interface FileRulesState {
 }
 
 export class FileRules {
-  private readonly ids = new IdTable();
-  private readonly imageKey = { image: new Tuples(), images: new Tuples() };
-  private readonly convention = new Tuples(); // record, line, column, convention code
+  private readonly ids: IdTable;
+  private readonly imageKey: { image: Tuples; images: Tuples };
+  private readonly convention: Tuples; // record, line, column, convention code
   private readonly reasoning: Problem[] = [];
   private conversational = 0;
   private usingReasoning = 0;
 
-  constructor(private readonly v: ProblemMaker) {}
+  /** @param expectedRecords records this pass will see, when known: the tables are sized once */
+  constructor(
+    private readonly v: ProblemMaker,
+    expectedRecords = 0,
+  ) {
+    this.ids = new IdTable(expectedRecords);
+    this.imageKey = { image: new Tuples(expectedRecords), images: new Tuples(expectedRecords) };
+    this.convention = new Tuples(expectedRecords);
+  }
 
   /** Takes one record's facts; returns the problems known at once (duplicate ids). */
   add(f: RecordFacts): Problem[] {
     let out: Problem[] | undefined;
     if (f.id !== undefined) {
-      const h = hash53(f.id);
-      const slot = this.ids.find(h);
-      if (slot < 0) this.ids.add(h, f.line * 1e6 + Math.min(999_999, f.column + (f.idLoc?.offset ?? 0)), f.index);
-      else {
+      const slot = this.ids.findOrAdd(hash53(f.id), f.line * 1e6 + Math.min(999_999, f.column + (f.idLoc?.offset ?? 0)), f.index);
+      if (slot >= 0) {
         const p = this.duplicate(f.id, { index: f.index, line: f.line, column: f.column }, f.idLoc, this.ids.slots[slot + 1]);
         if (p) out = [p];
       }
@@ -221,11 +253,16 @@ export class FileRules {
    * of such a record back for the message), then the whole-file rules run.
    */
   static async merge(v: ProblemMaker, parts: FileRulesState[], idOf: (record: number) => Promise<string | undefined>): Promise<Problem[]> {
-    const all = new FileRules(v);
+    // sized once for every part's ids (counted), so merging never rehashes
+    let ids = 0;
+    for (const s of parts) for (let j = 0; j < s.idSlots.length; j += 3) if (s.idSlots[j] !== 0) ids++;
+    const all = new FileRules(v, ids);
     const out: Problem[] = [];
     for (const [n, s] of parts.entries()) {
       if (n === 0) {
-        all.ids.adopt(s.idSlots); // the first part's ids are all first uses
+        // the first part's ids are all first uses
+        const t = s.idSlots;
+        for (let j = 0; j < t.length; j += 3) if (t[j] !== 0) all.ids.add(t[j] - 1, t[j + 1], t[j + 2]);
       } else {
         const laterFirsts: Array<{ h: number; packed: number; rec: number }> = [];
         const t = s.idSlots;

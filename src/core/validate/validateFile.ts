@@ -68,7 +68,7 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
   const from = Math.max(0, opts.range?.from ?? 0);
   const to = Math.min(index.readyCount, opts.range?.to ?? index.readyCount);
   const total = Math.max(0, to - from);
-  const rules = new FileRules(validator);
+  const rules = new FileRules(validator, total);
   const all: Problem[] = [];
   const flags = new ProblemFlags();
   let fresh: Problem[] = [];

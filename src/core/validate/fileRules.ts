@@ -108,20 +108,7 @@ class IdTable {
   }
 
   add(h: number, packed: number, rec: number): void {
-    if ((this.size + 1) * 2 > this.slots.length / 3) this.grow();
-    const mask = this.slots.length / 3 - 1;
-    const slots = this.slots;
-    for (let i = (h >>> 0) & mask; ; i = (i + 1) & mask) {
-      const j = i * 3;
-      if (slots[j] === 0) {
-        slots[j] = h + 1; // 0 marks an empty slot
-        slots[j + 1] = packed;
-        slots[j + 2] = rec;
-        this.size++;
-        return;
-      }
-      if (slots[j] === h + 1) return;
-    }
+    this.findOrAdd(h, packed, rec);
   }
 
   private grow(): void {

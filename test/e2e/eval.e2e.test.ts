@@ -130,7 +130,12 @@ after(async () => {
 });
 
 test('right-click a checkpoint → Evaluate Checkpoint: progress, then the run with IoU computed from its predictions', async () => {
-  const items = await vs.explorerContextMenuItems('checkpoints/checkpoint-1000');
+  // the checkpoint context keys are set once the extension has looked at the workspace (after start-up)
+  let items: string[] = [];
+  for (let i = 0; i < 20 && items[0] !== 'Evaluate Checkpoint'; i++) {
+    if (i) await vs.page.waitForTimeout(500);
+    items = await vs.explorerContextMenuItems('checkpoints/checkpoint-1000');
+  }
   assert.equal(items[0], 'Evaluate Checkpoint', `first item of the menu: ${items.join(' | ')}`);
   const dataItems = await vs.explorerContextMenuItems('eval');
   assert.ok(!dataItems.slice(0, 3).includes('Evaluate Checkpoint'), 'an ordinary folder does not show it first');

@@ -22,6 +22,18 @@ import type { MetricReading } from './logParse';
 /** The x-axis names a CSV may have, in order of preference. */
 const STEP_COLUMNS = ['step', 'global_step', 'steps', 'iteration', 'iter', 'trainer/global_step', 'epoch'];
 
+/** The last value of each curve that is a result (not a learning rate or gradient norm), where `x` names the axis. */
+function lastReadings(curves: MetricsFileView['curves'], x: string): MetricReading[] {
+  const out: MetricReading[] = [];
+  for (const c of curves) {
+    if (c.group === 'learningRate' || c.group === 'gradNorm') continue;
+    const finite = c.points.filter((p) => p.value !== null);
+    const last = finite[finite.length - 1];
+    if (last) out.push({ name: `last ${c.name}`, value: last.value as number, source: `${x} ${last.step}` });
+  }
+  return out;
+}
+
 /** A cell as a number: `''` is missing (a sparse column), nan / inf are gaps (null), anything else is not numeric. */
 function cellValue(cell: string): number | null | undefined | 'text' {
   const t = cell.trim();
@@ -87,7 +99,7 @@ export class CsvMetrics {
   /** One parsed row and its 1-based line in the file. */
   row(cells: string[], line: number): void {
     if (!this.header) {
-      this.start(cells, line);
+      this.start(cells);
       if (!this.headerless) return;
     }
     const header = this.header as string[];
@@ -105,7 +117,7 @@ export class CsvMetrics {
     else this.curveRow(cells);
   }
 
-  private start(cells: string[], line: number): void {
+  private start(cells: string[]): void {
     const names = cells.map((c) => c.trim());
     // a first row of numbers is data, not a header
     if (names.length && names.every((n) => typeof cellValue(n) === 'number' || cellValue(n) === null)) {
@@ -125,7 +137,6 @@ export class CsvMetrics {
         break;
       }
     }
-    void line;
   }
 
   private curveRow(cells: string[]): void {
@@ -187,11 +198,7 @@ export class CsvMetrics {
       if (this.noStep) view.notes.push(`${this.noStep} row(s) have no ${this.xLabel} and are left out`);
       const text = [...this.textColumns].map((i) => (this.header as string[])[i]);
       if (text.length) view.notes.push(`not numeric, not drawn: ${text.join(', ')}`);
-      for (const c of view.curves) {
-        const finite = c.points.filter((p) => p.value !== null);
-        const last = finite[finite.length - 1];
-        if (last && c.group !== 'learningRate' && c.group !== 'gradNorm') view.metrics.push({ name: `last ${c.name}`, value: last.value as number, source: `${this.xLabel} ${last.step}` });
-      }
+      view.metrics.push(...lastReadings(view.curves, this.xLabel));
       if (!view.curves.length) view.errors.push('no numeric columns in this CSV');
     }
     if (this.repeatedHeaders.length) view.notes.push(`the header is repeated at line ${this.repeatedHeaders.slice(0, LISTED).join(', ')}${this.repeatedHeaders.length > LISTED ? ` and ${this.repeatedHeaders.length - LISTED} more` : ''} (a resumed run): the rows after it continue the curves`);
@@ -433,7 +440,6 @@ export class TrainerStdout {
   private withStep = 0;
   readonly metrics: MetricReading[] = [];
   readonly facts: Array<{ name: string; value: string }> = [];
-  private nonFinite = 0;
 
   constructor(maxPoints = 2000) {
     this.curves = new CurveSet(maxPoints);
@@ -459,7 +465,6 @@ export class TrainerStdout {
         const x = typeof step === 'number' ? step : Math.max(1, this.trainEntries);
         for (const [k, v] of d) {
           if (k === 'step' || k === 'global_step' || k === 'epoch' || RUN_FACTS.test(k)) continue;
-          if (v === null) this.nonFinite++;
           this.curves.add(k, x, v);
         }
         return true;
@@ -487,15 +492,10 @@ export class TrainerStdout {
       this.curves.finish(view);
       view.facts.push({ name: 'logged entries', value: String(this.entries) });
       if (this.withStep < this.entries) view.notes.push('the dict lines carry no step: the x axis is the n-th logged training entry (HF Trainer logs every logging_steps); eval entries sit at the training entry before them');
-      for (const c of view.curves) {
-        const finite = c.points.filter((p) => p.value !== null);
-        const last = finite[finite.length - 1];
-        if (last && c.group !== 'learningRate' && c.group !== 'gradNorm') view.metrics.push({ name: `last ${c.name}`, value: last.value as number, source: `entry ${last.step}` });
-      }
+      view.metrics.push(...lastReadings(view.curves, 'entry'));
     }
     view.metrics.push(...this.metrics);
     view.facts.push(...this.facts);
-    void this.nonFinite;
   }
 }
 

@@ -63,6 +63,20 @@ async function changedSince(file: RandomAccessFile, fp: RecordIndex['fingerprint
   return undefined;
 }
 
+/** Each image path looked up once per pass (at most 200,000 remembered, then forgotten at once). */
+function onceEach<T>(look: (path: string) => Promise<T>): (path: string) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
+  return (p) => {
+    let r = seen.get(p);
+    if (!r) {
+      r = look(p);
+      seen.set(p, r);
+      if (seen.size > 200_000) seen.clear();
+    }
+    return r;
+  };
+}
+
 /** The validator must have been made with `collectImages` for `opts.images` to find anything. */
 export async function validateFile(file: RandomAccessFile, index: RecordIndex, validator: RecordValidator, opts: ValidateFileOptions): Promise<ValidationUpdate & { all: Problem[]; state?: FileRulesState; flags: ProblemFlagArrays }> {
   const from = Math.max(0, opts.range?.from ?? 0);
@@ -94,28 +108,8 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
     opts.onProgress?.(u);
     return u;
   };
-  const existsCache = new Map<string, Promise<boolean>>();
-  const exists = (p: string) => {
-    let e = existsCache.get(p);
-    if (!e) {
-      e = opts.images ? opts.images.exists(p) : Promise.resolve(true);
-      existsCache.set(p, e);
-      if (existsCache.size > 200_000) existsCache.clear();
-    }
-    return e;
-  };
-  const checked = new Map<string, Promise<string | undefined>>();
-  const check = opts.images?.check
-    ? (p: string) => {
-        let r = checked.get(p);
-        if (!r) {
-          r = opts.images!.check!(p);
-          checked.set(p, r);
-          if (checked.size > 200_000) checked.clear();
-        }
-        return r;
-      }
-    : undefined;
+  const exists = onceEach(opts.images ? opts.images.exists : () => Promise.resolve(true));
+  const check = opts.images?.check ? onceEach(opts.images.check) : undefined;
   const columns = new ColumnCursor(file);
   const batch = 2000;
   let processed = 0;

@@ -47,7 +47,7 @@ Exit codes: 0 metrics or curves found, 1 none found, 2 usage or I/O error.`,
     if (values.compare) return compare(v, resolve(values.compare as string), !!values.json, io);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ file, ...v }, null, 2)}\n`);
-      return v.metrics.length ? EXIT_OK : EXIT_FINDINGS;
+      return found(v);
     }
     io.stdout.write(`${name} (${v.kind})\n`);
     for (const f of v.facts) io.stdout.write(`  ${f.name}: ${f.value}\n`);
@@ -69,9 +69,12 @@ Exit codes: 0 metrics or curves found, 1 none found, 2 usage or I/O error.`,
     }
     for (const n of v.notes) io.stdout.write(`note: ${n}\n`);
     for (const e of v.errors) io.stderr.write(`${name}: ${e}\n`);
-    return v.metrics.length || v.curves.length ? EXIT_OK : EXIT_FINDINGS;
+    return found(v);
   },
 };
+
+/** The exit code of a read: 0 when the file holds metrics or curves (text and --json alike). */
+const found = (v: MetricsFileView) => (v.metrics.length || v.curves.length ? EXIT_OK : EXIT_FINDINGS);
 
 /** Two NAVSIM PDM result files scene by scene. */
 async function compare(a: MetricsFileView, otherPath: string, json: boolean, io: CliIO): Promise<number> {

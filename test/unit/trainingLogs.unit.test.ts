@@ -126,6 +126,9 @@ test('rewards.csv without a step column: the row is the x axis, said; a JSON lis
   const list = JSON.parse(text('logs/metrics_list.constructed.json').replace('NaN', 'null')) as Array<{ step: number; loss: number | null; acc: number }>;
   assert.deepEqual(curve(j, 'acc')?.points, list.map((e) => ({ step: e.step, value: e.acc })));
   assert.deepEqual(curve(j, 'loss')?.points, list.map((e) => ({ step: e.step, value: e.loss })));
+  // curves without metrics are found: text and --json exit alike
+  assert.equal(runCli(['read', fx('logs/metrics_list.constructed.json')]).code, 0);
+  assert.equal(runCli(['read', fx('logs/metrics_list.constructed.json'), '--json']).code, 0);
 });
 
 test('Python dict lines: quotes, nan / inf, tensor(…), booleans, nested values; not a dict → undefined', () => {

@@ -8,6 +8,7 @@ import { readRecord } from '../core/index/recordReader';
 import { SchemaSet, type SchemaLoadProblem, type UserSchema } from '../core/validate/schemaSet';
 import { RecordValidator, type Problem } from '../core/validate/validator';
 import { validateFile } from '../core/validate/validateFile';
+import { recordId } from '../core/formats/registry';
 import { imageFileProblem } from '../core/images/sniff';
 import { RULE_CODES, type SeveritySetting } from '../core/validate/rules';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
@@ -218,8 +219,7 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
           idOf: async (k) => {
             const raw = await readRecord(file, index, k);
             try {
-              const v = JSON.parse(raw?.text ?? 'null') as { id?: unknown } | null;
-              return v && (typeof v.id === 'string' || typeof v.id === 'number') ? String(v.id) : undefined;
+              return recordId(JSON.parse(raw?.text ?? 'null') as unknown)?.id;
             } catch {
               return undefined;
             }

@@ -4,7 +4,7 @@ import { DatasetWorkerClient, JobCancelledError } from '../workers/datasetWorker
 import { validateInParallel } from '../workers/parallelValidate';
 import { type ValidateConfig } from '../workers/datasetWorkerProtocol';
 import { AbortError } from '../core/index/recordIndex';
-import { isObj } from '../core/records/normalize';
+import { recordId } from '../core/formats/registry';
 import type { Problem } from '../core/validate/validator';
 import type { ProblemFlagArrays } from '../core/validate/flags';
 import type { SchemaLoadProblem } from '../core/validate/schemaSet';
@@ -156,8 +156,7 @@ export class DiskValidation {
       signal: ac.signal,
       idOf: async (k) => {
         const r = await this.doc.record(k);
-        const v = r?.value;
-        return isObj(v) && (typeof v.id === 'string' || typeof v.id === 'number') ? String(v.id) : undefined;
+        return recordId(r?.value)?.id;
       },
       onProgress: (p) => {
         if (run !== this.runs) return;

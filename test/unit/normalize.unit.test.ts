@@ -12,7 +12,7 @@ const jsonl = (rel: string) => readFileSync(join(samples, rel), 'utf8').split('\
 const media = (r: NormalizedRecord, turn: number) => r.turns[turn].parts.filter((p): p is Extract<Part, { type: 'media' }> => p.type === 'media');
 
 test('LLaMA-Factory sharegpt (mllm_demo.json): <image> placeholders map to images in order across turns', () => {
-  const recs = json('llamafactory/mllm_demo.json').map(normalizeRecord);
+  const recs = json('llamafactory/mllm_demo.json').map((v) => normalizeRecord(v));
   const r = recs[0];
   assert.equal(r.format, 'sharegpt');
   assert.deepEqual(r.turns.map((t) => t.role), ['user', 'assistant', 'user', 'assistant']);
@@ -95,7 +95,7 @@ test('RoboInter eval details: the chat prefix is stripped from pred, gt is the r
 });
 
 test('RoboInter generation records: images list or string, resized frame from new_w/new_h, LMDB refs kept', () => {
-  const recs = json('constructed/robointer_generation_eval_input.constructed.json').map(normalizeRecord);
+  const recs = json('constructed/robointer_generation_eval_input.constructed.json').map((v) => normalizeRecord(v));
   assert.equal(recs[0].format, 'robointer');
   assert.deepEqual(recs[0].resizedSize, { width: 308, height: 168 });
   assert.deepEqual(recs[0].declaredSize, { width: 320, height: 180 });

@@ -1,3 +1,5 @@
+import { FORMAT_LABELS_FROM_REGISTRY } from '../formats/registry';
+
 /**
  * One conversation model for every dataset and eval-output format VLM Lens reads.
  * Plain data (structured-cloneable): it travels to webviews and workers as is.
@@ -17,29 +19,18 @@ export type FormatId =
   | 'robointer-lang-eval'
   | 'lmms-eval-sample'
   | 'r1'
+  | 'r1-result'
+  | 'drivelm'
+  | 'gui-grounding'
+  | 'alpaca'
+  | 'llava-bench-caps'
+  | 'user'
   | 'internvl-meta'
   | 'trainer-state'
   | 'unknown';
 
-/** Display names of the formats (not translated: they are proper names). */
-export const FORMAT_LABELS: Record<FormatId, string> = {
-  llava: 'LLaVA',
-  internvl: 'InternVL',
-  robointer: 'RoboInter',
-  sharegpt: 'ShareGPT messages',
-  'openai-messages': 'Qwen / OpenAI messages',
-  'llamafactory-v1': 'LLaMA-Factory v1',
-  preference: 'Preference (DPO)',
-  kto: 'KTO',
-  'eval-input': 'Eval input',
-  'robointer-eval': 'RoboInter eval details',
-  'robointer-lang-eval': 'RoboInter lang eval details',
-  'lmms-eval-sample': 'lmms-eval sample',
-  r1: 'R1 reasoning',
-  'internvl-meta': 'InternVL meta',
-  'trainer-state': 'HF trainer state',
-  unknown: 'Unknown',
-};
+/** Display names of the formats (not translated: they are proper names), from the format registry. */
+export const FORMAT_LABELS = FORMAT_LABELS_FROM_REGISTRY as Record<FormatId, string>;
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool' | 'other';
 
@@ -95,6 +86,10 @@ export interface MetaEntry {
 
 export interface NormalizedRecord {
   format: FormatId;
+  /** the descriptor's name when it is not a built-in one (a user format) */
+  formatLabel?: string;
+  /** why this descriptor was chosen, in words */
+  formatWhy?: string;
   id?: string;
   turns: Turn[];
   images: MediaRef[];
@@ -115,6 +110,7 @@ export interface NormalizedRecord {
 /** A row of the record list: what is shown before the record is opened. */
 export interface RecordSummary {
   format: FormatId;
+  formatLabel?: string;
   id?: string;
   /** first question, placeholders removed, shortened */
   snippet: string;

@@ -4,6 +4,7 @@
  * See README "Formats" for the list; unknown shapes become a record with no turns (the
  * viewer shows their JSON).
  */
+import { declaredSize, describe, isObj, predictionAndReference, recordId, type FormatDescriptor } from '../formats/registry';
 import { plainSnippet, splitTurnText } from './turnText';
 import {
   type FormatId,
@@ -22,9 +23,7 @@ import {
 
 type Obj = Record<string, unknown>;
 
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isObj };
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -201,75 +200,48 @@ function mediaValue(item: Obj, type: string): { value: unknown; at: JsonPath } {
   return { value: item.value, at: ['value'] };
 }
 
-function idOf(o: Obj): string | undefined {
-  const v = o.id ?? o.doc_id ?? o.sample_id ?? o.uid;
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+/** Detects the format of one parsed record (the registry's first matching descriptor). */
+export function detectFormat(value: unknown, extra: readonly FormatDescriptor[] = []): FormatId {
+  return describe(value, extra).id;
 }
 
-function sizeOf(o: Obj): { width: number; height: number } | undefined {
-  const w = num(o.w) ?? num(o.width) ?? num(o.image_width);
-  const h = num(o.h) ?? num(o.height) ?? num(o.image_height);
-  if (w && h) return { width: w, height: h };
-  const s = o.image_size;
-  if (Array.isArray(s) && s.length === 2 && num(s[0]) && num(s[1])) return { width: s[0] as number, height: s[1] as number };
-  return undefined;
+export interface NormalizeOptions {
+  /** user descriptors that apply to this file (tried before the built-in ones) */
+  formats?: readonly FormatDescriptor[];
 }
 
-function hasContentParts(list: unknown[]): boolean {
-  return list.some((m) => isObj(m) && Array.isArray(m.content));
-}
-
-/** Detects the format of one parsed record. */
-export function detectFormat(value: unknown): FormatId {
-  if (!isObj(value)) return 'unknown';
-  const o = value;
-  if (typeof o.pred === 'string' && 'gt' in o) return 'p' in o || 'metric' in o ? 'robointer-lang-eval' : 'robointer-eval';
-  if ('doc_id' in o && ('filtered_resps' in o || 'resps' in o)) return 'lmms-eval-sample';
-  if (typeof o.question === 'string' && ('ground_truth' in o || 'image_path' in o)) return 'eval-input';
-  if ('chosen_messages' in o || 'rejected_messages' in o || 'rejected_response' in o) return 'preference';
-  if ('chosen' in o && 'rejected' in o) return 'preference';
-  if (Array.isArray(o.messages)) {
-    if (typeof o.label === 'boolean') return 'kto';
-    if (hasContentParts(o.messages)) {
-      const v1 = o.messages.some((m) => isObj(m) && Array.isArray(m.content) && m.content.some((p) => isObj(p) && 'value' in p && !('text' in p) && !('image' in p)));
-      return v1 ? 'llamafactory-v1' : 'openai-messages';
-    }
-    return 'sharegpt';
-  }
-  if (Array.isArray(o.conversations)) {
-    if ('new_w' in o || 'new_h' in o || ('images' in o && 'task' in o) || ('images' in o && 'h' in o && 'w' in o)) return 'robointer';
-    if ('width' in o || 'height' in o || 'width_list' in o) return 'internvl';
-    return 'llava';
-  }
-  if (typeof o.problem === 'string' && 'solution' in o) return 'r1';
-  if (typeof o.global_step === 'number' && Array.isArray(o.log_history)) return 'trainer-state';
-  const values = Object.values(o);
-  if (values.length > 0 && values.every((v) => isObj(v) && typeof v.annotation === 'string')) return 'internvl-meta';
-  return 'unknown';
-}
+const IMAGE_EXT = /\.(?:jpe?g|png|gif|webp|bmp|tiff?|avif)$/i;
+const VIDEO_EXT = /\.(?:mp4|webm|mkv|mov|avi|m4v)$/i;
 
 /** Normalizes one parsed record. Never throws: unexpected shapes degrade to fewer turns plus notes. */
-export function normalizeRecord(value: unknown): NormalizedRecord {
-  const format = detectFormat(value);
+export function normalizeRecord(value: unknown, opts: NormalizeOptions = {}): NormalizedRecord {
+  const d = describe(value, opts.formats);
+  const format = d.id;
   const b = new Builder();
-  if (!isObj(value)) return b.build('unknown');
+  if (!isObj(value)) return b.build('unknown', { formatWhy: 'not a JSON object' });
   const o = value;
-  const common = { id: idOf(o), declaredSize: sizeOf(o), task: str(o.task) ?? str(o.eval_type) ?? str(o.problem_type) };
-  for (const key of ['images', 'image', 'image_path', 'image_paths']) if (key in o && format !== 'internvl-meta') b.addMedia('image', o[key], [key]);
-  for (const key of ['videos', 'video']) if (key in o) b.addMedia('video', o[key], [key]);
+  const size = declaredSize(o);
+  const common: Partial<NormalizedRecord> = {
+    id: recordId(o, d)?.id,
+    declaredSize: size ? { width: size.width, height: size.height } : undefined,
+    task: str(o.task) ?? str(o.eval_type) ?? str(o.problem_type),
+    formatWhy: d.why,
+    formatLabel: d.id === 'user' ? d.label : undefined,
+  };
+  if (d.layout !== 'internvl-meta' && d.layout !== 'document') {
+    for (const key of d.images) if (key in o) b.addMedia('image', o[key], [key]);
+    for (const key of d.videos) if (key in o) b.addMedia('video', o[key], [key]);
+    if (d.id === 'unknown' || d.id === 'user') mediaByValue(o, b, d);
+  }
 
-  switch (format) {
-    case 'llava':
-    case 'internvl':
-    case 'robointer': {
+  switch (d.layout) {
+    case 'conversations': {
       (o.conversations as unknown[]).forEach((t, i) => b.message(t, ['conversations', i]));
       const nw = num(o.new_w);
       const nh = num(o.new_h);
       return b.build(format, { ...common, resizedSize: nw && nh ? { width: nw, height: nh } : undefined });
     }
-    case 'sharegpt':
-    case 'openai-messages':
-    case 'llamafactory-v1':
+    case 'messages':
       b.messages(o.messages, ['messages']);
       return b.build(format, common);
     case 'kto':
@@ -304,8 +276,7 @@ export function normalizeRecord(value: unknown): NormalizedRecord {
       else if (Array.isArray(o.rejected_response)) b.messages(o.rejected_response, ['rejected_response'], 'rejected');
       return b.build(format, common);
     }
-    case 'robointer-eval':
-    case 'robointer-lang-eval': {
+    case 'robointer-eval': {
       const pred = o.pred as string;
       const stripped = stripChatPrefix(pred);
       if (stripped.question !== undefined) b.textTurn('user', stripped.question, ['pred'], undefined, pred.lastIndexOf('user\n') + 5);
@@ -314,7 +285,7 @@ export function normalizeRecord(value: unknown): NormalizedRecord {
       b.textTurn('assistant', typeof gt === 'string' ? gt : JSON.stringify(gt), ['gt'], 'reference');
       return b.build(format, common);
     }
-    case 'lmms-eval-sample': {
+    case 'lmms-eval': {
       const input = o.input ?? o.prompt;
       if (typeof input === 'string') b.textTurn('user', input, ['input']);
       // a single response is flattened by lmms-eval; otherwise take the first (of the first)
@@ -329,12 +300,9 @@ export function normalizeRecord(value: unknown): NormalizedRecord {
       b.textTurn('assistant', typeof target === 'string' ? target : JSON.stringify(target ?? null), ['target'], 'reference');
       return b.build(format, common);
     }
-    case 'eval-input': {
-      b.textTurn('user', o.question as string, ['question']);
-      const gt = o.ground_truth ?? o.answer;
-      if (gt !== undefined) b.textTurn('assistant', typeof gt === 'string' ? gt : JSON.stringify(gt), ['ground_truth' in o ? 'ground_truth' : 'answer'], 'reference');
+    case 'qa':
+      qaTurns(o, d, b);
       return b.build(format, common);
-    }
     case 'r1': {
       let q = o.problem as string;
       if (Array.isArray(o.options)) q += '\n' + o.options.filter((x) => typeof x === 'string').join('\n');
@@ -349,11 +317,44 @@ export function normalizeRecord(value: unknown): NormalizedRecord {
         const e = v as Obj;
         return { name, root: str(e.root), annotation: str(e.annotation), length: num(e.length) };
       });
-      return b.build(format, { metaEntries: entries });
+      return b.build(format, { metaEntries: entries, formatWhy: d.why });
     }
-    case 'trainer-state':
-    case 'unknown':
+    case 'document':
       return b.build(format, common);
+  }
+}
+
+/** The qa layout: the prompt fields as the user turn, then the prediction and the reference. */
+function qaTurns(o: Obj, d: FormatDescriptor, b: Builder): void {
+  // alpaca: system, instruction and input, one turn each (every text keeps its own path)
+  for (const k of d.prompt ?? []) {
+    const v = o[k];
+    if (typeof v === 'string' && v.length > 0) b.textTurn(k === 'system' ? 'system' : 'user', v, [k]);
+  }
+  const { prediction, reference } = predictionAndReference(o, d);
+  if (prediction) answerTurn(b, prediction, 'prediction');
+  if (reference) answerTurn(b, reference, 'reference');
+}
+
+function answerTurn(b: Builder, f: { key: string; value: unknown }, kind: 'prediction' | 'reference'): void {
+  const v = f.value;
+  // a list of strings (captions, responses) is one turn per string, each at its own path
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) {
+    v.forEach((x: string, i) => b.textTurn('assistant', x, [f.key, i], kind));
+    return;
+  }
+  if (typeof v === 'string') b.textTurn('assistant', v, [f.key], kind);
+  else b.textTurn('assistant', JSON.stringify(v), [f.key], kind);
+}
+
+/** Records no descriptor knows: images and videos under any top-level key whose value names such a file. */
+function mediaByValue(o: Obj, b: Builder, d: FormatDescriptor): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (d.images.includes(k) || d.videos.includes(k)) continue;
+    const first: unknown = Array.isArray(v) ? (v as unknown[])[0] : v;
+    if (typeof first !== 'string' || first.length > 4096) continue;
+    if (IMAGE_EXT.test(first)) b.addMedia('image', v, [k]);
+    else if (VIDEO_EXT.test(first)) b.addMedia('video', v, [k]);
   }
 }
 
@@ -364,6 +365,7 @@ export function summarize(rec: NormalizedRecord): RecordSummary {
   if (!snippet && rec.metaEntries) snippet = rec.metaEntries.map((e) => e.name).join(', ');
   return {
     format: rec.format,
+    ...(rec.formatLabel ? { formatLabel: rec.formatLabel } : {}),
     id: rec.id,
     snippet,
     imageCount: rec.images.length,

@@ -6,7 +6,8 @@
  * text; nothing here knows about VS Code.
  */
 import { parseTree, visit, type Node as JsonNode } from 'jsonc-parser';
-import { detectFormat, isObj, mapRole, normalizeRecord } from '../records/normalize';
+import { isObj, mapRole, normalizeRecord } from '../records/normalize';
+import { describe, recordId, type FormatDescriptor } from '../formats/registry';
 import type { FormatId, JsonPath } from '../records/model';
 import { locateParseError, positionIn } from '../records/parseRecord';
 import { applyFixes, findMojibake, mayContainMojibake } from '../text/mojibake';
@@ -91,6 +92,8 @@ export interface ValidatorOptions {
   language?: string;
   /** collect image references so the caller can look them up on disk (VLM020) */
   collectImages?: boolean;
+  /** user format descriptors that apply to this file (`vlmLens.formats`, `--format`) */
+  formats?: readonly FormatDescriptor[];
 }
 
 interface Located {
@@ -99,7 +102,6 @@ interface Located {
 }
 
 const NONE: never[] = [];
-const CONVERSATIONAL = new Set<FormatId>(['llava', 'internvl', 'robointer', 'sharegpt', 'openai-messages', 'llamafactory-v1', 'kto']);
 const IMAGE_KEYS = ['image', 'images', 'image_path'];
 
 /** One record being checked: its problems (made when the first one is found) and its JSON tree (parsed only to locate a problem). */
@@ -220,18 +222,18 @@ export class RecordValidator extends ProblemFactory {
     if (Array.isArray(value) && this.opts.jsonl) c.push(this.problem(rec, 'VLM003', 'jsonlArray', [], { offset: firstNonSpace(rec.text), length: 1 }));
 
     this.jsonRules(c, value);
-    const format = detectFormat(value);
+    const descriptor = describe(value, this.opts.formats);
+    const format = descriptor.id;
     this.schemaProblems(c, value, format);
     if (!isObj(value)) return { problems: c.problems, facts };
 
     // ids and image keys: found in the text directly (no tree) for the file-level rules
-    const idKey = value.id !== undefined ? 'id' : value.sample_id !== undefined ? 'sample_id' : value.doc_id !== undefined ? 'doc_id' : undefined;
-    const id = idKey ? value[idKey] : undefined;
-    if (idKey && (typeof id === 'string' || typeof id === 'number')) {
-      facts.id = String(id);
-      facts.idLoc = findKeyValue(rec.text, idKey);
+    const rid = recordId(value, descriptor);
+    if (rid) {
+      facts.id = rid.id;
+      facts.idLoc = findKeyValue(rec.text, rid.key);
     }
-    const conversational = CONVERSATIONAL.has(format);
+    const conversational = descriptor.conversational === true;
     facts.conversational = conversational;
     const key = 'images' in value ? 'images' : 'image' in value ? 'image' : undefined;
     if (key) {
@@ -239,7 +241,7 @@ export class RecordValidator extends ProblemFactory {
       if (k) facts.imageKey = { key, offset: k.offset, length: k.length };
       if (key === 'image' && format === 'robointer' && k) c.push(this.problem(rec, 'VLM013', 'imageKeyRoboInter', [], k, { fix: { kind: 'rename-key', to: 'images' } }));
     }
-    if (conversational) this.turnRules(c, value, format, facts);
+    if (conversational) this.turnRules(c, value, descriptor, facts);
     this.textRules(c, value, facts);
     this.geometryRules(c, value, facts);
     return { problems: c.problems, facts };
@@ -286,9 +288,10 @@ export class RecordValidator extends ProblemFactory {
   }
 
   /** Placeholders vs media, roles, empty answers, reasoning tags. Allocates nothing for a clean record. */
-  private turnRules(c: RecordCheck, o: Record<string, unknown>, format: FormatId, facts: RecordFacts): void {
-    const listKey = Array.isArray(o.conversations) ? 'conversations' : Array.isArray(o.messages) ? 'messages' : undefined;
-    if (!listKey) return;
+  private turnRules(c: RecordCheck, o: Record<string, unknown>, descriptor: FormatDescriptor, facts: RecordFacts): void {
+    const format = descriptor.id;
+    const listKey = descriptor.turns;
+    if (!listKey || !Array.isArray(o[listKey])) return;
     const turns = o[listKey] as unknown[];
     const rec = c.rec;
     const counts = { image: 0, video: 0 };
@@ -409,7 +412,7 @@ export class RecordValidator extends ProblemFactory {
     if (!this.enabled('VLM040') && !this.enabled('VLM041') && !this.enabled('VLM042') && !this.enabled('VLM043')) return;
     if (!mayHoldGeometry(o)) return;
     const rec = c.rec;
-    const nrec = normalizeRecord(o);
+    const nrec = normalizeRecord(o, { formats: this.opts.formats });
     const g = extractGeometry(nrec, o);
     if (g.shapes.length === 0) return;
     const image = nrec.declaredSize;

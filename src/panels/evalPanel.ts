@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
-import type { SampleResult } from '../core/eval/predictionMetrics';
+import { scoreIsFraction, type SampleResult } from '../core/eval/predictionMetrics';
 import type { RunRecord } from '../core/eval/runs';
 import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, MetricsFileState, PanelState, RunView, SampleRowView, SamplesQuery } from '../protocol/evalPanel';
 import { comparePdm } from '../core/eval/trainingLogs';
@@ -187,8 +187,8 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     if (agg) {
       const samples = await this.samplesOf(selected);
       const scores = samples.map((s) => s.score ?? NaN);
-      state.histogram = { metric: agg.kind === 'box' ? 'IoU' : agg.primary.replace(/^mean_/, ''), ...histogram(scores, agg.kind === 'box' || agg.kind === 'choice' || agg.kind === 'text' ? { bins: 10, min: 0, max: 1 } : { bins: 12 }) };
-      if (agg.kind === 'trajectory' || agg.kind === 'point') state.trajectory = { unit: 'px', curves: errorDistribution(samples, agg.kind === 'point' ? ['distance'] : TRAJECTORY_ERRORS) };
+      state.histogram = { metric: agg.kind === 'box' ? 'IoU' : agg.primary.replace(/^mean_/, ''), ...histogram(scores, scoreIsFraction(agg.kind) ? { bins: 10, min: 0, max: 1 } : { bins: 12 }) };
+      if (agg.kind === 'trajectory' || agg.kind === 'point') state.trajectory = { unit: agg.unit ?? 'px', curves: errorDistribution(samples, agg.kind === 'point' ? ['distance'] : TRAJECTORY_ERRORS) };
     }
     state.bars = this.bars(runs, selected);
     const metric = view?.primary;

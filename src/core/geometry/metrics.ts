@@ -124,3 +124,15 @@ export function endpointDistance(a: Pt[], b: Pt[]): number | undefined {
   if (a.length === 0 || b.length === 0) return undefined;
   return dist(a[a.length - 1], b[b.length - 1]);
 }
+
+/**
+ * Average and final displacement errors (ADE / FDE) of two trajectories sampled at the same
+ * times: the mean and the last of the pointwise distances. Undefined when the lengths differ
+ * (the waypoints would not be at the same times).
+ */
+export function displacement(a: Pt[], b: Pt[]): { ade: number; fde: number } | undefined {
+  if (a.length === 0 || a.length !== b.length) return undefined;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += dist(a[i], b[i]);
+  return { ade: sum / a.length, fde: dist(a[a.length - 1], b[b.length - 1]) };
+}

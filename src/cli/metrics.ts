@@ -1,7 +1,11 @@
 import { relative, resolve } from 'node:path';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
 import { scorePredictionFile } from '../core/eval/scoreFile';
-import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from './main';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from './main';
+import type { MetricAggregate, TaskKind } from '../core/eval/predictionMetrics';
+import { loadFormatOption } from './formatOption';
+
+const KINDS: TaskKind[] = ['box', 'point', 'point-in-box', 'trajectory', 'choice', 'multi-select', 'numeric', 'text'];
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 
@@ -10,25 +14,35 @@ export const metricsCommand: CliCommand = {
   summary: 'score a prediction file (eval_details_*.json, samples_*.jsonl): IoU, DTW, accuracy…',
   usage: `Usage: vlm-lens metrics <predictions-file> [--task T] [--convention C] [--dataset eval-input] [--json]
 
-Reads each record's prediction (pred / prediction / filtered_resps; a decoded chat prefix is
-cut at the last "assistant\\n") and ground truth (gt / target / answer), parses boxes, points
-and trajectories with the same readers as the viewer, converts both to original-image pixels
-and scores them: boxes → IoU, mean IoU, Acc@IoU; points → distance; trajectories → DTW,
-discrete Fréchet, Hausdorff, RMSE, endpoint distance; choices → accuracy (an empty
-prediction is wrong); text → exact match.
+Reads each record's prediction and reference as its format names them (the format registry:
+RoboInter pred/gt, lmms-eval filtered_resps/target, R1-V model_output/ground_truth, DriveLM
+answer/gt_answer, ScreenSpot pred/bbox, or pred/prediction/response beside gt/ground_truth/
+target/label/answer). A JSON document holding a list of records under a key
+({accuracy, results: [...]}) is read as those records. Each sample's kind comes from the
+shape of its reference: boxes → IoU, mean IoU, Acc@IoU; a point answered for a box → hit if
+inside (GUI grounding); points → distance; trajectories → DTW, discrete Fréchet, Hausdorff,
+RMSE, endpoint distance, and ADE / FDE in metres for ego-frame (x, y, heading) plans; option
+letters / yes-no → accuracy; letter sets → accuracy (as sets); numbers → accuracy (equal as
+numbers); text → exact match. Answers inside <answer>…</answer> are read from there. A
+reference that cannot be scored (a file path, a missing field) is counted as unscorable, with
+the reason, never as a number.
 
 Options:
-  --task T           task name (default: from the file name, eval_details_<T>.json); decides
-                     how answers are read (…box, traj…, …choice, …point, qa…)
+  --task T           task name (default: from the file name, eval_details_<T>.json): a label,
+                     and a hint where a shape is ambiguous (two corners or a two-point path)
+  --kind K           score every sample as ${KINDS.join(', ')}
+  --format FILE      a JSON file of user format descriptors (as the vlmLens.formats setting)
   --convention C     convention of the predictions (${CONVENTIONS.join(', ')}; default pixel)
   --gt-convention C  convention of the ground truth (default: the same as --convention)
   --dataset FILE     the eval input, joined by id for w / h / new_w / new_h (needed for any
                      convention other than pixel)
   --threshold X      an IoU threshold for Acc@IoU (repeatable; default 0.1 and 0.5)
   --json             print {aggregate, samples} as JSON
-Exit codes: 0 scored, 2 usage or I/O error.`,
+Exit codes: 0 scored, 1 no sample could be scored, 2 usage or I/O error.`,
   options: {
     task: { type: 'string' },
+    kind: { type: 'string' },
+    format: { type: 'string' },
     convention: { type: 'string' },
     'gt-convention': { type: 'string' },
     dataset: { type: 'string' },
@@ -47,11 +61,16 @@ Exit codes: 0 scored, 2 usage or I/O error.`,
       if (!(n >= 0 && n <= 1)) throw new UsageError(`--threshold must be between 0 and 1, got '${t}'`);
       return n;
     });
+    const kind = values.kind as string | undefined;
+    if (kind !== undefined && !(KINDS as string[]).includes(kind)) throw new UsageError(`--kind must be one of ${KINDS.join(', ')}, got '${kind}'`);
     const file = resolve(positionals[0]);
     let r;
     try {
+      const formats = values.format ? await loadFormatOption(resolve(values.format as string), file) : undefined;
       r = await scorePredictionFile(file, {
         task: values.task as string | undefined,
+        kind: kind as TaskKind | undefined,
+        formats,
         convention: conv('convention'),
         gtConvention: conv('gt-convention'),
         dataset: values.dataset ? resolve(values.dataset as string) : undefined,
@@ -62,16 +81,26 @@ Exit codes: 0 scored, 2 usage or I/O error.`,
       return EXIT_USAGE;
     }
     for (const p of r.problems) io.stderr.write(`${relative(process.cwd(), file) || file}: ${p}\n`);
-    if (values.json) {
-      io.stdout.write(`${JSON.stringify({ file: r.file, aggregate: r.aggregate, samples: r.samples }, null, 2)}\n`);
-      return EXIT_OK;
-    }
     const a = r.aggregate;
-    io.stdout.write(`${a.task} (${a.kind}${a.convention ? `, ${a.convention}` : ''}): ${a.samples} samples, ${a.samples - a.unscored} scored\n`);
-    for (const [k, v] of Object.entries(a.metrics)) io.stdout.write(`  ${k.padEnd(16)} ${fmt(v)}\n`);
+    const scored = r.samples.filter((s) => s.score !== undefined).length;
+    const code = scored > 0 ? EXIT_OK : EXIT_FINDINGS;
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify({ file: r.file, listKey: r.listKey, stated: r.stated, aggregate: a, samples: r.samples }, null, 2)}\n`);
+      if (code !== EXIT_OK) io.stderr.write(`vlm-lens metrics: no sample could be scored (${a.decision ?? ''})\n`);
+      return code;
+    }
+    const head = (g: MetricAggregate, samples: number) => `${g.task} (${g.kind}${g.convention ? `, ${g.convention}` : ''}${g.unit === 'm' ? ', metres' : ''}): ${samples} samples, ${samples - g.unscored} scorable`;
+    io.stdout.write(`${head(a, a.samples)}\n`);
+    if (a.decision) io.stdout.write(`  decided: ${a.decision}\n`);
+    for (const g of a.groups ?? [a]) {
+      if (a.groups) io.stdout.write(`  [${g.kind}] ${g.samples} samples, ${g.samples - g.unscored} scorable\n`);
+      for (const [k, v] of Object.entries(g.metrics)) io.stdout.write(`  ${a.groups ? '  ' : ''}${k.padEnd(16)} ${fmt(v)}\n`);
+      if (a.groups) for (const n of g.notes) io.stdout.write(`    note: ${n}\n`);
+    }
     for (const n of a.notes) io.stdout.write(`  note: ${n}\n`);
-    io.stdout.write('\nper sample (line, id, score):\n');
-    for (const s of r.samples) io.stdout.write(`  ${s.line === undefined ? '-' : s.line + 1}\t${s.id ?? '-'}\t${s.score === undefined ? '-' : fmt(s.score)}${s.note ? `\t${s.note}` : ''}\n`);
-    return EXIT_OK;
+    io.stdout.write('\nper sample (line, id, kind, score):\n');
+    for (const s of r.samples) io.stdout.write(`  ${s.line === undefined ? '-' : s.line + 1}\t${s.id ?? '-'}\t${s.kind}\t${s.score === undefined ? '-' : fmt(s.score)}${s.note ? `\t${s.note}` : ''}\n`);
+    if (code !== EXIT_OK) io.stderr.write('vlm-lens metrics: no sample could be scored: every number above would be a guess, so none is given\n');
+    return code;
   },
 };

@@ -76,6 +76,9 @@ export interface ReferenceKind {
   ego?: boolean;
 }
 
+/** A task name that says points (contact_point, point) but not "checkpoint". */
+export const POINT_HINT = /(?:^|[^a-z])point/i;
+
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isPairLike = (v: unknown): v is number[] => Array.isArray(v) && v.length >= 2 && isNum(v[0]) && isNum(v[1]);
 const isXY = (v: unknown): v is { x: number; y: number } => typeof v === 'object' && v !== null && isNum((v as { x?: unknown }).x) && isNum((v as { y?: unknown }).y);
@@ -96,7 +99,7 @@ export function kindOfValue(v: unknown, hint = ''): ReferenceKind | undefined {
   if (v.every(isPairLike)) {
     if (v.every((p) => p.length === 3)) return { kind: 'trajectory', ego: true };
     if (v.length >= 3 || /traj|waypoint|path|trace/i.test(hint)) return { kind: 'trajectory' };
-    if (v.length === 2 && /point/i.test(hint)) return { kind: 'point' };
+    if (v.length === 2 && POINT_HINT.test(hint)) return { kind: 'point' };
     return v.length === 1 ? { kind: 'point' } : { kind: 'box' };
   }
   if (v.every((s) => typeof s === 'string')) return { kind: 'text' };

@@ -319,6 +319,8 @@ interface Planned {
   f: PredictionFields;
   ref: ReferenceKind;
   kind?: TaskKind;
+  /** the convention the record's format fixes */
+  convention?: Convention;
 }
 
 /** Scores every record of a prediction file. `lines[i]` is record i's 0-based line, when known. */
@@ -336,7 +338,7 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
     const ref = referenceKind(f.gtValue, hint);
     let kind = opts.kind ?? ref.kind;
     if (!opts.kind && kind === 'box' && d.tasks?.includes('point-in-box')) kind = 'point-in-box';
-    return { f, ref, kind };
+    return { f, ref, kind, convention: d.convention };
   });
   // boxes answered with points are GUI grounding (point in box), decided per file from the predictions
   if (!opts.kind) {
@@ -349,7 +351,10 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
     if (boxes.length > 0 && pointPreds > boxes.length / 2) for (const p of boxes) p.kind = 'point-in-box';
   }
 
-  const predConv = opts.convention ?? 'pixel';
+  // the convention: given, else the one every record's format fixes (ScreenSpot pixels, a user format's), else pixels
+  const fixed = new Set(planned.map((p) => p?.convention));
+  const formatConv = fixed.size === 1 ? [...fixed][0] : undefined;
+  const predConv = opts.convention ?? formatConv ?? 'pixel';
   const gtConv = opts.gtConvention ?? predConv;
   const state: ScoreState = { noSize: 0, badPredBoxes: 0, resampled: 0, lengthMismatch: 0, unparsed: new Set() };
 
@@ -380,7 +385,7 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
   const groups = kinds.map((k) => aggregateOf(samples.filter((s) => s.kind === k), k, task, thresholds, predConv, unscorable, unparsed));
   groups.sort((a, b) => b.samples - a.samples);
   const head = groups[0] ?? aggregateOf([], opts.kind ?? 'text', task, thresholds, predConv, unscorable, unparsed);
-  const notes = head.notes;
+  const notes: string[] = [];
   if (state.noSize > 0) notes.push(`${state.noSize} sample(s) have no image size for converting ${predConv} to pixels; pass the eval input (--dataset) so they can be joined by id`);
   if (state.badPredBoxes > 0) notes.push(`${state.badPredBoxes} predicted box(es) are inverted, zero-area or not finite (scored IoU 0; see each sample's note)`);
   if (state.resampled > 0) notes.push(`${state.resampled} trajectory sample(s) longer than ${MAX_TRAJECTORY_POINTS} points were resampled to ${MAX_TRAJECTORY_POINTS} (evenly along their points, ends kept) before scoring`);
@@ -396,7 +401,7 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
     notes.push(`the file mixes ${groups.length} kinds of answers; these numbers are for the ${head.samples} ${KIND_WORDS[head.kind]}; each kind's own numbers are in its group`);
   }
   // the headline counts every sample of the file
-  const aggregate: MetricAggregate = { ...head, samples: samples.length, unscored: samples.filter(unscorable).length, unparsed: state.unparsed.size };
+  const aggregate: MetricAggregate = { ...head, samples: samples.length, unscored: samples.filter(unscorable).length, unparsed: state.unparsed.size, notes: groups.length > 1 ? notes : [...head.notes, ...notes] };
   if (planned.every((p) => !p)) aggregate.notes.push('no record has a prediction or reference field (looked for pred, prediction, model_output, response, filtered_resps, answer; gt, gt_answer, ground_truth, target, label, solution, answer, or the fields of a known format)');
   return { aggregate, samples };
 }

@@ -16,6 +16,10 @@ export interface ScoreOptions extends Omit<MetricOptions, 'inputs'> {
 
 export interface ScoredFile extends PredictionMetrics {
   file: string;
+  /** the records were the list under this key of a top-level object */
+  listKey?: string;
+  /** numbers the file states about itself (an R1-V `accuracy`, ScreenSpot `metrics`) */
+  stated?: Record<string, number>;
   /** problems reading the files (broken lines, an invalid array), said, not fatal */
   problems: string[];
 }
@@ -36,5 +40,22 @@ export async function scorePredictionFile(file: string, opts: ScoreOptions = {})
     m.aggregate.unparsableLines = preds.unparsable;
     m.aggregate.notes.push(`${preds.unparsable} line(s) of the file could not be parsed and are not in the samples`);
   }
-  return { file, problems, ...m };
+  const stated = statedNumbers(preds.stated);
+  if (preds.listKey) m.aggregate.notes.push(`records read from the "${preds.listKey}" list of the file's top-level object`);
+  if (stated) {
+    const mine = m.aggregate.metrics[m.aggregate.primary];
+    for (const [k, v] of Object.entries(stated)) if (/acc|accuracy|score/i.test(k)) m.aggregate.notes.push(`the file states ${k} = ${v}; VLM Lens computes ${m.aggregate.primary} = ${mine === undefined ? 'nothing (not scorable)' : mine}`);
+  }
+  return { file, problems, listKey: preds.listKey, stated, ...m };
+}
+
+/** Top-level numbers of a result document (one level of nesting: `metrics.accuracy`). */
+function statedNumbers(o: Record<string, unknown> | undefined): Record<string, number> | undefined {
+  if (!o) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+    else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k2, v2] of Object.entries(v)) if (typeof v2 === 'number' && Number.isFinite(v2)) out[`${k}.${k2}`] = v2;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

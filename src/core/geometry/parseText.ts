@@ -250,7 +250,7 @@ function bareLists(c: Collector): void {
     } else if (Array.isArray(value) && value.length > 0 && value.every(isPair)) {
       const pts = value.map((p) => [...p]);
       if (/traj|waypoint|path|trace/.test(hint) && pts.length >= 2) c.add('trajectory', pts, start, end, 'list');
-      else if (pts.length === 2 && !/point/.test(hint)) c.add('box', [...pts[0], ...pts[1]], start, end, 'list');
+      else if (pts.length === 2 && !/(?:^|[^a-z])point/.test(hint)) c.add('box', [...pts[0], ...pts[1]], start, end, 'list');
       else {
         const group = /contact/.test(hint) && pts.length === 2 ? c.newGroup() : undefined;
         for (const p of pts) c.add('point', p, start, end, 'list', { group });

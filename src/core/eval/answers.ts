@@ -68,6 +68,20 @@ export function predictedNumber(text: string): number | undefined {
 
 const FILE_PATH = /^[^\s]*[\\/][^\s]*\.(?:png|jpe?g|bmp|tiff?|webp|gif|npy|npz|pkl|pt|json|txt)$|^[^\s/\\]+\.(?:png|jpe?g|bmp|tiff?|webp|npy|npz)$/i;
 
+/** Characters (without spaces) of the text that the shapes were read from. */
+function coverage(sources: Array<{ start?: number; end?: number; text: string }>): number {
+  const spans = sources.filter((x) => x.start !== undefined && x.end !== undefined).map((x) => [x.start as number, x.end as number, x.text] as const);
+  spans.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let lastEnd = -1;
+  for (const [a, b, text] of spans) {
+    if (b <= lastEnd) continue;
+    total += a >= lastEnd ? text.replace(/\s+/g, '').length : Math.max(0, b - lastEnd);
+    lastEnd = b;
+  }
+  return total;
+}
+
 export interface ReferenceKind {
   kind?: TaskKind;
   /** why the reference cannot be scored (then `kind` is undefined) */
@@ -140,6 +154,9 @@ export function referenceKind(value: unknown, hint = ''): ReferenceKind {
   if (/^[(（[]?[A-Z][)）\]]?[.:]?$/.test(t) || /^(yes|no)\.?$/i.test(t)) return { kind: 'choice' };
   if (letterSet(t)) return { kind: 'multi-select' };
   const { shapes, ego } = shapesFromText(t, { role: 'gt', hint });
+  // prose that mentions objects (DriveLM "There is a brown SUV … <c1,CAM_BACK,1088.3,497.5>") is text, not geometry
+  const covered = coverage([...shapes.map((x) => x.source), ...ego.map((x) => x.source)]);
+  if ((shapes.length > 0 || ego.length > 0) && covered < 0.5 * t.replace(/\s+/g, '').length) return { kind: 'text' };
   if (ego.length > 0) return { kind: 'trajectory', ego: true };
   if (shapes.some((s) => s.kind === 'trajectory')) return { kind: 'trajectory' };
   if (shapes.some((s) => s.kind === 'box')) return { kind: 'box' };

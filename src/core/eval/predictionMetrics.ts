@@ -289,8 +289,10 @@ function choiceCorrect(pred: string, gt: string): boolean {
   const g = normalizeAnswer(gt);
   if (!p) return false; // an empty prediction is wrong (generation.py counts it right)
   if (p === g) return true;
-  // a longer answer that ends with the gt option ("… so the answer is B" is caught above)
-  return g.length > 1 && p.slice(-100).includes(g);
+  // a longer answer whose last words are the gt option ("… so it is yes"); "not a road barrier" is not "no"
+  if (g.length < 2) return false;
+  const esc = g.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|[^\\p{L}\\p{N}])${esc}[^\\p{L}\\p{N}]*$`, 'u').test(p);
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);

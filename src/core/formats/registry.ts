@@ -371,9 +371,12 @@ export function describe(value: unknown, extra: readonly FormatDescriptor[] = []
   return UNKNOWN_FORMAT;
 }
 
-/** First field of `keys` present in `o` (not undefined / null), with its value. */
+/**
+ * First field of `keys` present in `o`, with its value. A field written as `null` counts (a
+ * prediction the eval script could not parse is still a prediction: a miss, not a missing one).
+ */
 export function firstField(o: Obj, keys: readonly string[] | undefined): { key: string; value: unknown } | undefined {
-  for (const k of keys ?? []) if (k in o && o[k] !== undefined && o[k] !== null) return { key: k, value: o[k] };
+  for (const k of keys ?? []) if (k in o && o[k] !== undefined) return { key: k, value: o[k] };
   return undefined;
 }
 

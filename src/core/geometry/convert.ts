@@ -53,7 +53,7 @@ export function toPixelShapes(shapes: RawShape[], ctx: ConversionContext, file: 
     const coords = s.kind === 'trajectory' ? (pixels as number[][]) : chunk(pixels as number[]);
     const outside = coords.filter(([x, y]) => x < -TOLERANCE || y < -TOLERANCE || x > ctx.image.width + TOLERANCE || y > ctx.image.height + TOLERANCE);
     if (outside.length > 0) flags.push(s.kind === 'trajectory' ? `${outside.length} trajectory point(s) outside the ${ctx.image.width}×${ctx.image.height} image` : `outside the ${ctx.image.width}×${ctx.image.height} image`);
-    out.push({ kind: s.kind, role: s.role, label: s.label, pixels, convention, conventionSource: source, source: s.source, parser: s.parser, group: s.group, flags });
+    out.push({ kind: s.kind, role: s.role, label: s.label, pixels, convention, conventionSource: source, source: s.source, parser: s.parser, group: s.group, view: s.view, flags });
   }
   return { shapes: out, skipped };
 }

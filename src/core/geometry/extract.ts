@@ -5,12 +5,102 @@
  * RoboInter annotation keys, the RoboInter `gt` field in original pixels, NAVSIM `poses`).
  */
 import type { NormalizedRecord, Turn } from '../records/model';
+import { descriptorOf, isObj, type FormatDescriptor, type GeometryField } from '../formats/registry';
 import { boxesIn, shapesFromText } from './parseText';
 import type { Convention, EgoTrajectory, RawShape, RecordGeometryRaw, ShapeRole } from './types';
 
 export interface ExtractOptions {
   /** structured box fields are COCO x, y, width, height (setting `vlmLens.boxFormat`) */
   boxesAreXywh?: boolean;
+  /** the record's descriptor when it is a user one (built-ins are found by the record's format) */
+  descriptor?: FormatDescriptor;
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isQuad = (v: unknown): v is number[] => Array.isArray(v) && v.length === 4 && v.every(isNum);
+const isPair = (v: unknown): v is number[] => Array.isArray(v) && v.length === 2 && v.every(isNum);
+const isXY = (v: unknown): v is { x: number; y: number } => isObj(v) && isNum(v.x) && isNum(v.y);
+
+/** The values at a dotted path, `[]` walking a list: `instances[].bbox` → each instance's bbox, with its object. */
+function valuesAt(root: unknown, path: string): Array<{ value: unknown; parent: Record<string, unknown>; at: string }> {
+  let cur: Array<{ value: unknown; parent: Record<string, unknown>; at: string }> = isObj(root) ? [{ value: root, parent: root, at: '' }] : [];
+  for (const seg of path.split('.')) {
+    const list = seg.endsWith('[]');
+    const key = list ? seg.slice(0, -2) : seg;
+    const next: typeof cur = [];
+    for (const c of cur) {
+      if (!isObj(c.value) || !(key in c.value)) continue;
+      const v = c.value[key];
+      const at = c.at ? `${c.at}.${key}` : key;
+      if (list && Array.isArray(v)) v.forEach((x, i) => next.push({ value: x, parent: c.value as Record<string, unknown>, at: `${at}.${i}` }));
+      else if (!list) next.push({ value: v, parent: c.value, at });
+    }
+    cur = next.slice(0, 5000);
+  }
+  return cur;
+}
+
+/** Geometry a format's descriptor names (LLaVA-Bench `instances[].bbox` with its `category`, ScreenSpot `bbox` / `pred`). */
+function descriptorShapes(value: unknown, gf: GeometryField, shapes: RawShape[]): void {
+  const parts = gf.path.split('.');
+  const leaf = parts.pop() as string;
+  const holders = parts.length > 0 ? valuesAt(value, parts.join('.')) : isObj(value) ? [{ value, parent: value, at: '' }] : [];
+  for (const h of holders) {
+    if (!isObj(h.value)) continue;
+    const v = h.value[leaf];
+    const label = gf.label && typeof h.value[gf.label] === 'string' ? (h.value[gf.label] as string) : undefined;
+    const field = h.at ? `${h.at}.${leaf}` : leaf;
+    const source = { field, text: JSON.stringify(v)?.slice(0, 200) ?? '' };
+    const role = gf.role ?? 'gt';
+    if (gf.kind === 'box' && isQuad(v)) shapes.push({ kind: 'box', role, values: [...v], label, source, parser: `field ${gf.path}`, implied: gf.convention });
+    else if (gf.kind === 'point' && (isPair(v) || isXY(v))) shapes.push({ kind: 'point', role, values: isXY(v) ? [v.x, v.y] : [...v], label, source, parser: `field ${gf.path}`, implied: gf.convention });
+  }
+}
+
+const BOXISH = /(?:^|_)(?:bbox|box|boxes|bboxes|bbox_2d)(?:$|_)|box$/i;
+const POINTISH = /point|click|coord|keypoint/i;
+const TRAJISH = /traj|waypoint|path|trace|poses|plan/i;
+const LABEL_KEYS = ['category', 'label', 'name', 'ref', 'class', 'object'];
+const MAX_WALK_NODES = 5000;
+
+/**
+ * Records no descriptor knows: geometry found by its shape wherever it is. 4-number lists under
+ * box-like keys, `{x, y}` objects and [x, y] lists under point-like keys, lists of points under
+ * trajectory-like keys ((x, y, heading) triples are ego-frame plans). A key or an enclosing key
+ * naming a prediction (`pred…`) makes the shape a prediction. Bounded: at most 5,000 nodes.
+ */
+function shapesByKey(root: unknown, shapes: RawShape[], ego: EgoTrajectory[]): void {
+  let visited = 0;
+  const walk = (v: unknown, key: string, at: string, parent: Record<string, unknown> | undefined, pred: boolean, depth: number): void => {
+    if (++visited > MAX_WALK_NODES || depth > 8) return;
+    const role: ShapeRole = pred || /pred/i.test(key) ? 'pred' : 'gt';
+    const labelKey = parent ? LABEL_KEYS.find((k) => typeof parent[k] === 'string') : undefined;
+    const label = labelKey ? (parent?.[labelKey] as string) : undefined;
+    const source = { field: at, text: JSON.stringify(v)?.slice(0, 200) ?? '' };
+    const parser = `field ${at} (found by shape)`;
+    if (key && BOXISH.test(key)) {
+      if (isQuad(v)) return void shapes.push({ kind: 'box', role, values: [...v], label, source, parser });
+      if (Array.isArray(v) && v.length > 0 && v.every(isQuad)) return void v.forEach((b: number[]) => shapes.push({ kind: 'box', role, values: [...b], label, source, parser }));
+    }
+    if (key && TRAJISH.test(key) && Array.isArray(v) && v.length >= 2) {
+      if (v.every((p) => Array.isArray(p) && p.length === 3 && p.every(isNum))) return void ego.push({ role, label, poses: (v as number[][]).map((p) => [p[0], p[1], p[2]] as [number, number, number]), source });
+      if (v.every((p) => isXY(p) && (isNum((p as Record<string, unknown>).yaw) || isNum((p as Record<string, unknown>).heading)))) {
+        return void ego.push({ role, label, poses: v.map((p: Record<string, number>) => [p.x, p.y, p.yaw ?? p.heading] as [number, number, number]), source });
+      }
+      if (v.every(isPair)) return void shapes.push({ kind: 'trajectory', role, values: (v).map((p) => [...p]), label, source, parser });
+      if (v.every(isXY)) return void shapes.push({ kind: 'trajectory', role, values: v.map((p: { x: number; y: number }) => [p.x, p.y]), label, source, parser });
+    }
+    if (key && POINTISH.test(key)) {
+      if (isPair(v) || isXY(v)) return void shapes.push({ kind: 'point', role, values: isXY(v) ? [v.x, v.y] : [...v], label, source, parser });
+      if (Array.isArray(v) && v.length > 0 && v.every((p) => isPair(p) || isXY(p))) {
+        for (const p of v as Array<number[] | { x: number; y: number }>) shapes.push({ kind: 'point', role, values: isXY(p) ? [p.x, p.y] : [...p], label, source, parser });
+        return;
+      }
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => (typeof x === 'object' && x !== null ? walk(x, key, `${at}.${i}`, isObj(x) ? x : parent, role === 'pred', depth + 1) : undefined));
+    else if (isObj(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'object' && x !== null) walk(x, k, at ? `${at}.${k}` : k, v, role === 'pred', depth + 1);
+  };
+  walk(root, '', '', undefined, false, 0);
 }
 
 function roleOf(t: Turn): ShapeRole | undefined {
@@ -45,7 +135,10 @@ export function extractGeometry(rec: NormalizedRecord, value: unknown, opts: Ext
     shapes.push(...g.shapes);
     ego.push(...g.ego);
   });
-  fieldShapes(value, rec, shapes, ego, opts);
+  const d = opts.descriptor ?? descriptorOf(rec.format);
+  for (const gf of d.geometry ?? []) descriptorShapes(value, gf, shapes);
+  if (rec.format === 'unknown' || rec.format === 'user') shapesByKey(value, shapes, ego);
+  else if (!d.geometry) fieldShapes(value, rec, shapes, ego, opts);
   // Questions: tagged geometry always; bare (x, y) pairs only when the record has answers with geometry.
   for (const i of prompts) {
     const g = shapesFromText(rec.turns[i].text, { role: 'prompt', turn: i, hint, proseTuples: shapes.length > 0 });

@@ -82,6 +82,7 @@ export function shapesFromText(text: string, ctx: TextContext): TextGeometry {
   qwen2Tokens(c);
   refBoxTags(c);
   molmoPoints(c);
+  driveLmTags(c);
   egoTrajectories(c);
   jsonValues(c);
   if (c.shapes.length === 0 && ctx.role !== 'prompt') bareLists(c);
@@ -139,6 +140,18 @@ function molmoPoints(c: Collector): void {
     for (let i = 1; attrs.has(`x${i}`) && attrs.has(`y${i}`); i++) pts.push([Number(attrs.get(`x${i}`)), Number(attrs.get(`y${i}`))]);
     const group = pts.length > 1 ? c.newGroup() : undefined;
     for (const p of pts) if (p.every(Number.isFinite)) c.add('point', p, start, end, 'Molmo <point> tags', { label, implied: 'percent', group });
+    c.take(start, end);
+  }
+}
+
+/** DriveLM object tags `<c1,CAM_BACK,1088.3,497.5>`: an object's centre in pixels of the named camera's image. */
+function driveLmTags(c: Collector): void {
+  const re = new RegExp(String.raw`<(c\d+),\s*(CAM_[A-Z_]+),\s*(${NUM}),\s*(${NUM})>`, 'g');
+  for (const m of c.text.matchAll(re)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (c.isTaken(start, end)) continue;
+    c.add('point', [Number(m[3]), Number(m[4])], start, end, 'DriveLM object tags', { label: m[1], view: m[2], implied: 'pixel' });
     c.take(start, end);
   }
 }

@@ -55,6 +55,8 @@ export interface RawShape {
   implied?: Convention;
   /** shapes sharing a group (two contact points of one grasp) are linked when drawn */
   group?: string;
+  /** the view (camera) of a multi-image record the shape belongs to (DriveLM `CAM_BACK`) */
+  view?: string;
 }
 
 /** A driving trajectory in the ego (bird's-eye) frame: not image coordinates. */
@@ -95,6 +97,8 @@ export interface PixelShape {
   source: ShapeSource;
   parser: string;
   group?: string;
+  /** the view (camera) the shape belongs to, when the record has several */
+  view?: string;
   /** problems found after conversion: outside the image, inverted, zero area */
   flags: string[];
 }

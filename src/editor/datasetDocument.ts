@@ -160,11 +160,12 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   }
 
   /** Notes about the file as a whole, for the viewer header. */
-  notices(t: (key: 'object' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>) => string): string[] {
+  notices(t: (key: 'object' | 'list' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>) => string): string[] {
     const idx = this._index;
     const out: string[] = [];
     if (!idx.complete) return out;
     if (idx.kind === 'json-object') out.push(t('object'));
+    if (idx.listKey !== undefined) out.push(t('list', idx.listKey));
     if (idx.kind === 'binary') out.push(t('binary'));
     if (idx.kind === 'empty') out.push(t('empty'));
     if (idx.truncated) out.push(t('truncated'));

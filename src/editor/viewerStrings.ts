@@ -110,8 +110,10 @@ export function viewerStrings(): ViewerStrings {
 }
 
 /** Notes about the file as a whole. */
-export function noticeText(key: 'object' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>): string {
+export function noticeText(key: 'object' | 'list' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>): string {
   switch (key) {
+    case 'list':
+      return vscode.l10n.t('The records are the "{0}" list of this JSON file\'s top-level object; its other fields are not shown as records.', String(args[0]));
     case 'object':
       return vscode.l10n.t('The top level of this JSON file is an object, not an array of records: it is shown as one record.');
     case 'truncated':

@@ -187,7 +187,8 @@ test('validate: a large file is checked on worker threads with the same result a
     for (let i = 0; i < 45_000; i++) {
       const id = i === 40_000 ? 'r7' : `r${i}`; // a duplicate across parts
       const conv = i % 10_000 === 5 ? [{ from: 'gpt', value: 'first' }] : [{ from: 'human', value: 'hi' }, { from: 'gpt', value: 'ok' }];
-      lines.push(JSON.stringify({ id, conversations: conv }));
+      // ids under `sample_id`: the parallel merge once read only `id` and said Duplicate id "?"
+      lines.push(JSON.stringify({ sample_id: id, conversations: conv }));
     }
     writeFileSync(join(dir, 'big.jsonl'), lines.join('\n') + '\n');
     const par = runCli(['validate', 'big.jsonl', '--json', '--jobs', '3'], { cwd: dir });
@@ -197,6 +198,8 @@ test('validate: a large file is checked on worker threads with the same result a
     const b = JSON.parse(one.stdout) as Array<{ line: number; code: string }>;
     assert.deepEqual(a, b);
     assert.deepEqual(a.map((p) => `${p.code}@${p.line}`), ['VLM030@6', 'VLM030@10006', 'VLM030@20006', 'VLM030@30006', 'VLM050@40001', 'VLM030@40006']);
+    const dup = (a as unknown as Array<{ code: string; message: string }>).find((p) => p.code === 'VLM050');
+    assert.match(dup?.message ?? '', /“r7”/, 'the duplicate is named by its sample_id in both modes');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -207,9 +210,9 @@ test('metrics: a RoboInter eval_details file scored in original pixels, joined t
   const preds = join(dir, 'eval_details_contact_box.constructed.json');
   const text = runCli(['metrics', preds, '--task', 'contact_box']);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /^contact_box \(box, pixel\): 2 samples, 2 scored$/m);
+  assert.match(text.stdout, /^contact_box \(box, pixel\): 2 samples, 2 scorable$/m);
   assert.match(text.stdout, /acc@iou>0\.5\s+1\n/);
-  assert.match(text.stdout, /^ {2}2\tdroid_val_000001\t0\.\d{4}$/m, 'per-sample rows carry the 1-based line and the id');
+  assert.match(text.stdout, /^ {2}2\tdroid_val_000001\tbox\t0\.\d{4}$/m, 'per-sample rows carry the 1-based line, the id and the kind');
   const json = runCli(['metrics', preds, '--task', 'contact_box', '--convention', 'resized', '--dataset', join(dir, 'robointer_generation_eval_input.constructed.json'), '--json']);
   assert.equal(json.code, 0, json.stderr);
   const r = JSON.parse(json.stdout) as { aggregate: { unscored: number; notes: string[] }; samples: Array<{ id: string; gt?: number[]; score?: number }> };

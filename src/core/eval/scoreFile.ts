@@ -44,7 +44,11 @@ export async function scorePredictionFile(file: string, opts: ScoreOptions = {})
   if (preds.listKey) m.aggregate.notes.push(`records read from the "${preds.listKey}" list of the file's top-level object`);
   if (stated) {
     const mine = m.aggregate.metrics[m.aggregate.primary];
-    for (const [k, v] of Object.entries(stated)) if (/acc|accuracy|score/i.test(k)) m.aggregate.notes.push(`the file states ${k} = ${v}; VLM Lens computes ${m.aggregate.primary} = ${mine === undefined ? 'nothing (not scorable)' : mine}`);
+    for (const [k, v] of Object.entries(stated)) {
+      if (!/acc|accuracy|score/i.test(k)) continue;
+      const agrees = mine !== undefined && (Math.abs(v - mine) < 1e-6 || Math.abs(v - mine * 100) < 1e-4);
+      m.aggregate.notes.push(`the file states ${k} = ${v}; VLM Lens computes ${m.aggregate.primary} = ${mine === undefined ? 'nothing (not scorable)' : mine}${mine === undefined ? '' : agrees ? ' (they agree)' : ' (they differ: see the samples)'}`);
+    }
   }
   return { file, problems, listKey: preds.listKey, stated, ...m };
 }

@@ -124,9 +124,13 @@ export function extractGeometry(rec: NormalizedRecord, value: unknown, opts: Ext
   const ego: EgoTrajectory[] = [];
   const hint = [rec.task ?? '', rec.turns.find((t) => t.role === 'user')?.text ?? ''].join(' ');
   const prompts: number[] = [];
+  const d = opts.descriptor ?? descriptorOf(rec.format);
+  // fields the descriptor reads as geometry are not read again from their turn's text
+  const geometryKeys = new Set((d.geometry ?? []).map((g) => g.path.split(/[.[]/)[0]));
   rec.turns.forEach((t, i) => {
     const role = roleOf(t);
     if (!role) return;
+    if (geometryKeys.has(String(t.segments[0]?.path[0]))) return;
     if (role === 'prompt') {
       prompts.push(i);
       return;
@@ -135,7 +139,6 @@ export function extractGeometry(rec: NormalizedRecord, value: unknown, opts: Ext
     shapes.push(...g.shapes);
     ego.push(...g.ego);
   });
-  const d = opts.descriptor ?? descriptorOf(rec.format);
   for (const gf of d.geometry ?? []) descriptorShapes(value, gf, shapes);
   if (rec.format === 'unknown' || rec.format === 'user') shapesByKey(value, shapes, ego);
   else if (!d.geometry) fieldShapes(value, rec, shapes, ego, opts);

@@ -7,6 +7,7 @@
  * Readers may use the index while it is being built: `readyCount` records have a known end.
  * After indexing, record k is one positional read away (O(1)).
  */
+import { recordListKey } from '../formats/registry';
 import { type FileStat, type RandomAccessFile, readRange } from '../io/randomAccessFile';
 import { type DatasetKind } from '../dataset/types';
 
@@ -133,6 +134,11 @@ export class RecordIndex {
   private closeOffset = -1;
   /** JSON: offset of non-whitespace data after the top-level value, if any */
   trailingDataAt = -1;
+  /**
+   * A top-level object whose records are the list under this key (`{accuracy, results: [...]}`,
+   * ScreenSpot `{details: [...], metrics}`): the file reads like a JSON array of those.
+   */
+  listKey: string | undefined;
   fingerprint: Fingerprint = { size: 0, mtimeMs: 0, head: 0, tail: 0 };
   private jsonl: JsonlState = { atLineStart: true, lineStartOffset: 0, lineNo: 0, blankLines: 0 };
   private json: JsonState = { phase: 'before', depth: 0, inString: false, escape: false, lineNo: 0 };
@@ -192,7 +198,16 @@ export class RecordIndex {
       opts.onProgress?.({ records: 0, scannedBytes: st.size, totalBytes: st.size, done: true });
       return;
     }
-    if (this.kind === 'json-object') {
+    this.listKey = undefined;
+    const list = this.kind === 'json-object' ? findRecordList(head, bomLen) : undefined;
+    if (list) {
+      // the records are the list's elements: scanned as a JSON array from its '['
+      this.kind = 'json-array';
+      this.listKey = list.key;
+      this.table = new OffsetTable(true);
+      this.scanned = list.offset;
+      this.json.lineNo = list.line;
+    } else if (this.kind === 'json-object') {
       // One record: the whole document. Its end is found by the JSON scanner (trailing data).
       this.table.push(bomLen, 0);
     }
@@ -324,7 +339,8 @@ export class RecordIndex {
           } else if (b === COMMA && isArray && s.depth === 1) s.phase = 'expect';
           continue;
         case 'after':
-          if (!isWs(b) && this.trailingDataAt < 0) this.trailingDataAt = base + i;
+          // after a record list inside an object, the object's other fields follow: not trailing data
+          if (!isWs(b) && this.trailingDataAt < 0 && this.listKey === undefined) this.trailingDataAt = base + i;
           continue;
       }
     }
@@ -405,6 +421,7 @@ export class RecordIndex {
     const lastEnd = n > 0 ? this.range(n - 1).end : this.scanned;
     return {
       kind: this.kind,
+      listKey: this.listKey,
       starts: this.table.starts.slice(0, n),
       lines: this.table.lines?.slice(0, n),
       blankFix: this.blankFix.slice(),
@@ -417,6 +434,7 @@ export class RecordIndex {
   static fromSnapshot(s: IndexSnapshot): RecordIndex {
     const idx = new RecordIndex();
     idx.kind = s.kind;
+    idx.listKey = s.listKey;
     idx.table = new OffsetTable(false);
     idx.table.starts = s.starts;
     idx.table.lines = s.lines;
@@ -433,6 +451,7 @@ export class RecordIndex {
 
 export interface IndexSnapshot {
   kind: DatasetKind;
+  listKey?: string;
   starts: Float64Array;
   lines?: Uint32Array;
   blankFix: number[];
@@ -513,6 +532,79 @@ export function detectKind(head: Uint8Array, size: number, fileName?: string): D
   let j = end;
   while (j < head.length && isWs(head[j])) j++;
   return j < head.length && (head[j] === 0x7b || head[j] === 0x5b) ? 'jsonl' : 'json-object';
+}
+
+/**
+ * A top-level object holding a list of records under a key, found in the first bytes: the
+ * offset of the list's '[', its 0-based line and the key; undefined when the object is one
+ * document (trainer state…) or the list does not start within `head`.
+ */
+export function findRecordList(head: Uint8Array, from: number): { offset: number; line: number; key: string } | undefined {
+  let i = from;
+  const ws = () => {
+    while (i < head.length && isWs(head[i])) i++;
+  };
+  ws();
+  if (head[i] !== 0x7b) return undefined;
+  i++;
+  const before: string[] = [];
+  const decoder = new TextDecoder();
+  for (let n = 0; n < 1000; n++) {
+    ws();
+    if (head[i] !== QUOTE) return undefined;
+    const keyStart = i + 1;
+    i++;
+    let escape = false;
+    for (; i < head.length; i++) {
+      if (escape) escape = false;
+      else if (head[i] === BACKSLASH) escape = true;
+      else if (head[i] === QUOTE) break;
+    }
+    if (i >= head.length) return undefined;
+    let key: string;
+    try {
+      key = JSON.parse(`"${decoder.decode(head.subarray(keyStart, i))}"`) as string;
+    } catch {
+      return undefined;
+    }
+    i++;
+    ws();
+    if (head[i] !== 0x3a /* : */) return undefined;
+    i++;
+    ws();
+    if (i >= head.length) return undefined;
+    if (head[i] === 0x5b /* [ */) {
+      let j = i + 1;
+      while (j < head.length && isWs(head[j])) j++;
+      if (j < head.length && head[j] === 0x7b) {
+        // the first list of objects decides: records, or a document that holds a list (trainer state)
+        if (!recordListKey(key, before)) return undefined;
+        let line = 0;
+        for (let k = 0; k < i; k++) if (head[k] === NL) line++;
+        return { offset: i, line, key };
+      }
+    }
+    // skip this value
+    if (head[i] === 0x7b || head[i] === 0x5b) {
+      const end = endOfValue(head, i);
+      if (end < 0) return undefined;
+      i = end;
+    } else if (head[i] === QUOTE) {
+      i++;
+      let esc = false;
+      for (; i < head.length; i++) {
+        if (esc) esc = false;
+        else if (head[i] === BACKSLASH) esc = true;
+        else if (head[i] === QUOTE) break;
+      }
+      i++;
+    } else while (i < head.length && head[i] !== COMMA && head[i] !== 0x7d && !isWs(head[i])) i++;
+    ws();
+    before.push(key);
+    if (head[i] !== COMMA) return undefined;
+    i++;
+  }
+  return undefined;
 }
 
 /** End offset (exclusive) of the JSON object/array starting at `i`, or -1 past the buffer. */

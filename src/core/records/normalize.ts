@@ -229,8 +229,8 @@ export function normalizeRecord(value: unknown, opts: NormalizeOptions = {}): No
     formatLabel: d.id === 'user' ? d.label : undefined,
   };
   if (d.layout !== 'internvl-meta' && d.layout !== 'document') {
-    for (const key of d.images) if (key in o) b.addMedia('image', o[key], [key]);
-    for (const key of d.videos) if (key in o) b.addMedia('video', o[key], [key]);
+    for (const key of new Set(d.images)) if (key in o) b.addMedia('image', o[key], [key]);
+    for (const key of new Set(d.videos)) if (key in o) b.addMedia('video', o[key], [key]);
     if (d.id === 'unknown' || d.id === 'user') mediaByValue(o, b, d);
   }
 
@@ -330,6 +330,12 @@ function qaTurns(o: Obj, d: FormatDescriptor, b: Builder): void {
   for (const k of d.prompt ?? []) {
     const v = o[k];
     if (typeof v === 'string' && v.length > 0) b.textTurn(k === 'system' ? 'system' : 'user', v, [k]);
+    else if (isObj(v)) {
+      // R1-V results keep the whole input example under `question`: its question and image
+      const inner = (['question', 'problem', 'prompt'] as const).find((x) => typeof v[x] === 'string');
+      if (inner) b.textTurn('user', v[inner] as string, [k, inner]);
+      for (const m of ['image_path', 'image', 'images']) if (m in v && b.images.length === 0) b.addMedia('image', v[m], [k, m]);
+    }
   }
   const { prediction, reference } = predictionAndReference(o, d);
   if (prediction) answerTurn(b, prediction, 'prediction');

@@ -9,6 +9,9 @@ import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
 import { disposeAll } from '../util/dispose';
 import { DatasetDocument, scanView } from './datasetDocument';
 import { type ImageBridge } from './imageBridge';
+import { VideoBridge } from './videoBridge';
+import { describeRecordFields } from '../core/formats/userFormats';
+import { basename } from 'node:path';
 import { type ViewerConfig } from './viewerConfig';
 import { type OverlayConfig } from './overlayConfig';
 import { noticeText, viewerStrings } from './viewerStrings';
@@ -43,6 +46,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
   static readonly jsonViewType = 'vlmLens.datasetJson';
 
   private readonly panels = new Set<Panel>();
+  private readonly videos: VideoBridge;
   private active: Panel | undefined;
   /** validation of the files open in the viewer (set once the diagnostics are wired) */
   validation: ViewerValidation | undefined;
@@ -55,7 +59,9 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     private readonly images: ImageBridge,
     private readonly overlay: OverlayConfig,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    this.videos = new VideoBridge(images.cacheDir, images);
+  }
 
   static register(context: vscode.ExtensionContext, config: ViewerConfig, images: ImageBridge, overlay: OverlayConfig, log: vscode.LogOutputChannel): DatasetEditorProvider {
     const provider = new DatasetEditorProvider(context, config, images, overlay, log);
@@ -189,6 +195,15 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
       } finally {
         imageRequests.delete(requestId);
       }
+    });
+    rpc.onRequest('getVideo', ({ index, video }) => this.videos.view(webview, doc, index, video));
+    rpc.onRequest('describeFormat', async ({ index }) => {
+      const rec = await doc.record(index);
+      const spec = describeRecordFields(rec?.value, basename(doc.uri.fsPath));
+      const text = `// ${vscode.l10n.t('A starting descriptor for this file: check the field names, then add the object to the "vlmLens.formats" setting (a list).')}\n${JSON.stringify([spec], null, 2)}\n`;
+      const d = await vscode.workspace.openTextDocument({ language: 'jsonc', content: text });
+      await vscode.window.showTextDocument(d, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+      return null;
     });
     rpc.onNotification('cancelImages', ({ requestIds }) => {
       for (const id of requestIds) imageRequests.get(id)?.abort();

@@ -114,6 +114,18 @@ export interface ImageView {
   message?: string;
 }
 
+/** A record's video as the webview may play it. */
+export interface VideoView {
+  ref: string;
+  status: 'ok' | 'missing' | 'url' | 'outside' | 'invalid';
+  /** webview URI of the file (a link in the extension's cache folder) */
+  uri?: string;
+  mime?: string;
+  bytes?: number;
+  tried?: string[];
+  message?: string;
+}
+
 /** Everything the detail pane shows for one record. */
 export interface RecordDetail {
   index: number;
@@ -184,6 +196,10 @@ export type ViewerRequests = {
   getRecord: { params: { index: number }; result: RecordDetail };
   /** an image of a record, rendered to at most maxSize px (requestId lets the webview cancel it) */
   getImage: { params: { index: number; image: number; maxSize: number; requestId: number }; result: ImageView };
+  /** a video of a record, to play in a <video> element */
+  getVideo: { params: { index: number; video: number }; result: VideoView };
+  /** writes a starting format descriptor from the record's fields into a new editor ("Describe this format…") */
+  describeFormat: { params: { index: number }; result: null };
   /** starts a whole-file search; results stream as `searchProgress` */
   startSearch: { params: SearchRequest; result: { searchId: number } };
   /** the scores a record got in recent eval runs (asked after the record is shown: reading run history can take a moment) */
@@ -268,6 +284,13 @@ export interface ViewerStrings {
   invalidImage: string;
   placeholderWithoutImage: string;
   video: string;
+  videoCannotPlay: string;
+  videoOutside: string;
+  missingVideo: string;
+  formatWhy: string;
+  describeFormat: string;
+  jsonTree: string;
+  moreItems: string;
   lineTooLong: string;
   invalidUtf8At: string;
   parseErrorAt: string;

@@ -34,6 +34,7 @@ export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
   const csp = [
     `default-src 'none'`,
     `img-src ${webview.cspSource} data: blob:`,
+    `media-src ${webview.cspSource}`,
     // The webview UI toolkit (FAST) injects its component styles at run time, so styles
     // need 'unsafe-inline' (a style nonce would switch that off). Scripts stay nonce-only.
     `style-src ${webview.cspSource} 'unsafe-inline'`,

@@ -2,7 +2,8 @@
  * The detail pane: one record as a conversation (turns with their images, reasoning
  * collapsible), its problems, and its raw JSON. Everything from the dataset is text.
  */
-import { type FormatId, type ImageView, type NormalizedRecord, type Part, type PixelShape, type RecordDetail, type RecordScoresView, type Turn, type ViewerStrings } from '../../src/protocol/datasetViewer';
+import { type FormatId, type ImageView, type NormalizedRecord, type Part, type PixelShape, type RecordDetail, type RecordScoresView, type Turn, type VideoView, type ViewerStrings } from '../../src/protocol/datasetViewer';
+import { jsonTree, type TreeNode } from './jsonTree';
 import { appendHighlighted, clear, fmt, h } from '../shared/dom';
 import { RecordOverlayView, type OverlayHost } from './overlayPanel';
 
@@ -13,6 +14,10 @@ export interface DetailActions {
   loadImage(image: number, maxSize: number): Promise<ImageView>;
   /** shows an eval run in the Eval panel */
   showRun(runId: string): void;
+  /** the shown record's video `video`, to play */
+  loadVideo(video: number): Promise<VideoView>;
+  /** opens a starting format descriptor for the shown record */
+  describeFormat(): void;
 }
 
 const KIND_CLASS: Record<string, string> = { chosen: 'kind-chosen', rejected: 'kind-rejected', prediction: 'kind-pred', reference: 'kind-gt' };
@@ -27,11 +32,12 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
     { class: 'detail-head' },
     h('span', { class: 'detail-title', text: fmt(s.recordOf, d.index + 1, total) }),
     h('span', { class: 'muted', text: fmt(s.lineLabel, d.line + 1) }),
-    rec && h('vscode-tag', { text: labels[rec.format] }),
+    rec && h('vscode-tag', { class: 'format-tag', text: rec.formatLabel ?? labels[rec.format], title: rec.formatWhy ? fmt(s.formatWhy, rec.formatLabel ?? labels[rec.format], rec.formatWhy) : undefined }),
     rec?.id !== undefined && h('span', { class: 'detail-id', text: `id: ${rec.id}` }),
     h('span', { class: 'spacer' }),
     h('vscode-button', { appearance: 'secondary', 'data-action': 'open-at-line', onclick: () => actions.openAtLine(d.parseError?.line ?? d.line, d.parseError?.column ?? d.column) }, fmt(s.openAtLine, (d.parseError?.line ?? d.line) + 1)),
     d.rawText.length > 0 && h('vscode-button', { appearance: 'secondary', 'data-action': 'copy-json', onclick: () => actions.copy(d.rawText) }, s.copyJson),
+    rec?.format === 'unknown' && h('vscode-button', { appearance: 'secondary', 'data-action': 'describe-format', onclick: () => actions.describeFormat() }, s.describeFormat),
   );
   root.append(head);
   if (overlay) root.append(overlay.toolbar);
@@ -92,6 +98,16 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
     root.append(h('div', { class: 'muted empty-turns', text: s.noTurns }));
   }
 
+  if (rec?.format === 'unknown' && d.rawText.length > 0 && !d.rawTruncated) {
+    // a record no descriptor knows: its fields as a tree (the raw JSON stays below)
+    let value: unknown;
+    try {
+      value = JSON.parse(d.rawText) as unknown;
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined) root.append(h('details', { class: 'json-tree', open: true }, h('summary', { text: s.jsonTree }), treeView(jsonTree(value), s)));
+  }
   if (d.rawText.length > 0) {
     const pre = h('pre', { class: 'raw-json' });
     appendHighlighted(pre, d.rawText, highlight);
@@ -192,7 +208,8 @@ function renderPart(p: Part, rec: NormalizedRecord, s: ViewerStrings, actions: D
     case 'media': {
       if (p.media === 'video') {
         const v = rec.videos[p.index];
-        return h('div', { class: 'media media-video', text: fmt(s.video, v?.ref ?? '?') });
+        if (!v) return h('div', { class: 'media media-missing', text: fmt(s.video, '?') });
+        return videoFigure(p.index, v.ref, s, actions);
       }
       const ref = rec.images[p.index];
       if (!ref) return h('div', { class: 'media media-missing', text: fmt(s.placeholderWithoutImage, p.index + 1) });
@@ -228,6 +245,46 @@ function imageFigure(index: number, ref: string, s: ViewerStrings, actions: Deta
     })
     .catch(() => undefined);
   return fig;
+}
+
+function videoFigure(index: number, ref: string, s: ViewerStrings, actions: DetailActions): HTMLElement {
+  const frame = h('div', { class: 'video-frame loading', 'data-video': index }, h('vscode-progress-ring', {}));
+  const fig = h('figure', { class: 'media media-video' }, frame, h('figcaption', { class: 'muted', text: fmt(s.video, ref) }));
+  actions
+    .loadVideo(index)
+    .then((view) => {
+      clear(frame);
+      frame.classList.remove('loading');
+      frame.dataset.status = view.status;
+      if (view.status === 'ok' && view.uri) {
+        const video = h('video', { controls: true, preload: 'metadata', src: view.uri, 'data-mime': view.mime });
+        // a codec the webview cannot decode: say so, and keep the reference visible
+        video.addEventListener('error', () => {
+          frame.dataset.status = 'unplayable';
+          frame.append(h('div', { class: 'placeholder-text', text: fmt(s.videoCannotPlay, view.mime ?? ref) }));
+        });
+        video.addEventListener('loadedmetadata', () => (frame.dataset.status = 'playable'), { once: true });
+        frame.append(video);
+        return;
+      }
+      const box = h('div', { class: 'placeholder-text' });
+      if (view.status === 'missing') {
+        box.append(h('div', { text: fmt(s.missingVideo, view.ref) }));
+        if (view.tried?.length) box.append(h('div', { class: 'muted', text: s.triedPaths }), h('ul', {}, ...view.tried.map((p) => h('li', { text: p }))));
+      } else if (view.status === 'outside') box.append(h('div', { text: fmt(s.videoOutside, view.message ?? view.ref) }));
+      else box.append(h('div', { text: fmt(s.invalidImage, view.message ?? view.ref) }));
+      frame.append(box);
+    })
+    .catch(() => undefined);
+  return fig;
+}
+
+/** A JSON tree as nested <details>: keys and values as text only. */
+function treeView(n: TreeNode, s: ViewerStrings): HTMLElement {
+  if (!n.children) return h('div', { class: `tree-leaf tree-${n.type}` }, n.key !== '' && h('span', { class: 'tree-key', text: `${n.key}: ` }), h('span', { class: 'tree-value', text: n.text }));
+  const body = h('div', { class: 'tree-children' }, ...n.children.map((c) => treeView(c, s)), n.more ? h('div', { class: 'muted', text: fmt(s.moreItems, n.more) }) : undefined);
+  if (n.key === '') return body;
+  return h('details', { class: `tree-branch tree-${n.type}`, open: n.children.length <= 8 }, h('summary', {}, h('span', { class: 'tree-key', text: n.key }), h('span', { class: 'muted', text: ` ${n.text}` })), body);
 }
 
 export function placeholderText(view: ImageView, s: ViewerStrings): HTMLElement {

@@ -359,6 +359,8 @@ async function showDetail(index: number): Promise<void> {
         flash(S.copied);
       },
       loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
+      loadVideo: (video) => rpc.request('getVideo', { index, video }),
+      describeFormat: () => void rpc.request('describeFormat', { index }).catch(() => undefined),
     };
     overlayView = renderDetail(
       detail,

@@ -12,6 +12,7 @@ import { recordOverlays } from '../core/geometry/overlays';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
 import { sampleFileConvention } from '../core/dataset/conventionSample';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliCommand } from './main';
+import { loadFormatOption } from './formatOption';
 
 export interface InspectedImage {
   ref: string;
@@ -28,12 +29,14 @@ export interface InspectedImage {
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'show the detected format and a normalized record, with its images',
-  usage: `Usage: vlm-lens inspect <file> [--index N] [--json] [--image-root DIR]... [--convention C]
+  usage: `Usage: vlm-lens inspect <file> [--index N] [--json] [--image-root DIR]... [--convention C] [--format FILE]
 
 Prints the detected format of record N (0-based, default 0) of a .jsonl / .json dataset,
 its turns, its images resolved like the viewer does (the dataset's folder, then each
 --image-root) with their size, and its overlays: every box, point and trajectory in
-pixels of the first image, with the coordinate convention used and why.
+pixels of the first image, with the coordinate convention used and why. The format is
+the first descriptor of the format registry that matches, and why is said; a record no
+descriptor matches is listed field by field, its geometry found by shape.
 
 Options:
   --index N          record to show (0-based; default 0)
@@ -41,6 +44,7 @@ Options:
   --convention C     read coordinates as C (${CONVENTIONS.join(', ')});
                      default: what the format says, else detected from the file
   --xywh             structured bbox fields are COCO x, y, width, height
+  --format FILE      a JSON file of user format descriptors (as the vlmLens.formats setting)
   --json             machine-readable output
 Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or I/O error.`,
   options: {
@@ -49,6 +53,7 @@ Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or
     'image-root': { type: 'string', multiple: true },
     convention: { type: 'string' },
     xywh: { type: 'boolean' },
+    format: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('expected one dataset file (see vlm-lens inspect --help)');
@@ -57,13 +62,14 @@ Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or
     if (!Number.isInteger(k) || k < 0) throw new UsageError(`--index must be a non-negative integer, got '${String(values.index)}'`);
     const override = values.convention as string | undefined;
     if (override !== undefined && !(CONVENTIONS as string[]).includes(override)) throw new UsageError(`--convention must be one of ${CONVENTIONS.join(', ')}, got '${override}'`);
+    const formats = values.format ? await loadFormatOption(resolve(values.format as string), path) : undefined;
     const file = await NodeFile.open(path).catch((e: unknown) => {
       throw new UsageError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
     });
     try {
       const index = await RecordIndex.build(file, { fileName: path });
       if (k >= index.count) throw new UsageError(`record ${k} is out of range: ${path} has ${index.count} records`);
-      const [rec] = await loadRecords(file, index, k, 1);
+      const [rec] = await loadRecords(file, index, k, 1, { formats });
       const roots = ((values['image-root'] as string[] | undefined) ?? []).map((r) => resolve(r));
       const ctx = { datasetDir: dirname(path), imageRoots: roots };
       const exists = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() === true;
@@ -90,7 +96,10 @@ Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or
         index: k,
         line: rec.line + 1,
         format: rec.record?.format,
-        formatLabel: rec.record ? FORMAT_LABELS[rec.record.format] : undefined,
+        formatLabel: rec.record ? (rec.record.formatLabel ?? FORMAT_LABELS[rec.record.format]) : undefined,
+        formatWhy: rec.record?.formatWhy,
+        listKey: index.listKey,
+        fields: rec.record?.format === 'unknown' || rec.record?.format === 'user' ? fieldList(rec.value) : undefined,
         id: rec.record?.id,
         turns: (rec.record?.turns ?? []).map((t) => ({ role: t.role, rawRole: t.rawRole, kind: t.kind, text: t.text })),
         images,
@@ -142,8 +151,41 @@ function roundPixels(p: number[] | number[][]): number[] | number[][] {
   return typeof p[0] === 'number' ? (p as number[]).map(r) : (p as number[][]).map((q) => q.map(r));
 }
 
+interface FieldEntry {
+  path: string;
+  type: string;
+  value?: string;
+}
+
+/** A record's fields, for records no descriptor knows: dotted paths, types and short values (at most 200, 4 levels). */
+function fieldList(value: unknown): FieldEntry[] {
+  const out: FieldEntry[] = [];
+  const walk = (v: unknown, path: string, depth: number) => {
+    if (out.length >= 200) return;
+    if (Array.isArray(v) && v.length <= 8 && v.every((x) => x === null || typeof x !== 'object')) {
+      // a short list of plain values (a box, a point) on one line
+      const text = JSON.stringify(v);
+      out.push({ path: path || '(root)', type: `list of ${v.length}`, value: text.length > 80 ? `${text.slice(0, 77)}…` : text });
+    } else if (Array.isArray(v)) {
+      out.push({ path: path || '(root)', type: `list of ${v.length}` });
+      if (depth < 4) v.slice(0, 3).forEach((x, i) => walk(x, `${path}[${i}]`, depth + 1));
+    } else if (typeof v === 'object' && v !== null) {
+      if (path) out.push({ path, type: 'object' });
+      if (depth < 4) for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, depth + 1);
+    } else {
+      const text = JSON.stringify(v) ?? String(v);
+      out.push({ path: path || '(root)', type: v === null ? 'null' : typeof v, value: text.length > 80 ? `${text.slice(0, 77)}…` : text });
+    }
+  };
+  walk(value, '', 0);
+  return out;
+}
+
 type Report = {
   file: string;
+  formatWhy?: string;
+  listKey?: string;
+  fields?: FieldEntry[];
   kind: string;
   records: number;
   index: number;
@@ -178,8 +220,13 @@ function textReport(o: Report, rec: NormalizedRecord | undefined): string {
   return lines.join('\n') + '\n';
 }
 
-function textReportHead(o: { file: string; kind: string; records: number; index: number; line: number; formatLabel?: string; id?: string; images: InspectedImage[]; turns: Array<{ rawRole: string; kind?: string; text: string }>; notes: string[]; parseError?: { line: number; column: number; message: string }; tooLarge?: { bytes: number } }, rec: NormalizedRecord | undefined): string[] {
-  const lines = [`${o.file} (${o.kind}, ${o.records} records)`, `record ${o.index} (line ${o.line})${o.formatLabel ? ` · ${o.formatLabel}` : ''}${o.id !== undefined ? ` · id ${o.id}` : ''}`];
+function textReportHead(o: { file: string; kind: string; records: number; index: number; line: number; formatLabel?: string; formatWhy?: string; listKey?: string; fields?: FieldEntry[]; id?: string; images: InspectedImage[]; turns: Array<{ rawRole: string; kind?: string; text: string }>; notes: string[]; parseError?: { line: number; column: number; message: string }; tooLarge?: { bytes: number } }, rec: NormalizedRecord | undefined): string[] {
+  const lines = [`${o.file} (${o.kind}${o.listKey ? `, the "${o.listKey}" list` : ''}, ${o.records} records)`, `record ${o.index} (line ${o.line})${o.formatLabel ? ` · ${o.formatLabel}` : ''}${o.id !== undefined ? ` · id ${o.id}` : ''}`];
+  if (o.formatWhy) lines.push(`read as ${o.formatLabel ?? '?'}: ${o.formatWhy}`);
+  if (o.fields?.length) {
+    lines.push('fields:');
+    for (const f of o.fields) lines.push(`  ${f.path}: ${f.type}${f.value !== undefined ? ` = ${f.value}` : ''}`);
+  }
   if (o.parseError) lines.push(`parse error at ${o.parseError.line}:${o.parseError.column}: ${o.parseError.message}`);
   if (o.tooLarge) lines.push(`too large to parse here: ${o.tooLarge.bytes} bytes`);
   if (o.images.length) {

@@ -1,3 +1,4 @@
+import { userFormatsFor } from '../core/formats/userFormats';
 import * as vscode from 'vscode';
 import { stat } from 'node:fs/promises';
 import { RecordValidator, type Problem } from '../core/validate/validator';
@@ -223,6 +224,7 @@ export class DiagnosticsService extends Disposable {
       jsonl: doc.index.kind === 'jsonl',
       overlay,
       language: vscode.env.language,
+      formats: userFormatsFor(settings.formatSpecs, this.deps.settings.relPath(doc.uri)).formats,
     });
     this.hostValidators.set(doc.uri.toString(), { key, v });
     return v;

@@ -143,6 +143,7 @@ export class DiskValidation {
       jsonl: index.kind === 'jsonl',
       images: settings.checkImages ? this.files.resolveContext(this.doc.uri) : undefined,
       schemaStamp: settings.stamp,
+      formatSpecs: settings.formatSpecs,
     };
     const snapshot = index.snapshot();
     this.state = { running: true, processed: 0, total: snapshot.starts.length, problems: [], totalProblems: 0, capped: false, cancelled: false, schemaProblems: [] };

@@ -1,3 +1,4 @@
+import { userFormatsFor } from '../core/formats/userFormats';
 import * as vscode from 'vscode';
 import { FileExistsCache } from '../util/existsCache';
 import { DocumentValidator, jsonRecords, jsonlRecords, looksLikeDataset, type DocumentResult } from '../core/validate/documentValidator';
@@ -123,7 +124,8 @@ export class TextValidation {
     const overlay = this.files.overlay(file);
     const key = JSON.stringify([settings.stamp, fileSchema, severities, overlay, this.jsonl, vscode.env.language]);
     if (this.dv?.key !== key) {
-      const rv = new RecordValidator({ schemas, fileSchema, severities, jsonl: this.jsonl, overlay, language: vscode.env.language, collectImages: settings.checkImages });
+      const formats = userFormatsFor(settings.formatSpecs, this.settings.relPath(file)).formats;
+      const rv = new RecordValidator({ schemas, fileSchema, severities, jsonl: this.jsonl, overlay, language: vscode.env.language, collectImages: settings.checkImages, formats });
       this.dv = { key, v: new DocumentValidator(rv), rv };
     }
     const res = this.dv.v.validate(records, { maxProblems: settings.maxProblems, maxRecordChars: this.files.maxRecordBytes() });

@@ -14,6 +14,8 @@ export interface ValidationSettings {
   userSchemas: UserSchema[];
   /** `vlmLens.schemas` entries that cannot be used (a URL: nothing is fetched) */
   rejectedSchemas: string[];
+  /** `vlmLens.formats`: user format descriptors (compiled where used) */
+  formatSpecs: unknown[];
   /** bumps whenever the settings or a user schema file change */
   stamp: number;
 }
@@ -38,7 +40,7 @@ export class ValidationSettingsService extends Disposable {
     super();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        const keys = ['vlmLens.validation', 'vlmLens.schemas', 'vlmLens.maxProblemsPerFile', 'vlmLens.imageRoots', 'vlmLens.coordinateConvention', 'vlmLens.boxFormat', 'vlmLens.qwen', 'vlmLens.viewer.maxRecordSizeMB'];
+        const keys = ['vlmLens.validation', 'vlmLens.schemas', 'vlmLens.maxProblemsPerFile', 'vlmLens.imageRoots', 'vlmLens.coordinateConvention', 'vlmLens.boxFormat', 'vlmLens.qwen', 'vlmLens.viewer.maxRecordSizeMB', 'vlmLens.formats'];
         if (keys.some((k) => e.affectsConfiguration(k))) this.changed();
       }),
     );
@@ -82,6 +84,7 @@ export class ValidationSettingsService extends Disposable {
       checkImages: cfg.get<boolean>('validation.checkImages', true),
       userSchemas,
       rejectedSchemas,
+      formatSpecs: cfg.get<unknown[]>('formats', []).filter((x) => typeof x === 'object' && x !== null),
       stamp: this.stamp,
     };
     this.watch(userSchemas);

@@ -160,10 +160,11 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   }
 
   /** Notes about the file as a whole, for the viewer header. */
-  notices(t: (key: 'object' | 'list' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>) => string): string[] {
+  notices(t: (key: 'object' | 'list' | 'truncated' | 'trailing' | 'binary' | 'empty' | 'formats', ...args: Array<string | number>) => string): string[] {
     const idx = this._index;
     const out: string[] = [];
     if (!idx.complete) return out;
+    for (const p of this.config.formats(this.uri).problems) out.push(t('formats', p));
     if (idx.kind === 'json-object') out.push(t('object'));
     if (idx.listKey !== undefined) out.push(t('list', idx.listKey));
     if (idx.kind === 'binary') out.push(t('binary'));
@@ -220,9 +221,10 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       first = false;
     };
     const maxRecordBytes = this.config.maxRecordBytes();
+    const { specs: formatSpecs, relPath } = this.config.formatSpecs(this.uri);
     const run = this.worker && this.fsPath
-      ? this.worker.scan(this.fsPath, this._index.snapshot(), { maxRecordBytes, signal: ac.signal, onProgress })
-      : scanRecords(this.file, this._index, { maxRecordBytes, signal: ac.signal, onProgress }).then(() => undefined);
+      ? this.worker.scan(this.fsPath, this._index.snapshot(), { maxRecordBytes, signal: ac.signal, onProgress, formatSpecs, relPath })
+      : scanRecords(this.file, this._index, { maxRecordBytes, signal: ac.signal, onProgress, formats: this.config.formats(this.uri).formats }).then(() => undefined);
     run.catch((e: unknown) => {
       if (e instanceof JobCancelledError && !ac.signal.aborted && gen === this._generation) {
         // the worker was replaced (a runaway search): run the pass again
@@ -313,7 +315,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   }
 
   private async load(start: number, count: number): Promise<LoadedRecord[]> {
-    const recs = await loadRecords(this.file, this._index, start, count, { maxRecordBytes: this.config.maxRecordBytes() });
+    const recs = await loadRecords(this.file, this._index, start, count, { maxRecordBytes: this.config.maxRecordBytes(), formats: this.config.formats(this.uri).formats });
     for (const r of recs) this.recordCache.set(r.index, r);
     while (this.recordCache.size > 500) this.recordCache.delete(this.recordCache.keys().next().value as number);
     return recs;

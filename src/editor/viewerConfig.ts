@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { userFormatsFor, type UserFormat } from '../core/formats/userFormats';
 
 /** The viewer's settings, read when used (so changes apply without a reload). */
 export class ViewerConfig {
@@ -34,5 +35,19 @@ export class ViewerConfig {
       else for (const b of bases) out.push(join(b, expanded));
     }
     return out;
+  }
+
+  /** `vlmLens.formats` descriptors that apply to this file, and the entries that were skipped (with why). */
+  formats(datasetUri: vscode.Uri): { formats: UserFormat[]; problems: string[] } {
+    const { specs, relPath } = this.formatSpecs(datasetUri);
+    return userFormatsFor(specs, relPath);
+  }
+
+  /** The `vlmLens.formats` entries as written, and the path their globs are matched against. */
+  formatSpecs(datasetUri: vscode.Uri): { specs: unknown[]; relPath: string } {
+    const specs = vscode.workspace.getConfiguration('vlmLens', datasetUri).get<unknown[]>('formats', []);
+    const folder = vscode.workspace.getWorkspaceFolder(datasetUri);
+    const relPath = folder ? relative(folder.uri.fsPath, datasetUri.fsPath).split('\\').join('/') : datasetUri.fsPath.split(/[\\/]/).pop() ?? '';
+    return { specs: Array.isArray(specs) ? specs.filter((x) => typeof x === 'object' && x !== null) : [], relPath };
   }
 }

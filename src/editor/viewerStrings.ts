@@ -117,8 +117,10 @@ export function viewerStrings(): ViewerStrings {
 }
 
 /** Notes about the file as a whole. */
-export function noticeText(key: 'object' | 'list' | 'truncated' | 'trailing' | 'binary' | 'empty', ...args: Array<string | number>): string {
+export function noticeText(key: 'object' | 'list' | 'truncated' | 'trailing' | 'binary' | 'empty' | 'formats', ...args: Array<string | number>): string {
   switch (key) {
+    case 'formats':
+      return vscode.l10n.t('vlmLens.formats: {0} (this entry is skipped)', String(args[0]));
     case 'list':
       return vscode.l10n.t('The records are the "{0}" list of this JSON file\'s top-level object; its other fields are not shown as records.', String(args[0]));
     case 'object':

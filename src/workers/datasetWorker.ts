@@ -2,6 +2,7 @@
  * Worker thread for long passes over a dataset (whole-file scan, search), so the
  * extension host's event loop stays free whatever the file size or the regex.
  */
+import { userFormatsFor } from '../core/formats/userFormats';
 import { parentPort } from 'node:worker_threads';
 import { NodeFile } from '../core/io/randomAccessFile';
 import { AbortError, RecordIndex } from '../core/index/recordIndex';
@@ -51,7 +52,8 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
     file = await NodeFile.open(req.path);
     const index = RecordIndex.fromSnapshot(req.index);
     if (req.type === 'scan') {
-      await scanRecords(file, index, { signal, maxRecordBytes: req.maxRecordBytes, onProgress: (status) => post({ type: 'scanProgress', job: req.job, status }) });
+      const formats = userFormatsFor(req.formatSpecs, req.relPath ?? req.path).formats;
+      await scanRecords(file, index, { signal, maxRecordBytes: req.maxRecordBytes, formats, onProgress: (status) => post({ type: 'scanProgress', job: req.job, status }) });
     } else if (req.type === 'validate') {
       const c = req.config;
       const schemas = await schemaSetFor(c);
@@ -63,6 +65,7 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         overlay: c.overlay,
         language: c.language,
         collectImages: c.images !== undefined,
+        formats: userFormatsFor(c.formatSpecs, c.relPath).formats,
       });
       const res = await validateFile(file, index, validator, {
         maxProblems: c.maxProblems,

@@ -44,8 +44,8 @@ export class DatasetWorkerClient {
     private readonly cancelGraceMs = 2000,
   ) {}
 
-  scan(path: string, index: IndexSnapshot, opts: { maxRecordBytes: number; signal?: AbortSignal; onProgress: (s: ScanStatus) => void }): Promise<void> {
-    return this.start((job) => ({ type: 'scan', job, path, index, maxRecordBytes: opts.maxRecordBytes }), opts.signal, (m) => {
+  scan(path: string, index: IndexSnapshot, opts: { maxRecordBytes: number; signal?: AbortSignal; onProgress: (s: ScanStatus) => void; formatSpecs?: unknown[]; relPath?: string }): Promise<void> {
+    return this.start((job) => ({ type: 'scan', job, path, index, maxRecordBytes: opts.maxRecordBytes, formatSpecs: opts.formatSpecs, relPath: opts.relPath }), opts.signal, (m) => {
       if (m.type === 'scanProgress') opts.onProgress(m.status);
     });
   }

@@ -27,6 +27,8 @@ export interface ValidateConfig {
   images?: ResolveContext;
   /** changes when a user schema file changes on disk (compiled schemas are then rebuilt) */
   schemaStamp?: number;
+  /** `vlmLens.formats` (user format descriptors; those matching relPath apply) */
+  formatSpecs?: unknown[];
 }
 
 /** The end of a validation job: counts, and the state the whole-file rules need. */
@@ -42,7 +44,7 @@ export interface ValidateResult {
 
 export type WorkerRequest =
   /** parse every record: format mix and located parse failures */
-  | { type: 'scan'; job: number; path: string; index: IndexSnapshot; maxRecordBytes: number }
+  | { type: 'scan'; job: number; path: string; index: IndexSnapshot; maxRecordBytes: number; formatSpecs?: unknown[]; relPath?: string }
   /** find the records matching a query */
   | { type: 'search'; job: number; path: string; index: IndexSnapshot; query: SearchQuery; maxMatches: number }
   /** validate records [range.from, range.to); `part`: leave the whole-file rules to a merge */

@@ -41,6 +41,18 @@ before(async () => {
       { frame: '../images/frame.jpg', detections: [], meta: { camera: 'head', step: 13 } },
     ]),
   );
+  mkdirSync(join(src, 'data/ours'), { recursive: true });
+  writeFileSync(join(src, 'data/ours/preds_3.jsonl'), jsonl([{ uid: 'q1', query: 'Which drawer is open?', answer_text: '<answer>B</answer>', truth: 'B', img: '../../images/frame.jpg' }]));
+  mkdirSync(join(src, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(src, '.vscode/settings.json'),
+    JSON.stringify({
+      'vlmLens.formats': [
+        { name: 'our drawer eval', files: 'data/ours/preds_*.jsonl', id: 'uid', prompt: 'query', prediction: 'answer_text', reference: 'truth', images: 'img' },
+        { name: 'half-written', prediction: ['ok', 3] },
+      ],
+    }),
+  );
   vs = await VsCodeSession.launch({ name: 'formats', workspace: src });
   rmSync(src, { recursive: true, force: true });
 });
@@ -49,21 +61,13 @@ after(async () => {
   await vs?.close();
 });
 
+/** .jsonl opens in the viewer; other .json files through the Explorer's "Open in VLM Lens". */
 async function openInViewer(rel: string): Promise<Frame> {
-  await vs.openFile(rel);
+  if (rel.endsWith('.jsonl')) await vs.openFile(rel);
+  else await vs.explorerContextMenu(rel, 'Open in VLM Lens');
   const name = rel.split('/').pop() ?? rel;
   return vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: name });
 }
-
-test('a real ScreenSpot-Pro result document opens as its records, read as GUI grounding', async () => {
-  const f = await openInViewer('data/screenspot_results.json');
-  await f.locator('.header .record-count', { hasText: '6 records' }).waitFor();
-  await f.locator('.header', { hasText: 'the "details" list' }).waitFor();
-  await f.locator('.detail .format-tag', { hasText: 'GUI grounding results' }).waitFor();
-  assert.match((await f.locator('.detail .format-tag').getAttribute('title')) ?? '', /Read as GUI grounding results: a screenshot/);
-  assert.match(await f.locator('.detail .turns').innerText(), /Close All/);
-  await vs.screenshot('screenspot-result-document');
-});
 
 test('a record no descriptor knows: its fields as a tree, its box drawn, and a starting descriptor on request', async () => {
   const f = await openInViewer('data/inhouse.jsonl');
@@ -85,6 +89,29 @@ test('a record no descriptor knows: its fields as a tree, its box drawn, and a s
   assert.match(shown, /"files":/);
   assert.match(shown, /inhouse/);
   await vs.screenshot('describe-format');
+});
+
+test('a real ScreenSpot-Pro result document opens as its records, read as GUI grounding', async () => {
+  const f = await openInViewer('data/screenspot_results.json');
+  await f.locator('.header .record-count', { hasText: '6 records' }).waitFor();
+  await f.locator('.notices .notice', { hasText: 'the "details" list' }).waitFor();
+  await f.locator('.detail .format-tag', { hasText: 'GUI grounding results' }).waitFor();
+  assert.match((await f.locator('.detail .format-tag').getAttribute('title')) ?? '', /Read as GUI grounding results: a screenshot/);
+  assert.match(await f.locator('.detail .turns').innerText(), /Close All/);
+  await vs.screenshot('screenspot-result-document');
+});
+
+test('vlmLens.formats: an in-house layout is read by its descriptor (named, with why); a broken entry is said, not fatal', async () => {
+  const f = await openInViewer('data/ours/preds_3.jsonl');
+  await f.locator('.detail .format-tag', { hasText: 'our drawer eval' }).waitFor();
+  assert.match((await f.locator('.detail .format-tag').getAttribute('title')) ?? '', /the user format "our drawer eval"/);
+  const turns = await f.locator('.detail .turns').innerText();
+  assert.match(turns, /Which drawer is open\?/);
+  assert.match(turns, /prediction\s+B\s+assistant\s+ground truth\s+B/, 'the prediction and the reference, each as its turn');
+  assert.equal(await f.locator('.detail .detail-id').innerText(), 'id: q1');
+  await f.locator('.detail .image-frame img').first().waitFor();
+  await f.locator('.notices .notice', { hasText: 'format "half-written": "prediction" must be a field name' }).waitFor();
+  await vs.screenshot('user-format');
 });
 
 test('video records: a VP9 clip plays in the record view; an MPEG-4 Part 2 clip says it cannot be played here', async () => {

@@ -219,3 +219,33 @@ test('user formats: a descriptor of field names, matched by glob; an unknown rec
   assert.deepEqual(g.shapes.map((s) => [s.kind, s.role, s.label ?? '', s.values]), [['box', 'gt', 'cup', [1, 2, 3, 4]], ['point', 'gt', '', [5, 6]], ['trajectory', 'pred', '', [[0, 0], [1, 1]]]]);
   assert.equal(recordId({ sample_id: 's0' })?.id, 's0');
 });
+
+test('CLI --format: metrics, inspect and validate read a user descriptor; a bad descriptor is a usage error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-format-'));
+  try {
+    const fmt = join(dir, 'formats.json');
+    writeFileSync(fmt, JSON.stringify([{ name: 'our eval', files: '**/preds_*.jsonl', id: 'uid', prompt: 'query', prediction: 'answer_text', reference: 'truth' }]));
+    const preds = join(dir, 'preds_1.jsonl');
+    writeFileSync(preds, [{ uid: 'a', query: 'Which?', answer_text: '<answer>C</answer>', truth: 'C' }, { uid: 'b', query: 'Which?', answer_text: 'A', truth: 'B' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const without = runCli(['metrics', preds, '--json'], { cwd: dir });
+    assert.equal(without.code, 1, 'without the descriptor nothing names a prediction: exit 1');
+    const m = runCli(['metrics', preds, '--format', fmt, '--json'], { cwd: dir });
+    assert.equal(m.code, 0, m.stderr);
+    const out = JSON.parse(m.stdout) as { aggregate: { kind: string; metrics: Record<string, number>; decision: string }; samples: Array<{ id: string; score: number }> };
+    assert.equal(out.aggregate.kind, 'choice');
+    assert.equal(out.aggregate.metrics.accuracy, 0.5);
+    assert.deepEqual(out.samples.map((s) => [s.id, s.score]), [['a', 1], ['b', 0]]);
+    assert.match(out.aggregate.decision, /our eval: prediction answer_text, reference truth/);
+    const i = runCli(['inspect', preds, '--format', fmt], { cwd: dir });
+    assert.match(i.stdout, /read as our eval: the user format "our eval"/);
+    assert.match(i.stdout, /assistant \[prediction\]: <answer>C<\/answer>/);
+    const v = runCli(['validate', preds, '--format', fmt], { cwd: dir });
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    writeFileSync(fmt, JSON.stringify([{ name: 'x', prediction: 7 }]));
+    const bad = runCli(['metrics', preds, '--format', fmt], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /format "x": "prediction" must be a field name/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -261,7 +261,7 @@ function videoFigure(index: number, ref: string, s: ViewerStrings, actions: Deta
         // a codec the webview cannot decode: say so, and keep the reference visible
         video.addEventListener('error', () => {
           frame.dataset.status = 'unplayable';
-          frame.append(h('div', { class: 'placeholder-text', text: fmt(s.videoCannotPlay, view.mime ?? ref) }));
+          video.replaceWith(h('div', { class: 'placeholder-text', text: fmt(s.videoCannotPlay, view.mime ?? ref) }));
         });
         video.addEventListener('loadedmetadata', () => (frame.dataset.status = 'playable'), { once: true });
         frame.append(video);

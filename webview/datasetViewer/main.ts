@@ -211,7 +211,7 @@ function renderRow(el: HTMLElement, rowNumber: number): void {
   const meta = h(
     'div',
     { class: 'row-meta' },
-    h('span', { class: 'format', text: sum ? info.formatLabels[sum.format] : '' }),
+    h('span', { class: 'format', text: sum ? (sum.formatLabel ?? info.formatLabels[sum.format]) : '' }),
     sum?.id !== undefined ? h('span', { class: 'row-id', text: sum.id }) : undefined,
     codes ? h('span', { class: 'row-problems', title: codes.join(', '), text: `⚠ ${codes.join(' ')}` }) : undefined,
   );

@@ -2,6 +2,7 @@
  * Records as the viewer and the CLI use them: read from the index, parsed, normalized,
  * with every failure located (line and column in the file, 0-based).
  */
+import type { FormatDescriptor } from '../formats/registry';
 import { type RandomAccessFile, readRange } from '../io/randomAccessFile';
 import { type RecordIndex } from '../index/recordIndex';
 import { decodeUtf8, readRecords, type RawRecord } from '../index/recordReader';
@@ -57,6 +58,8 @@ export interface LoadOptions {
   maxRecordBytes?: number;
   /** skip normalization (whole-file scans only need the format) */
   normalize?: boolean;
+  /** user format descriptors that apply to this file */
+  formats?: readonly FormatDescriptor[];
 }
 
 /** UTF-16 length of UTF-8 bytes, without decoding (safe on any byte boundary): one unit per lead byte, two for 4-byte sequences. */
@@ -143,7 +146,7 @@ async function toLoaded(file: RandomAccessFile, index: RecordIndex, raw: RawReco
   const parsed = parseRecordText(raw.text);
   if (parsed.ok) {
     rec.value = parsed.value;
-    if (opts.normalize !== false) rec.record = normalizeRecord(parsed.value);
+    if (opts.normalize !== false) rec.record = normalizeRecord(parsed.value, { formats: opts.formats });
     const moji = mojibakeIn(parsed.value, raw.text);
     if (moji.length > 0) rec.mojibake = moji;
   } else {

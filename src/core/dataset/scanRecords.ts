@@ -7,6 +7,7 @@ import { type RandomAccessFile } from '../io/randomAccessFile';
 import { AbortError, type RecordIndex } from '../index/recordIndex';
 import { readRecords } from '../index/recordReader';
 import { detectFormat } from '../records/normalize';
+import type { FormatDescriptor } from '../formats/registry';
 import { parseRecordText, positionIn } from '../records/parseRecord';
 import { columnAt, mojibakeIn } from './loadRecords';
 import { type ScanProblem, type ScanStatus } from './types';
@@ -20,6 +21,8 @@ export interface ScanOptions {
   /** called about every `intervalMs` and at the end, with problems found since the last call */
   onProgress?: (s: ScanStatus) => void;
   intervalMs?: number;
+  /** user format descriptors that apply to this file */
+  formats?: readonly FormatDescriptor[];
 }
 
 export function emptyScan(total = 0): ScanStatus {
@@ -65,7 +68,7 @@ export async function scanRecords(file: RandomAccessFile, index: RecordIndex, op
       }
       const parsed = parseRecordText(raw.text);
       if (parsed.ok) {
-        const f = detectFormat(parsed.value);
+        const f = detectFormat(parsed.value, opts.formats);
         status.formats[f] = (status.formats[f] ?? 0) + 1;
         const moji = mojibakeIn(parsed.value, raw.text, 1);
         if (moji.length > 0) {

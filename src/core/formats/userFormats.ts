@@ -58,7 +58,7 @@ export function compileUserFormats(specs: readonly unknown[]): { formats: UserFo
     const task = spec.task;
     if (task !== undefined && !(KINDS as unknown[]).includes(task)) problems.push(`format "${name}": "task" must be one of ${KINDS.join(', ')}`);
     const required = match ?? [...(prediction ?? []).slice(0, 1), ...(reference ?? []).slice(0, 1), ...(turns ? [turns] : [])];
-    if (required.length === 0) problems.push(`format "${name}": give "match" (fields every record of it has), or a "prediction", "reference" or "turns" field`);
+    if (required.length === 0 && problems.length === before) problems.push(`format "${name}": give "match" (fields every record of it has), or a "prediction", "reference" or "turns" field`);
     if (problems.length > before || !globs) return;
     const matchers = globs.map((g) => picomatch(g, { dot: true, basename: !g.includes('/') }));
     formats.push({
@@ -77,7 +77,11 @@ export function compileUserFormats(specs: readonly unknown[]): { formats: UserFo
       reference,
       convention: convention as Convention | undefined,
       tasks: task ? [task as TaskKind] : undefined,
-      appliesTo: (rel) => matchers.some((m) => m(rel.replace(/\\/g, '/'))),
+      // workspace-relative paths (the editor), or absolute ones (the CLI's workers): `**/x` matches both
+      appliesTo: (rel) => {
+        const p = rel.replace(/\\/g, '/');
+        return matchers.some((m) => m(p) || m(p.replace(/^(?:[A-Za-z]:)?\/+/, '')));
+      },
     });
   });
   return { formats, problems };
@@ -102,4 +106,23 @@ export function describeRecordFields(value: unknown, fileName: string): Record<s
   spec.match = [prediction, reference].filter((k): k is string => k !== undefined && k !== prompt);
   if ((spec.match as string[]).length === 0) spec.match = keys.slice(0, 2);
   return spec;
+}
+
+const compiled = new Map<string, { formats: UserFormat[]; problems: string[] }>();
+
+/**
+ * The user descriptors of `specs` (the `vlmLens.formats` value) that apply to the file at
+ * `relPath` (workspace-relative), compiled once per distinct setting; `problems` are the
+ * entries that were skipped, with why.
+ */
+export function userFormatsFor(specs: readonly unknown[] | undefined, relPath: string): { formats: UserFormat[]; problems: string[] } {
+  if (!specs || specs.length === 0) return { formats: [], problems: [] };
+  const key = JSON.stringify(specs);
+  let c = compiled.get(key);
+  if (!c) {
+    c = compileUserFormats(specs);
+    if (compiled.size > 20) compiled.clear();
+    compiled.set(key, c);
+  }
+  return { formats: c.formats.filter((f) => f.appliesTo(relPath)), problems: c.problems };
 }

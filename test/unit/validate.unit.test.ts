@@ -169,6 +169,39 @@ test('VLM070 reasoning tags: reported only in files where most records use them'
   assert.deepEqual(fileCodes([r('plain', '1'), r('plain', '2'), r('<think>unclosed', '3')]).map((p) => p.code), [], 'a file that does not use them');
 });
 
+test('VLM070 also reads R1 `solution` fields (the real HumanOmniV2 layout)', () => {
+  const r = (solution: string, i: number) => ({ problem: `q${i}`, solution, path: `v${i}.mp4` });
+  const good = '<context>c</context><think>t</think><answer>a</answer>';
+  const found = fileCodes([r(good, 1), r(good, 2), r('<answer>a</answer><think>t</think>', 3)]);
+  assert.deepEqual(found.map((p) => [p.code, p.record]), [['VLM070', 2]]);
+  const real = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'samples', 'humanomniv2', 'emer_rewrite.first3.json'), 'utf8')) as unknown[];
+  assert.deepEqual(fileCodes(real).filter((p) => p.code === 'VLM070'), [], 'the real solutions are well formed');
+});
+
+test('VLM020 covers videos and images given as content parts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-media-'));
+  try {
+    writeFileSync(join(dir, 'here.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0]));
+    const recs = [
+      { messages: [{ role: 'user', content: '<video>What happens?' }, { role: 'assistant', content: 'x' }], videos: ['clips/gone.mp4'] },
+      { messages: [{ role: 'user', content: [{ type: 'image', image: 'missing_part.png' }, { type: 'image_url', image_url: { url: 'here.jpg' } }, { type: 'text', text: 'q' }] }, { role: 'assistant', content: 'a' }] },
+    ];
+    const text = recs.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    const file = new MemoryFile('m.jsonl', new TextEncoder().encode(text));
+    const index = await RecordIndex.build(file, { fileName: 'm.jsonl' });
+    const v = validator({ collectImages: true });
+    const exists = async (p: string) => p === join(dir, 'here.jpg');
+    const r = await validateFile(file, index, v, { maxProblems: 100, images: { ctx: { datasetDir: dir, imageRoots: [] }, exists } });
+    const vlm020 = r.all.filter((p) => p.code === 'VLM020').map((p) => [p.line, p.message.replace(dir, 'DIR')]);
+    assert.deepEqual(vlm020, [
+      [0, `Video not found: clips/gone.mp4 (looked in: DIR/clips/gone.mp4)`],
+      [1, `Image not found: missing_part.png (looked in: DIR/missing_part.png)`],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('severities can be changed and rules turned off', () => {
   const v = validator({ severities: { VLM030: 'error', VLM031: 'off' } });
   const problems = v.check({ index: 0, line: 0, column: 0, text: JSON.stringify(llava({ conversations: [{ from: 'gpt', value: 'a' }, { from: 'gpt', value: 'b' }] })) }).problems;

@@ -144,6 +144,7 @@ export interface FileRulesState {
   images: Float64Array;
   convention: Float64Array;
   reasoning: Problem[];
+  /** records with answers (conversations, R1 solutions) */
   conversational: number;
   usingReasoning: number;
 }
@@ -176,9 +177,10 @@ export class FileRules {
         if (p) out = [p];
       }
     }
-    if (f.conversational) {
+    if (f.conversational && f.imageKey) this.imageKey[f.imageKey.key].push(f.index, f.line, f.column + f.imageKey.offset, f.imageKey.length);
+    // records with answers (conversations, R1 solutions) count for "most records use reasoning tags"
+    if (f.conversational || f.answers) {
       this.conversational++;
-      if (f.imageKey) this.imageKey[f.imageKey.key].push(f.index, f.line, f.column + f.imageKey.offset, f.imageKey.length);
       if (f.usesReasoning) this.usingReasoning++;
       for (const p of f.reasoning) this.reasoning.push(p);
     }

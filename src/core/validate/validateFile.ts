@@ -159,9 +159,9 @@ export async function imageProblems(validator: RecordValidator, rec: RecordText,
   for (const img of facts.images) {
     const r = await resolveImage(img.ref, ctx, exists);
     let p: Problem | undefined;
-    if (r.kind === 'missing') p = validator.factProblem(rec, undefined, 'VLM020', 'imageMissing', [img.ref, r.tried.join(', ')]);
+    if (r.kind === 'missing') p = validator.factProblem(rec, undefined, 'VLM020', img.video ? 'videoMissing' : 'imageMissing', [img.ref, r.tried.join(', ')]);
     else if (r.kind === 'invalid') p = validator.factProblem(rec, undefined, 'VLM020', 'imageUnreadable', [`${img.ref}: ${r.reason}`]);
-    else if (r.kind === 'file' && check) {
+    else if (r.kind === 'file' && check && !img.video) {
       const why = await check(r.path);
       if (why) p = validator.factProblem(rec, undefined, 'VLM020', 'imageUnreadable', [`${img.ref}: ${why}`]);
     }

@@ -72,12 +72,14 @@ export interface RecordFacts {
   imageKey?: { key: 'image' | 'images'; offset: number; length: number };
   /** conversation-style records only (where `image` vs `images` matters) */
   conversational: boolean;
+  /** a record with an answer outside a conversation (an R1 `solution`) */
+  answers?: boolean;
   usesReasoning: boolean;
   /** reasoning problems, reported only if most records use reasoning tags */
   reasoning: Problem[];
   convention?: ConventionGuess;
   /** images to check on disk: the reference and where it is written */
-  images: Array<{ ref: string; offset: number; length: number }>;
+  images: Array<{ ref: string; offset: number; length: number; video?: boolean }>;
 }
 
 export interface ValidatorOptions {
@@ -103,6 +105,7 @@ interface Located {
 
 const NONE: never[] = [];
 const IMAGE_KEYS = ['image', 'images', 'image_path'];
+const VIDEO_KEYS = ['video', 'videos', 'video_path'];
 
 /** One record being checked: its problems (made when the first one is found) and its JSON tree (parsed only to locate a problem). */
 class RecordCheck {
@@ -242,6 +245,11 @@ export class RecordValidator extends ProblemFactory {
       if (key === 'image' && format === 'robointer' && k) c.push(this.problem(rec, 'VLM013', 'imageKeyRoboInter', [], k, { fix: { kind: 'rename-key', to: 'images' } }));
     }
     if (conversational) this.turnRules(c, value, descriptor, facts);
+    // R1 records keep the answer with its reasoning tags in `solution`
+    else if (typeof value.solution === 'string') {
+      facts.answers = true;
+      if (value.solution.includes('<')) this.reasoningRule(c, value.solution, () => ['solution'], facts);
+    }
     this.textRules(c, value, facts);
     this.geometryRules(c, value, facts);
     return { problems: c.problems, facts };
@@ -364,13 +372,17 @@ export class RecordValidator extends ProblemFactory {
     counts.image += nImg;
     counts.video += nVid;
     if ((nImg > 0 || nVid > 0) && role !== 'user' && role !== undefined) c.push(this.problem(c.rec, 'VLM012', 'placeholderRole', [nImg > 0 ? 'image' : 'video', String(rawRole)], c.locate(path())));
-    if (role === 'assistant' && /<\/?(think|answer|context)>/.test(text)) {
-      facts.usesReasoning = true;
-      const issue = reasoningIssue(text);
-      if (issue) {
-        const pr = this.problem(c.rec, 'VLM070', 'reasoning', [issue], c.locate(path()));
-        if (pr) facts.reasoning = [...facts.reasoning, pr];
-      }
+    if (role === 'assistant') this.reasoningRule(c, text, path, facts);
+  }
+
+  /** VLM070: <think> / <answer> / <context> tags of an answer (a turn, or an R1 `solution`). */
+  private reasoningRule(c: RecordCheck, text: string, path: () => JsonPath, facts: RecordFacts): void {
+    if (!/<\/?(think|answer|context)>/.test(text)) return;
+    facts.usesReasoning = true;
+    const issue = reasoningIssue(text);
+    if (issue) {
+      const pr = this.problem(c.rec, 'VLM070', 'reasoning', [issue], c.locate(path()));
+      if (pr) facts.reasoning = [...facts.reasoning, pr];
     }
   }
 
@@ -395,13 +407,28 @@ export class RecordValidator extends ProblemFactory {
     }
     if (!this.opts.collectImages) return;
     const images: RecordFacts['images'] = [];
-    for (const key of IMAGE_KEYS) {
-      const v = o[key];
-      const refs = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-      for (const ref of refs) {
-        const quoted = JSON.stringify(ref);
-        const at = rec.text.indexOf(quoted);
-        images.push({ ref, offset: at >= 0 ? at : 0, length: at >= 0 ? quoted.length : 1 });
+    const add = (ref: string, video: boolean) => {
+      const quoted = JSON.stringify(ref);
+      const at = rec.text.indexOf(quoted);
+      images.push({ ref, offset: at >= 0 ? at : 0, length: at >= 0 ? quoted.length : 1, video: video || undefined });
+    };
+    const refsOf = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    for (const key of IMAGE_KEYS) for (const ref of refsOf(o[key])) add(ref, false);
+    for (const key of VIDEO_KEYS) for (const ref of refsOf(o[key])) add(ref, true);
+    // images and videos given as content parts (Qwen / OpenAI messages): {type: image, image}, {type: image_url, image_url: {url}}
+    for (const list of [o.messages, o.conversations]) {
+      if (!Array.isArray(list)) continue;
+      for (const m of list.slice(0, 1000)) {
+        const content = isObj(m) ? m.content : undefined;
+        if (!Array.isArray(content)) continue;
+        for (const part of content) {
+          if (!isObj(part) || typeof part.type !== 'string') continue;
+          const video = part.type.startsWith('video');
+          if (!video && !part.type.startsWith('image')) continue;
+          const inner = part[part.type];
+          const ref = typeof inner === 'string' ? inner : isObj(inner) && typeof inner.url === 'string' ? inner.url : typeof part.value === 'string' ? part.value : undefined;
+          if (ref !== undefined && !/^https?:|^data:/i.test(ref)) add(ref, video);
+        }
       }
     }
     if (images.length > 0) facts.images = images;

@@ -17,6 +17,7 @@ const MESSAGES: Record<MessageId, (a: Array<string | number>) => string> = {
   imageKeyRoboInter: () => vscode.l10n.t('RoboInter’s loader reads only `images`: this record, with `image`, trains as text-only'),
   imageKeyMixed: (a) => vscode.l10n.t('This record uses `{0}` but {1} of the file’s records use `{2}`', a[0], a[1], a[2]),
   imageMissing: (a) => vscode.l10n.t('Image not found: {0} (looked in: {1})', a[0], a[1]),
+  outsideRange: (a) => vscode.l10n.t('{0} has the coordinate {1}, outside the 0–{2} range of {3}', a[0], a[1], a[2], a[3]),
   videoMissing: (a) => vscode.l10n.t('Video not found: {0} (looked in: {1})', a[0], a[1]),
   imageUnreadable: (a) => vscode.l10n.t('Image cannot be read: {0}', a[0]),
   firstRole: (a) => vscode.l10n.t('The conversation starts with a {0} turn, not the user’s', a[0]),

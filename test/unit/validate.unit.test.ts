@@ -202,6 +202,15 @@ test('VLM020 covers videos and images given as content parts', async () => {
   }
 });
 
+test('VLM040 without an image size: a coordinate beyond its convention\'s own range (1200 in 0–1000)', () => {
+  const rec = (box: string) => ({ id: 'a', image: 'x.jpg', conversations: [{ from: 'human', value: '<image>\nWhere is the cup?' }, { from: 'gpt', value: `<ref>cup</ref><box>${box}</box>` }] });
+  const v = validator();
+  const p = v.check({ index: 0, line: 0, column: 0, text: JSON.stringify(rec('[[100, 200, 1200, 400]]')) }).problems.filter((x) => x.code === 'VLM040');
+  assert.equal(p.length, 1);
+  assert.equal(p[0].message, 'gt box “cup” has the coordinate 1200, outside the 0–1000 range of norm1000');
+  assert.deepEqual(codes(rec('[[100, 200, 900, 400]]')), [], 'inside the range: nothing');
+});
+
 test('severities can be changed and rules turned off', () => {
   const v = validator({ severities: { VLM030: 'error', VLM031: 'off' } });
   const problems = v.check({ index: 0, line: 0, column: 0, text: JSON.stringify(llava({ conversations: [{ from: 'gpt', value: 'a' }, { from: 'gpt', value: 'b' }] })) }).problems;

@@ -64,6 +64,7 @@ export const MESSAGES = {
   boxOutside: '{0} lies outside the {1}×{2} image ({3})',
   boxDegenerate: '{0}: {1}',
   trajectoryOutside: 'Trajectory {0}: {1}',
+  outsideRange: '{0} has the coordinate {1}, outside the 0–{2} range of {3}',
   mixedConventions: 'Records in this file use different coordinate conventions: {0}; this record looks like {1}',
   duplicateId: 'Duplicate id “{0}” (first used on line {1})',
   mojibake: '“{0}” looks like UTF-8 read as Latin-1: “{1}”',

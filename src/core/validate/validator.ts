@@ -105,6 +105,8 @@ interface Located {
 
 const NONE: never[] = [];
 const IMAGE_KEYS = ['image', 'images', 'image_path'];
+/** The largest coordinate of the normalised conventions (0 is the smallest). */
+const RANGE_OF: Partial<Record<string, number>> = { norm1: 1, norm1000: 1000, norm999: 999, percent: 100 };
 const VIDEO_KEYS = ['video', 'videos', 'video_path'];
 
 /** One record being checked: its problems (made when the first one is found) and its JSON tree (parsed only to locate a problem). */
@@ -462,7 +464,20 @@ export class RecordValidator extends ProblemFactory {
       if (x2 < x1 || y2 < y1) c.push(this.problem(rec, 'VLM041', 'boxDegenerate', [what, `inverted (${JSON.stringify(s.values)})`], where(s.source.turn, s.source.field)));
       else if (x2 === x1 || y2 === y1) c.push(this.problem(rec, 'VLM041', 'boxDegenerate', [what, `zero area (${JSON.stringify(s.values)})`], where(s.source.turn, s.source.field)));
     }
-    if (!image) return;
+    if (!image) {
+      // no image size: a coordinate beyond its convention's own range is still wrong (1200 in 0–1000)
+      for (const s of g.shapes) {
+        const conv = s.implied ?? (choice.source !== 'auto' ? choice.convention : undefined);
+        const max = conv ? RANGE_OF[conv] : undefined;
+        if (max === undefined) continue;
+        const flat = (s.values as Array<number | number[]>).flat();
+        const bad = flat.find((v) => v < 0 || v > max);
+        if (bad === undefined) continue;
+        const what = `${s.role} ${s.kind}${s.label ? ` “${s.label}”` : ''}`;
+        c.push(this.problem(rec, s.kind === 'trajectory' ? 'VLM042' : 'VLM040', 'outsideRange', [what, bad, max, conv as string], where(s.source.turn, s.source.field)));
+      }
+      return;
+    }
     const { shapes } = toPixelShapes(g.shapes, { image, resized: nrec.resizedSize, qwenMinPixels: settings.qwenMinPixels, qwenMaxPixels: settings.qwenMaxPixels }, choice);
     for (const s of shapes) {
       if (!s.flags.some((f) => f.includes('outside'))) continue;

@@ -11,7 +11,7 @@ import { validateFile } from '../core/validate/validateFile';
 import { recordId } from '../core/formats/registry';
 import { userFormatsFor } from '../core/formats/userFormats';
 import { readFormatSpecs } from './formatOption';
-import { imageFileProblem } from '../core/images/sniff';
+import { imageFileProblem, imageHeaderSize } from '../core/images/sniff';
 import { RULE_CODES, type SeveritySetting } from '../core/validate/rules';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
 import { validateInParallel, MIN_RECORDS_PER_PART } from '../workers/parallelValidate';
@@ -239,7 +239,7 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
     }
     const formats = userFormatsFor(o.formatSpecs, path).formats;
     const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(path, path), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined, formats });
-    const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, images: o.images ? { ctx: o.images, exists: fileExists, check: imageFileProblem } : undefined });
+    const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, images: o.images ? { ctx: o.images, exists: fileExists, check: imageFileProblem, size: imageHeaderSize } : undefined });
     r.all.sort((a, b) => a.line - b.line || a.column - b.column);
     return { problems: r.all, totalProblems: r.totalProblems, totalErrors: r.totalErrors, records };
   } finally {

@@ -4,7 +4,7 @@ import { FileExistsCache } from '../util/existsCache';
 import { DocumentValidator, jsonRecords, jsonlRecords, looksLikeDataset, type DocumentResult } from '../core/validate/documentValidator';
 import { RecordValidator, type Problem, type RecordText } from '../core/validate/validator';
 import { imageProblems } from '../core/validate/validateFile';
-import { imageFileProblem } from '../core/images/sniff';
+import { imageFileProblem, imageHeaderSize } from '../core/images/sniff';
 import { ProblemFlags } from '../core/validate/flags';
 import type { SeveritySetting } from '../core/validate/rules';
 import type { OverlaySettings } from '../core/geometry/overlays';
@@ -140,7 +140,7 @@ export class TextValidation {
     for (const f of res.facts) {
       if (f.images.length === 0) continue;
       const rec = byIndex.get(f.index);
-      if (rec) found.push(...(await imageProblems(this.dv.rv, rec, f, ctx, (p) => this.fileExists(p), imageFileProblem)));
+      if (rec) found.push(...(await imageProblems(this.dv.rv, rec, f, ctx, (p) => this.fileExists(p), imageFileProblem, imageHeaderSize)));
       if (this.disposed || version !== this.doc.version) return;
     }
     if (found.length === 0) return;

@@ -11,7 +11,7 @@ import { searchRecords, SearchSyntaxError } from '../core/search/searchRecords';
 import { type ValidateConfig, type WorkerMessage, type WorkerRequest } from './datasetWorkerProtocol';
 import { SchemaSet } from '../core/validate/schemaSet';
 import { RecordValidator } from '../core/validate/validator';
-import { imageFileProblem } from '../core/images/sniff';
+import { imageFileProblem, imageHeaderSize } from '../core/images/sniff';
 import { validateFile } from '../core/validate/validateFile';
 import { stat } from 'node:fs/promises';
 
@@ -74,7 +74,7 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         range: req.range,
         part: req.part,
         onProgress: (update) => post({ type: 'validateProgress', job: req.job, update }),
-        images: c.images ? { ctx: c.images, exists: fileExists, check: imageFileProblem } : undefined,
+        images: c.images ? { ctx: c.images, exists: fileExists, check: imageFileProblem, size: imageHeaderSize } : undefined,
       });
       // the part's tables are moved to the host, not copied: the worker no longer needs them
       const moved = [res.flags.records.buffer, res.flags.masks.buffer, ...(res.state ? [res.state.idSlots.buffer, res.state.image.buffer, res.state.images.buffer, res.state.convention.buffer] : [])].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

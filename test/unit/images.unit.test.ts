@@ -130,3 +130,32 @@ test('image service: many concurrent requests for the same rendition all succeed
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('header sizes: PNG, JPEG (first SOF, past an EXIF block), WebP lossy / lossless, GIF, BMP, as sharp reads them', async () => {
+  const { headerSize, imageHeaderSize } = await import('../../src/core/images/sniff');
+  const cases: Array<[string, Buffer]> = [
+    ['png', await sharp({ create: { width: 123, height: 45, channels: 3, background: '#f00' } }).png().toBuffer()],
+    ['jpeg', await sharp({ create: { width: 321, height: 54, channels: 3, background: '#0f0' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer()],
+    ['webp', await sharp({ create: { width: 77, height: 33, channels: 3, background: '#00f' } }).webp().toBuffer()],
+    ['webp lossless', await sharp({ create: { width: 78, height: 31, channels: 4, background: '#00f' } }).webp({ lossless: true }).toBuffer()],
+    ['gif', await sharp({ create: { width: 20, height: 10, channels: 3, background: '#ff0' } }).gif().toBuffer()],
+  ];
+  for (const [name, buf] of cases) {
+    const m = await sharp(buf).metadata();
+    assert.deepEqual(headerSize(new Uint8Array(buf)), { width: m.width, height: m.height }, name);
+  }
+  const bmp = Buffer.alloc(54);
+  bmp.write('BM', 0, 'ascii');
+  bmp.writeInt32LE(640, 18);
+  bmp.writeInt32LE(-480, 22); // top-down rows
+  assert.deepEqual(headerSize(new Uint8Array(bmp)), { width: 640, height: 480 });
+  assert.equal(headerSize(new TextEncoder().encode('<html>not an image</html>')), undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-hdr-'));
+  try {
+    writeFileSync(join(dir, 'a.jpg'), cases[1][1]);
+    assert.deepEqual(await imageHeaderSize(join(dir, 'a.jpg')), { width: 321, height: 54 });
+    assert.equal(await imageHeaderSize(join(dir, 'missing.jpg')), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -211,6 +211,35 @@ test('VLM040 without an image size: a coordinate beyond its convention\'s own ra
   assert.deepEqual(codes(rec('[[100, 200, 900, 400]]')), [], 'inside the range: nothing');
 });
 
+test('VLM021: a declared size that is not the image file\'s (either orientation accepted)', async () => {
+  const { imageHeaderSize } = await import('../../src/core/images/sniff');
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-size-'));
+  try {
+    const png = (w: number, h: number) => {
+      const b = new Uint8Array(33);
+      b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+      new DataView(b.buffer).setUint32(16, w);
+      new DataView(b.buffer).setUint32(20, h);
+      return b;
+    };
+    writeFileSync(join(dir, 'a.png'), png(640, 480));
+    const recs = [
+      { id: '1', image: 'a.png', width: 640, height: 480, conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: 'a' }] },
+      { id: '2', image: 'a.png', width: 480, height: 640, conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: 'a' }] },
+      { id: '3', image: 'a.png', w: 1280, h: 720, conversations: [{ from: 'human', value: '<image>\nq' }, { from: 'gpt', value: 'a' }] },
+    ];
+    const text = recs.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    const file = new MemoryFile('s.jsonl', new TextEncoder().encode(text));
+    const index = await RecordIndex.build(file, { fileName: 's.jsonl' });
+    const r = await validateFile(file, index, validator({ collectImages: true }), { maxProblems: 100, images: { ctx: { datasetDir: dir, imageRoots: [] }, exists: async () => true, size: imageHeaderSize } });
+    const found = r.all.filter((p) => p.code === 'VLM021');
+    assert.deepEqual(found.map((p) => [p.line, p.message]), [[2, 'The record declares 1280×720 (w/h) but its image a.png is 640×480']]);
+    assert.equal(text.split('\n')[2].slice(found[0].column, found[0].endColumn), '"w"', 'located at the size key');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('severities can be changed and rules turned off', () => {
   const v = validator({ severities: { VLM030: 'error', VLM031: 'off' } });
   const problems = v.check({ index: 0, line: 0, column: 0, text: JSON.stringify(llava({ conversations: [{ from: 'gpt', value: 'a' }, { from: 'gpt', value: 'b' }] })) }).problems;

@@ -8,6 +8,7 @@ import { AbortError, type RecordIndex } from '../index/recordIndex';
 import { readRecords } from '../index/recordReader';
 import { resolveImage, type ResolveContext } from '../images/resolveImage';
 import { ColumnCursor } from '../dataset/loadRecords';
+import type { Size } from '../geometry/types';
 import { positionIn } from '../records/parseRecord';
 import { decodeUtf8 } from '../index/recordReader';
 import { readRange } from '../io/randomAccessFile';
@@ -35,7 +36,7 @@ export interface ValidateFileOptions {
   intervalMs?: number;
   onProgress?: (u: ValidationUpdate) => void;
   /** look up referenced images on disk (VLM020); `check` says what is wrong with one that exists */
-  images?: { ctx: ResolveContext; exists: (path: string) => Promise<boolean>; check?: (path: string) => Promise<string | undefined> };
+  images?: { ctx: ResolveContext; exists: (path: string) => Promise<boolean>; check?: (path: string) => Promise<string | undefined>; size?: (path: string) => Promise<Size | undefined> };
   /** validate only records [from, to) */
   range?: { from: number; to: number };
   /** this is one part of the file: return the whole-file rules' state instead of finishing them (FileRules.merge) */
@@ -110,6 +111,7 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
   };
   const exists = onceEach(opts.images ? opts.images.exists : () => Promise.resolve(true));
   const check = opts.images?.check ? onceEach(opts.images.check) : undefined;
+  const size = opts.images?.size ? onceEach(opts.images.size) : undefined;
   const columns = new ColumnCursor(file);
   const batch = 2000;
   let processed = 0;
@@ -134,7 +136,7 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
         const p = validator.factProblem({ index: raw.index, line: pos.line, column: pos.column }, { offset: 0, length: 1 }, 'VLM061', 'invalidUtf8', []);
         if (p) keep([p]);
       }
-      if (opts.images && facts.images.length > 0) keep(await imageProblems(validator, { index: raw.index, line: raw.line, column, text: raw.text }, facts, opts.images.ctx, exists, check));
+      if (opts.images && facts.images.length > 0) keep(await imageProblems(validator, { index: raw.index, line: raw.line, column, text: raw.text }, facts, opts.images.ctx, exists, check, size));
     }
     processed = Math.min(total, k + batch - from);
     if (Date.now() - last >= interval) update(processed, false);
@@ -154,11 +156,26 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
  * VLM020 for the images of a record that are not found (looked up like the viewer does), or
  * whose reference is malformed, or (with `check`) that exist but are not images.
  */
-export async function imageProblems(validator: RecordValidator, rec: RecordText, facts: RecordFacts, ctx: ResolveContext, exists: (path: string) => Promise<boolean>, check?: (path: string) => Promise<string | undefined>): Promise<Problem[]> {
+export async function imageProblems(validator: RecordValidator, rec: RecordText, facts: RecordFacts, ctx: ResolveContext, exists: (path: string) => Promise<boolean>, check?: (path: string) => Promise<string | undefined>, size?: (path: string) => Promise<Size | undefined>): Promise<Problem[]> {
   const out: Problem[] = [];
+  let first = true;
   for (const img of facts.images) {
     const r = await resolveImage(img.ref, ctx, exists);
     let p: Problem | undefined;
+    // the declared size is the first image's: a mismatch (either orientation fits) reads every coordinate wrong
+    if (first && !img.video && r.kind === 'file' && facts.declared && size) {
+      const d = facts.declared;
+      const s = await size(r.path);
+      if (s && !(s.width === d.width && s.height === d.height) && !(s.width === d.height && s.height === d.width)) {
+        const q = validator.factProblem(rec, undefined, 'VLM021', 'sizeMismatch', [d.width, d.height, d.keys, img.ref, s.width, s.height]);
+        if (q) {
+          const start = positionIn(rec.text, d.offset, rec.line, rec.column);
+          const end = positionIn(rec.text, d.offset + d.length, rec.line, rec.column);
+          out.push({ ...q, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, offset: d.offset, length: d.length });
+        }
+      }
+    }
+    if (!img.video) first = false;
     if (r.kind === 'missing') p = validator.factProblem(rec, undefined, 'VLM020', img.video ? 'videoMissing' : 'imageMissing', [img.ref, r.tried.join(', ')]);
     else if (r.kind === 'invalid') p = validator.factProblem(rec, undefined, 'VLM020', 'imageUnreadable', [`${img.ref}: ${r.reason}`]);
     else if (r.kind === 'file' && check && !img.video) {

@@ -7,7 +7,7 @@
  */
 import { parseTree, visit, type Node as JsonNode } from 'jsonc-parser';
 import { isObj, mapRole, normalizeRecord } from '../records/normalize';
-import { describe, recordId, type FormatDescriptor } from '../formats/registry';
+import { declaredSize, describe, recordId, type FormatDescriptor } from '../formats/registry';
 import type { FormatId, JsonPath } from '../records/model';
 import { locateParseError, positionIn } from '../records/parseRecord';
 import { applyFixes, findMojibake, mayContainMojibake } from '../text/mojibake';
@@ -80,6 +80,8 @@ export interface RecordFacts {
   convention?: ConventionGuess;
   /** images to check on disk: the reference and where it is written */
   images: Array<{ ref: string; offset: number; length: number; video?: boolean }>;
+  /** the image size the record declares, where (for VLM021 against its first image file) */
+  declared?: { width: number; height: number; keys: string; offset: number; length: number };
 }
 
 export interface ValidatorOptions {
@@ -433,7 +435,14 @@ export class RecordValidator extends ProblemFactory {
         }
       }
     }
-    if (images.length > 0) facts.images = images;
+    if (images.length > 0) {
+      facts.images = images;
+      const size = declaredSize(o);
+      if (size) {
+        const k = findKey(rec.text, size.keys.split('/')[0]);
+        facts.declared = { ...size, offset: k?.offset ?? 0, length: k?.length ?? 1 };
+      }
+    }
   }
 
   /** Boxes outside the image, inverted boxes, trajectory points outside; the record's convention for the file-level check. */

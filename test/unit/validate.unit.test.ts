@@ -190,7 +190,7 @@ test('VLM020 covers videos and images given as content parts', async () => {
     const file = new MemoryFile('m.jsonl', new TextEncoder().encode(text));
     const index = await RecordIndex.build(file, { fileName: 'm.jsonl' });
     const v = validator({ collectImages: true });
-    const exists = async (p: string) => p === join(dir, 'here.jpg');
+    const exists = (p: string) => Promise.resolve(p === join(dir, 'here.jpg'));
     const r = await validateFile(file, index, v, { maxProblems: 100, images: { ctx: { datasetDir: dir, imageRoots: [] }, exists } });
     const vlm020 = r.all.filter((p) => p.code === 'VLM020').map((p) => [p.line, p.message.replace(dir, 'DIR')]);
     assert.deepEqual(vlm020, [
@@ -231,7 +231,7 @@ test('VLM021: a declared size that is not the image file\'s (either orientation 
     const text = recs.map((r) => JSON.stringify(r)).join('\n') + '\n';
     const file = new MemoryFile('s.jsonl', new TextEncoder().encode(text));
     const index = await RecordIndex.build(file, { fileName: 's.jsonl' });
-    const r = await validateFile(file, index, validator({ collectImages: true }), { maxProblems: 100, images: { ctx: { datasetDir: dir, imageRoots: [] }, exists: async () => true, size: imageHeaderSize } });
+    const r = await validateFile(file, index, validator({ collectImages: true }), { maxProblems: 100, images: { ctx: { datasetDir: dir, imageRoots: [] }, exists: () => Promise.resolve(true), size: imageHeaderSize } });
     const found = r.all.filter((p) => p.code === 'VLM021');
     assert.deepEqual(found.map((p) => [p.line, p.message]), [[2, 'The record declares 1280×720 (w/h) but its image a.png is 640×480']]);
     assert.equal(text.split('\n')[2].slice(found[0].column, found[0].endColumn), '"w"', 'located at the size key');

@@ -5,7 +5,8 @@ import { NodeFile } from '../core/io/randomAccessFile';
 import { RecordIndex } from '../core/index/recordIndex';
 import { loadRecords, type LoadedRecord } from '../core/dataset/loadRecords';
 import { resolveImage, type ResolvedImage } from '../core/images/resolveImage';
-import { FORMAT_LABELS, type NormalizedRecord } from '../core/records/model';
+import { FORMAT_LABELS, type MetaEntry, type NormalizedRecord } from '../core/records/model';
+import { checkMetaPaths } from '../core/dataset/metaPaths';
 import { readImageInfo } from '../imaging/imageService';
 import { extractGeometry } from '../core/geometry/extract';
 import { recordOverlays } from '../core/geometry/overlays';
@@ -100,6 +101,7 @@ Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or
         formatWhy: rec.record?.formatWhy,
         listKey: index.listKey,
         fields: rec.record?.format === 'unknown' || rec.record?.format === 'user' ? fieldList(rec.value) : undefined,
+        metaEntries: rec.record?.metaEntries ? await checkMetaPaths(rec.record.metaEntries, [process.cwd(), dirname(path)]) : undefined,
         id: rec.record?.id,
         turns: (rec.record?.turns ?? []).map((t) => ({ role: t.role, rawRole: t.rawRole, kind: t.kind, text: t.text })),
         images,
@@ -183,6 +185,7 @@ function fieldList(value: unknown): FieldEntry[] {
 
 type Report = {
   file: string;
+  metaEntries?: MetaEntry[];
   formatWhy?: string;
   listKey?: string;
   fields?: FieldEntry[];
@@ -220,9 +223,15 @@ function textReport(o: Report, rec: NormalizedRecord | undefined): string {
   return lines.join('\n') + '\n';
 }
 
-function textReportHead(o: { file: string; kind: string; records: number; index: number; line: number; formatLabel?: string; formatWhy?: string; listKey?: string; fields?: FieldEntry[]; id?: string; images: InspectedImage[]; turns: Array<{ rawRole: string; kind?: string; text: string }>; notes: string[]; parseError?: { line: number; column: number; message: string }; tooLarge?: { bytes: number } }, rec: NormalizedRecord | undefined): string[] {
+function textReportHead(o: { file: string; kind: string; records: number; index: number; line: number; formatLabel?: string; formatWhy?: string; listKey?: string; fields?: FieldEntry[]; metaEntries?: MetaEntry[]; id?: string; images: InspectedImage[]; turns: Array<{ rawRole: string; kind?: string; text: string }>; notes: string[]; parseError?: { line: number; column: number; message: string }; tooLarge?: { bytes: number } }, rec: NormalizedRecord | undefined): string[] {
   const lines = [`${o.file} (${o.kind}${o.listKey ? `, the "${o.listKey}" list` : ''}, ${o.records} records)`, `record ${o.index} (line ${o.line})${o.formatLabel ? ` · ${o.formatLabel}` : ''}${o.id !== undefined ? ` · id ${o.id}` : ''}`];
   if (o.formatWhy) lines.push(`read as ${o.formatLabel ?? '?'}: ${o.formatWhy}`);
+  if (o.metaEntries?.length) {
+    lines.push('datasets (name, annotation, root, repeat_time, length → samples per epoch):');
+    const miss = (ok: boolean | undefined) => (ok === false ? ' (NOT FOUND)' : '');
+    for (const e of o.metaEntries) lines.push(`  ${e.name}\t${e.annotation ?? '-'}${miss(e.annotationFound)}\t${e.root ?? '-'}${miss(e.rootFound)}\t${e.repeatTime ?? 1}\t${e.length ?? '?'} → ${e.effective ?? '?'}`);
+    lines.push(`  ${o.metaEntries.length} datasets, ${o.metaEntries.reduce((n, e) => n + (e.effective ?? 0), 0)} samples per epoch; paths looked for in ${(o.metaEntries[0].lookedIn ?? []).join(', ')}`);
+  }
   if (o.fields?.length) {
     lines.push('fields:');
     for (const f of o.fields) lines.push(`  ${f.path}: ${f.type}${f.value !== undefined ? ` = ${f.value}` : ''}`);

@@ -11,7 +11,8 @@ import { DatasetDocument, scanView } from './datasetDocument';
 import { type ImageBridge } from './imageBridge';
 import { VideoBridge } from './videoBridge';
 import { describeRecordFields } from '../core/formats/userFormats';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { checkMetaPaths } from '../core/dataset/metaPaths';
 import { type ViewerConfig } from './viewerConfig';
 import { type OverlayConfig } from './overlayConfig';
 import { noticeText, viewerStrings } from './viewerStrings';
@@ -180,6 +181,11 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     rpc.onRequest('getRecord', async ({ index }) => {
       const d = await doc.detail(index);
       if (validation) d.problems = await validation.recordProblems(doc, index);
+      // an InternVL meta file: say which annotation files and roots exist (from the workspace folder or beside the file)
+      if (d.record?.metaEntries && doc.uri.scheme === 'file') {
+        const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
+        d.record.metaEntries = await checkMetaPaths(d.record.metaEntries, [...(folder ? [folder] : []), dirname(doc.uri.fsPath)]);
+      }
       return d;
     });
     rpc.onRequest('recordScores', async ({ index, id }) => {

@@ -315,6 +315,10 @@ export interface ViewerStrings {
   showRunIn: string;
   loading: string;
   metaEntries: string;
+  metaEffective: string;
+  metaTotal: string;
+  metaNotFound: string;
+  metaMissing: string;
   noTurns: string;
   overlays: string;
   layerGt: string;

@@ -37,7 +37,7 @@ before(async () => {
   writeFileSync(join(src, 'package.json'), JSON.stringify({ name: 'not-a-dataset', version: '1.0.0' }, null, 2));
   writeFileSync(join(src, 'data/empty.jsonl'), '');
   writeFileSync(join(src, 'data/binary.jsonl'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 0, 1, 2]));
-  writeFileSync(join(src, 'data/meta_eval_qa.json'), JSON.stringify({ dvqa: { root: 'images/', annotation: 'data/train.jsonl', length: 60 } }, null, 2));
+  writeFileSync(join(src, 'data/meta_eval_qa.json'), JSON.stringify({ dvqa: { root: 'images/', annotation: 'data/train.jsonl', length: 60, repeat_time: 2 }, gone: { root: 'nowhere/', annotation: 'data/gone.jsonl', length: 10, repeat_time: 0.5 } }, null, 2));
   writeFileSync(join(src, 'data/cut_qa.json'), '[\n  {"id": 1, "conversations": []},\n  {"id": 2, "conv');
   mkdirSync(join(src, '.vscode'), { recursive: true });
   writeFileSync(join(src, '.vscode/settings.json'), JSON.stringify({ 'vlmLens.imageRoots': ['images'] }));
@@ -214,6 +214,12 @@ test('bad input says what is wrong: empty, binary, object, truncated, deleted wh
   f = await openInViewer('data/meta_eval_qa.json');
   await f.locator('.notices', { hasText: 'is an object, not an array of records' }).waitFor();
   await f.locator('.detail table.meta', { hasText: 'dvqa' }).waitFor();
+  // samples per epoch: 60 × 2 and 10 × 0.5; the missing annotation and root are said
+  assert.match(await f.locator('.detail table.meta tr.meta-total').innerText(), /2 datasets\s+125/);
+  await f.locator('.detail table.meta tr[data-annotation-found="true"]', { hasText: 'dvqa' }).waitFor();
+  await f.locator('.detail table.meta tr[data-annotation-found="false"]', { hasText: 'gone' }).waitFor();
+  await f.locator('.detail .meta-wrap .problem', { hasText: '1 dataset(s) name an annotation file or root that does not exist' }).waitFor();
+  await vs.screenshot('internvl-meta');
   f = await openInViewer('data/cut_qa.json');
   await f.locator('.notices', { hasText: 'cut off before its closing bracket' }).waitFor();
   await f.locator('.header .parse-errors', { hasText: '1 failed to parse' }).waitFor();

@@ -249,3 +249,21 @@ test('CLI --format: metrics, inspect and validate read a user descriptor; a bad 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('InternVL meta (real): every entry with its samples per epoch; annotations and roots that do not exist are said', async () => {
+  const { checkMetaPaths } = await import('../../src/core/dataset/metaPaths');
+  const raw = json(join(samples, 'internvl', 'internvl_1_2_finetune_partial.meta.json')) as Record<string, { annotation: string; root: string; length: number; repeat_time: number }>;
+  const n = normalizeRecord(raw);
+  assert.equal(n.format, 'internvl-meta');
+  assert.deepEqual(n.metaEntries?.map((e) => [e.name, e.effective]), Object.entries(raw).map(([k, v]) => [k, Math.floor(v.length * v.repeat_time)]));
+  const half = normalizeRecord({ a: { annotation: 'a.jsonl', root: 'r/', length: 11, repeat_time: 0.5 } }).metaEntries?.[0];
+  assert.equal(half?.effective, 5, 'InternVL samples int(len × r) below 1');
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-meta-'));
+  try {
+    writeFileSync(join(dir, 'here.jsonl'), '{}\n');
+    const [ok, gone] = await checkMetaPaths([{ name: 'ok', annotation: 'here.jsonl', root: '.' }, { name: 'gone', annotation: 'gone.jsonl', root: 'nowhere' }], [dir]);
+    assert.deepEqual([ok.annotationFound, ok.rootFound, gone.annotationFound, gone.rootFound], [true, true, false, false]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

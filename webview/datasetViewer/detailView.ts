@@ -173,11 +173,29 @@ function errorContext(d: RecordDetail): HTMLElement | undefined {
 }
 
 function metaTable(rec: NormalizedRecord, s: ViewerStrings): HTMLElement {
-  const table = h('table', { class: 'meta' }, h('tr', {}, h('th', { text: 'name' }), h('th', { text: 'annotation' }), h('th', { text: 'root' }), h('th', { text: 'length' })));
-  for (const e of rec.metaEntries ?? []) {
-    table.append(h('tr', {}, h('td', { text: e.name }), h('td', { text: e.annotation ?? '' }), h('td', { text: e.root ?? '' }), h('td', { text: e.length !== undefined ? String(e.length) : '' })));
+  const num = (n: number | undefined) => (n === undefined ? '' : n.toLocaleString('en-US'));
+  const found = (ok: boolean | undefined) => (ok === false ? h('span', { class: 'meta-missing', text: ` ${s.metaNotFound}` }) : undefined);
+  const table = h('table', { class: 'meta' }, h('tr', {}, ...['name', 'annotation', 'root', 'repeat_time', 'length', s.metaEffective].map((t) => h('th', { text: t }))));
+  const entries = rec.metaEntries ?? [];
+  for (const e of entries) {
+    table.append(
+      h(
+        'tr',
+        { 'data-annotation-found': e.annotationFound === undefined ? undefined : String(e.annotationFound) },
+        h('td', { text: e.name }),
+        h('td', {}, e.annotation ?? '', found(e.annotationFound)),
+        h('td', {}, e.root ?? '', found(e.rootFound)),
+        h('td', { class: 'num', text: e.repeatTime === undefined ? '' : String(e.repeatTime) }),
+        h('td', { class: 'num', text: num(e.length) }),
+        h('td', { class: 'num', text: num(e.effective) }),
+      ),
+    );
   }
-  return h('div', { class: 'meta-wrap' }, h('h3', { text: s.metaEntries }), table);
+  const total = entries.reduce((n, e) => n + (e.effective ?? 0), 0);
+  table.append(h('tr', { class: 'meta-total' }, h('td', { text: fmt(s.metaTotal, entries.length) }), h('td', {}), h('td', {}), h('td', {}), h('td', {}), h('td', { class: 'num', text: num(total) })));
+  const missing = entries.filter((e) => e.annotationFound === false || e.rootFound === false).length;
+  const note = missing > 0 ? h('div', { class: 'problem warning', text: fmt(s.metaMissing, missing, (entries[0]?.lookedIn ?? []).join(', ')) }) : undefined;
+  return h('div', { class: 'meta-wrap' }, h('h3', { text: s.metaEntries }), note, table);
 }
 
 function renderTurn(t: Turn, index: number, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined, overlay: RecordOverlayView | undefined): HTMLElement {

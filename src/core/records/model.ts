@@ -82,6 +82,13 @@ export interface MetaEntry {
   root?: string;
   annotation?: string;
   length?: number;
+  repeatTime?: number;
+  /** samples a training epoch draws from it: length × repeat_time (InternVL subsamples below 1, repeats above) */
+  effective?: number;
+  /** filled by the host: whether the annotation file and the root folder exist (and where they were looked for) */
+  annotationFound?: boolean;
+  rootFound?: boolean;
+  lookedIn?: string[];
 }
 
 export interface NormalizedRecord {

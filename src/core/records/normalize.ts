@@ -315,7 +315,11 @@ export function normalizeRecord(value: unknown, opts: NormalizeOptions = {}): No
     case 'internvl-meta': {
       const entries: MetaEntry[] = Object.entries(o).map(([name, v]) => {
         const e = v as Obj;
-        return { name, root: str(e.root), annotation: str(e.annotation), length: num(e.length) };
+        const length = num(e.length);
+        const repeatTime = num(e.repeat_time);
+        // InternVL's loader: repeat_time < 1 samples int(len × r) records, > 1 repeats the list r times
+        const effective = length === undefined ? undefined : Math.floor(length * (repeatTime ?? 1));
+        return { name, root: str(e.root), annotation: str(e.annotation), length, repeatTime, effective };
       });
       return b.build(format, { metaEntries: entries, formatWhy: d.why });
     }

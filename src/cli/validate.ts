@@ -11,6 +11,7 @@ import { validateFile } from '../core/validate/validateFile';
 import { recordId } from '../core/formats/registry';
 import { userFormatsFor } from '../core/formats/userFormats';
 import { readFormatSpecs } from './formatOption';
+import { PLACEHOLDER_POLICIES, type PlaceholderPolicy } from '../core/validate/placeholders';
 import { imageFileProblem, imageHeaderSize } from '../core/images/sniff';
 import { RULE_CODES, type SeveritySetting } from '../core/validate/rules';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
@@ -71,6 +72,8 @@ Options:
   --no-images        do not check that referenced images exist (VLM020)
   --convention C     read coordinates as C (${CONVENTIONS.join(', ')}); default: detected per file
   --format FILE      a JSON file of user format descriptors (as the vlmLens.formats setting)
+  --placeholders P   how <image> placeholders are counted (VLM010/011): exact, inserted, shared
+                     (default: exact for ShareGPT messages, inserted for the others)
   --jobs N           worker threads for large files (default: CPUs, at most 4)
   --max-record-mb N  records larger than this are reported (VLM005), not checked (default 16,
                      as vlmLens.viewer.maxRecordSizeMB in the editor)
@@ -90,10 +93,13 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
     jobs: { type: 'string' },
     'max-record-mb': { type: 'string' },
     format: { type: 'string' },
+    placeholders: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('expected at least one dataset file (see vlm-lens validate --help)');
     const formatSpecs = values.format ? await readFormatSpecs(resolve(values.format as string)) : undefined;
+    const placeholders = values.placeholders as string | undefined;
+    if (placeholders !== undefined && !(PLACEHOLDER_POLICIES as string[]).includes(placeholders)) throw new UsageError(`--placeholders must be one of ${PLACEHOLDER_POLICIES.join(', ')}, got '${placeholders}'`);
     const maxProblems = values['max-problems'] === undefined ? 1000 : Number(values['max-problems']);
     if (!Number.isInteger(maxProblems) || maxProblems < 1) throw new UsageError(`--max-problems must be a positive integer, got '${String(values['max-problems'])}'`);
     const jobs = values.jobs === undefined ? Math.max(1, Math.min(4, availableParallelism())) : Number(values.jobs);
@@ -137,6 +143,7 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
           convention: convention as Convention | undefined,
           maxRecordBytes: Math.round(maxRecordMb * 1024 * 1024),
           formatSpecs,
+          placeholders: placeholders as PlaceholderPolicy | undefined,
         });
       } catch (e) {
         // one file that cannot be read never costs the others
@@ -182,6 +189,7 @@ interface ValidateOptions {
   convention?: Convention;
   maxRecordBytes: number;
   formatSpecs?: unknown[];
+  placeholders?: PlaceholderPolicy;
 }
 
 async function fileExists(p: string): Promise<boolean> {
@@ -217,7 +225,7 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
     if (script && o.jobs > 1 && index.readyCount >= 2 * MIN_RECORDS_PER_PART) {
       const clients = Array.from({ length: o.jobs }, () => new DatasetWorkerClient(script));
       try {
-        const config: ValidateConfig = { builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, jsonl, images: o.images, formatSpecs: o.formatSpecs };
+        const config: ValidateConfig = { builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, jsonl, images: o.images, formatSpecs: o.formatSpecs, placeholders: o.placeholders };
         const r = await validateInParallel({
           path,
           snapshot: index.snapshot(),
@@ -238,7 +246,7 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
       }
     }
     const formats = userFormatsFor(o.formatSpecs, path).formats;
-    const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(path, path), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined, formats });
+    const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(path, path), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined, formats, placeholders: o.placeholders });
     const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, images: o.images ? { ctx: o.images, exists: fileExists, check: imageFileProblem, size: imageHeaderSize } : undefined });
     r.all.sort((a, b) => a.line - b.line || a.column - b.column);
     return { problems: r.all, totalProblems: r.totalProblems, totalErrors: r.totalErrors, records };

@@ -1,4 +1,5 @@
 import { userFormatsFor } from '../core/formats/userFormats';
+import { placeholderPolicyFor } from '../core/validate/placeholders';
 import * as vscode from 'vscode';
 import { stat } from 'node:fs/promises';
 import { RecordValidator, type Problem } from '../core/validate/validator';
@@ -225,6 +226,7 @@ export class DiagnosticsService extends Disposable {
       overlay,
       language: vscode.env.language,
       formats: userFormatsFor(settings.formatSpecs, this.deps.settings.relPath(doc.uri)).formats,
+      placeholders: placeholderPolicyFor(settings.placeholderPolicies, this.deps.settings.relPath(doc.uri)),
     });
     this.hostValidators.set(doc.uri.toString(), { key, v });
     return v;

@@ -5,6 +5,7 @@ import { validateInParallel } from '../workers/parallelValidate';
 import { type ValidateConfig } from '../workers/datasetWorkerProtocol';
 import { AbortError } from '../core/index/recordIndex';
 import { recordId } from '../core/formats/registry';
+import { placeholderPolicyFor } from '../core/validate/placeholders';
 import type { Problem } from '../core/validate/validator';
 import type { ProblemFlagArrays } from '../core/validate/flags';
 import type { SchemaLoadProblem } from '../core/validate/schemaSet';
@@ -144,6 +145,7 @@ export class DiskValidation {
       images: settings.checkImages ? this.files.resolveContext(this.doc.uri) : undefined,
       schemaStamp: settings.stamp,
       formatSpecs: settings.formatSpecs,
+      placeholders: placeholderPolicyFor(settings.placeholderPolicies, this.settings.relPath(this.doc.uri)),
     };
     const snapshot = index.snapshot();
     this.state = { running: true, processed: 0, total: snapshot.starts.length, problems: [], totalProblems: 0, capped: false, cancelled: false, schemaProblems: [] };

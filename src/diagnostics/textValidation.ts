@@ -1,4 +1,5 @@
 import { userFormatsFor } from '../core/formats/userFormats';
+import { placeholderPolicyFor } from '../core/validate/placeholders';
 import * as vscode from 'vscode';
 import { FileExistsCache } from '../util/existsCache';
 import { DocumentValidator, jsonRecords, jsonlRecords, looksLikeDataset, type DocumentResult } from '../core/validate/documentValidator';
@@ -125,7 +126,8 @@ export class TextValidation {
     const key = JSON.stringify([settings.stamp, fileSchema, severities, overlay, this.jsonl, vscode.env.language]);
     if (this.dv?.key !== key) {
       const formats = userFormatsFor(settings.formatSpecs, this.settings.relPath(file)).formats;
-      const rv = new RecordValidator({ schemas, fileSchema, severities, jsonl: this.jsonl, overlay, language: vscode.env.language, collectImages: settings.checkImages, formats });
+      const placeholders = placeholderPolicyFor(settings.placeholderPolicies, this.settings.relPath(file));
+      const rv = new RecordValidator({ schemas, fileSchema, severities, jsonl: this.jsonl, overlay, language: vscode.env.language, collectImages: settings.checkImages, formats, placeholders });
       this.dv = { key, v: new DocumentValidator(rv), rv };
     }
     const res = this.dv.v.validate(records, { maxProblems: settings.maxProblems, maxRecordChars: this.files.maxRecordBytes() });

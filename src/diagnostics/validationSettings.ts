@@ -16,6 +16,8 @@ export interface ValidationSettings {
   rejectedSchemas: string[];
   /** `vlmLens.formats`: user format descriptors (compiled where used) */
   formatSpecs: unknown[];
+  /** `vlmLens.validation.imagePlaceholders`: glob → placeholder policy */
+  placeholderPolicies: Record<string, unknown>;
   /** bumps whenever the settings or a user schema file change */
   stamp: number;
 }
@@ -85,6 +87,7 @@ export class ValidationSettingsService extends Disposable {
       userSchemas,
       rejectedSchemas,
       formatSpecs: cfg.get<unknown[]>('formats', []).filter((x) => typeof x === 'object' && x !== null),
+      placeholderPolicies: cfg.get<Record<string, unknown>>('validation.imagePlaceholders', {}),
       stamp: this.stamp,
     };
     this.watch(userSchemas);

@@ -66,6 +66,7 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         language: c.language,
         collectImages: c.images !== undefined,
         formats: userFormatsFor(c.formatSpecs, c.relPath).formats,
+        placeholders: c.placeholders,
       });
       const res = await validateFile(file, index, validator, {
         maxProblems: c.maxProblems,

@@ -1,4 +1,5 @@
 /** Messages between the extension host and the dataset worker thread (dist/datasetWorker.js). */
+import type { PlaceholderPolicy } from '../core/validate/placeholders';
 import type { IndexSnapshot } from '../core/index/recordIndex';
 import type { ScanStatus } from '../core/dataset/scanRecords';
 import type { SearchQuery, SearchUpdate } from '../core/search/searchRecords';
@@ -29,6 +30,8 @@ export interface ValidateConfig {
   schemaStamp?: number;
   /** `vlmLens.formats` (user format descriptors; those matching relPath apply) */
   formatSpecs?: unknown[];
+  /** VLM010 / VLM011 placeholder policy for this file */
+  placeholders?: PlaceholderPolicy;
 }
 
 /** The end of a validation job: counts, and the state the whole-file rules need. */

@@ -240,6 +240,22 @@ test('VLM021: a declared size that is not the image file\'s (either orientation 
   }
 });
 
+test('VLM010 placeholder policies: exact, inserted (the default for LLaVA), shared (multi-view); chosen per file by glob', async () => {
+  const { placeholderPolicyFor } = await import('../../src/core/validate/placeholders');
+  const rec = (value: string, images: string[]) => ({ id: 'a', images, conversations: [{ from: 'human', value }, { from: 'gpt', value: 'ok' }] });
+  const none = rec('What changed?', ['a.jpg', 'b.jpg']);
+  const one = rec('<image>\nWhat changed?', ['front.jpg', 'wrist.jpg', 'side.jpg']);
+  const two = rec('<image><image>\nWhat changed?', ['a.jpg', 'b.jpg']);
+  const by = (policy?: 'exact' | 'inserted' | 'shared') => [none, one, two].map((r) => codes(r, validator({ placeholders: policy })).includes('VLM010'));
+  assert.deepEqual(by(), [false, true, false], 'default for LLaVA: none is fine (inserted by the loader), one for three is not');
+  assert.deepEqual(by('exact'), [true, true, false]);
+  assert.deepEqual(by('shared'), [false, false, false]);
+  assert.deepEqual(codes(rec('<image><image>\nq', ['a.jpg']), validator({ placeholders: 'shared' })), ['VLM010'], 'more placeholders than images is wrong under any policy');
+  assert.equal(placeholderPolicyFor({ 'data/multiview/**': 'shared', '*.jsonl': 'exact' }, 'data/multiview/train.jsonl'), 'shared');
+  assert.equal(placeholderPolicyFor({ 'data/multiview/**': 'shared', '*.jsonl': 'exact' }, 'other/x.jsonl'), 'exact');
+  assert.equal(placeholderPolicyFor({ '**': 'sometimes' }, 'x.jsonl'), undefined, 'an unknown policy is ignored');
+});
+
 test('severities can be changed and rules turned off', () => {
   const v = validator({ severities: { VLM030: 'error', VLM031: 'off' } });
   const problems = v.check({ index: 0, line: 0, column: 0, text: JSON.stringify(llava({ conversations: [{ from: 'gpt', value: 'a' }, { from: 'gpt', value: 'b' }] })) }).problems;

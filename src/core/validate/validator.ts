@@ -8,6 +8,7 @@
 import { parseTree, visit, type Node as JsonNode } from 'jsonc-parser';
 import { isObj, mapRole, normalizeRecord } from '../records/normalize';
 import { declaredSize, describe, recordId, type FormatDescriptor } from '../formats/registry';
+import { placeholderMismatch, type PlaceholderPolicy } from './placeholders';
 import type { FormatId, JsonPath } from '../records/model';
 import { locateParseError, positionIn } from '../records/parseRecord';
 import { applyFixes, findMojibake, mayContainMojibake } from '../text/mojibake';
@@ -98,6 +99,8 @@ export interface ValidatorOptions {
   collectImages?: boolean;
   /** user format descriptors that apply to this file (`vlmLens.formats`, `--format`) */
   formats?: readonly FormatDescriptor[];
+  /** how placeholders are counted for this file (default: by format) */
+  placeholders?: PlaceholderPolicy;
 }
 
 interface Located {
@@ -354,14 +357,14 @@ export class RecordValidator extends ProblemFactory {
     const images = mediaCount(o.image) + mediaCount(o.images);
     const videos = mediaCount(o.video) + mediaCount(o.videos);
     // LLaVA-style records without any placeholder are read image-first by most loaders;
-    // LLaMA-Factory (sharegpt) requires one placeholder per image.
-    const strict = format === 'sharegpt';
-    if (images !== counts.image && (counts.image > 0 || images === 0 || strict)) {
+    // LLaMA-Factory (sharegpt) requires one placeholder per image (see placeholders.ts).
+    const policy = this.opts.placeholders ?? (format === 'sharegpt' ? 'exact' : 'inserted');
+    if (placeholderMismatch(counts.image, images, policy)) {
       const where = images > 0 ? c.locate(['images' in o ? 'images' : 'image']) : c.locate(firstUser ?? [listKey]);
       const fix: Fix | undefined = counts.image < images && firstUser ? { kind: 'add-placeholder', placeholder: '<image>', count: images - counts.image, valuePath: firstUser } : undefined;
       c.push(this.problem(rec, 'VLM010', 'imageCount', [counts.image, images], where, fix ? { fix } : {}));
     }
-    if (videos !== counts.video && (counts.video > 0 || videos === 0 || strict)) {
+    if (placeholderMismatch(counts.video, videos, policy)) {
       const where = videos > 0 ? c.locate(['videos' in o ? 'videos' : 'video']) : c.locate(firstUser ?? [listKey]);
       c.push(this.problem(rec, 'VLM011', 'videoCount', [counts.video, videos], where));
     }

@@ -32,3 +32,23 @@ test('correct text is left alone: ASCII, real Latin-1 words, CJK, emoji', () => 
   }
   assert.equal(mayContainMojibake('人物'), false);
 });
+
+/** The Windows-1252 characters of the bytes in 他说话了 outside Latin-1 (written out here, not taken from the code). */
+const CP1252_CHAR: Record<number, string> = { 0x96: '\u2013', 0x86: '\u2020' };
+
+/** 他说话了 as a Windows-1252 decoder that drops undefined bytes shows it. */
+function lossyMojibake(): string {
+  const bytes = new TextEncoder().encode('他说话了');
+  return [...bytes].filter((b) => ![0x81, 0x8d, 0x8f, 0x90, 0x9d].includes(b)).map((b) => CP1252_CHAR[b] ?? String.fromCharCode(b)).join('');
+}
+
+test('mojibake that lost bytes (cp1252 leaves 0x81 0x8D 0x8F 0x90 0x9D undefined: decoders drop them) is found, as lossy', () => {
+  // 说话 is E8 AF B4 E8 AF 9D: a Windows-1252 decoder that drops 0x9D leaves "è¯´è¯"
+  const spans = findMojibake(`label: ${lossyMojibake()}`);
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0].lossy, true);
+  assert.equal(spans[0].fixed, '他说\uFFFD了', 'the lost character is shown as U+FFFD');
+  // genuine Latin-1 text is not mojibake, lossy or not
+  assert.deepEqual(findMojibake('Café à la crème, déjà vu'), []);
+  assert.deepEqual(findMojibake('è¯ alone'), [], 'a lone truncated pair could be Latin-1: not claimed');
+});

@@ -256,6 +256,15 @@ test('VLM010 placeholder policies: exact, inserted (the default for LLaVA), shar
   assert.equal(placeholderPolicyFor({ '**': 'sometimes' }, 'x.jsonl'), undefined, 'an unknown policy is ignored');
 });
 
+test('VLM060 for mojibake that lost bytes: said, without a quick fix (the round trip is not exact)', () => {
+  const bytes = new TextEncoder().encode('他说话了');
+  const cp1252: Record<number, string> = { 0x96: '\u2013', 0x86: '\u2020' };
+  const shown = [...bytes].filter((b) => b !== 0x9d).map((b) => cp1252[b] ?? String.fromCharCode(b)).join('');
+  const p = validator().check({ index: 0, line: 0, column: 0, text: JSON.stringify(llava({ conversations: [{ from: 'human', value: `<image>\n${shown}` }, { from: 'gpt', value: 'ok' }] })) }).problems.find((x) => x.code === 'VLM060');
+  assert.match(p?.message ?? '', /bytes lost on the way: “他说\uFFFD了”/);
+  assert.equal(p?.fix, undefined);
+});
+
 test('severities can be changed and rules turned off', () => {
   const v = validator({ severities: { VLM030: 'error', VLM031: 'off' } });
   const problems = v.check({ index: 0, line: 0, column: 0, text: JSON.stringify(llava({ conversations: [{ from: 'gpt', value: 'a' }, { from: 'gpt', value: 'b' }] })) }).problems;

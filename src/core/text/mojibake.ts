@@ -33,6 +33,43 @@ export interface MojibakeSpan {
   end: number;
   original: string;
   fixed: string;
+  /**
+   * bytes were lost on the way (Windows-1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined:
+   * decoders drop them): `fixed` shows each lost character as U+FFFD, and there is no exact repair
+   */
+  lossy?: boolean;
+}
+
+/**
+ * UTF-8 read as Windows-1252 with its undefined bytes dropped: every sequence is whole except
+ * some that lack exactly one continuation byte, and at least one multi-byte sequence is whole
+ * (a lone "è¯" could be Latin-1). The decoded text with U+FFFD where a byte was lost, or undefined.
+ */
+function lossyDecode(bytes: number[]): string | undefined {
+  let out = '';
+  let whole = 0;
+  let lost = 0;
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const need = b >= 0xf0 && b <= 0xf4 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 && b <= 0xdf ? 1 : -1;
+    if (need < 0) return undefined;
+    let k = 0;
+    while (k < need && i + 1 + k < bytes.length && bytes[i + 1 + k] >= 0x80 && bytes[i + 1 + k] <= 0xbf) k++;
+    if (k === need) {
+      try {
+        out += strict.decode(new Uint8Array(bytes.slice(i, i + 1 + need)));
+      } catch {
+        return undefined;
+      }
+      whole++;
+    } else if (k === need - 1 && k >= 1) {
+      out += '\uFFFD';
+      lost++;
+    } else return undefined;
+    i += 1 + k;
+  }
+  return lost > 0 && whole > 0 ? out : undefined;
 }
 
 /** Every stretch of `text` that is UTF-8 read as Latin-1/CP1252, with its repair. */
@@ -58,7 +95,9 @@ export function findMojibake(text: string): MojibakeSpan[] {
         const fixed = strict.decode(new Uint8Array(bytes));
         if (fixed !== text.slice(i, j)) spans.push({ start: i, end: j, original: text.slice(i, j), fixed });
       } catch {
-        /* not UTF-8: genuine Latin-1 text */
+        // not UTF-8 as it is: mojibake that lost bytes, or genuine Latin-1 text
+        const fixed = lossyDecode(bytes);
+        if (fixed !== undefined) spans.push({ start: i, end: j, original: text.slice(i, j), fixed, lossy: true });
       }
     }
     i = j;

@@ -70,6 +70,7 @@ export const MESSAGES = {
   mixedConventions: 'Records in this file use different coordinate conventions: {0}; this record looks like {1}',
   duplicateId: 'Duplicate id “{0}” (first used on line {1})',
   mojibake: '“{0}” looks like UTF-8 read as Latin-1: “{1}”',
+  mojibakeLossy: '“{0}” looks like UTF-8 read as Windows-1252 with bytes lost on the way: “{1}” (no exact repair: re-create the file from its source)',
   replacementChar: 'Text contains U+FFFD replacement characters (invalid bytes were decoded)',
   invalidUtf8: 'Invalid UTF-8 in this line (shown as U+FFFD)',
   reasoning: '{0} (most records in this file use reasoning tags)',

@@ -406,7 +406,9 @@ export class RecordValidator extends ProblemFactory {
           const spans = findMojibake(s);
           if (spans.length > 0) {
             const at = c.locate(path);
-            c.push(this.problem(rec, 'VLM060', 'mojibake', [spans[0].original, spans[0].fixed], at, { fix: { kind: 'replace-value', replacement: JSON.stringify(applyFixes(s, spans)) } }));
+            // the quick fix only when the round trip is exact (no byte was lost on the way)
+            if (spans.some((sp) => sp.lossy)) c.push(this.problem(rec, 'VLM060', 'mojibakeLossy', [spans[0].original, spans[0].fixed], at));
+            else c.push(this.problem(rec, 'VLM060', 'mojibake', [spans[0].original, spans[0].fixed], at, { fix: { kind: 'replace-value', replacement: JSON.stringify(applyFixes(s, spans)) } }));
           }
         }
         if (fffd && s.includes('\uFFFD')) c.push(this.problem(rec, 'VLM061', 'replacementChar', [], c.locate(path)));

@@ -258,3 +258,13 @@ test('shapesSvg: one rect per box (with its halo), circles for points, polylines
   assert.ok(svg.includes('&#60;cup &#38; &#34;bowl&#34;&#62;'));
   assert.ok(!svg.includes('<cup'));
 });
+
+test('Molmo2 <points coords>: the leading image (or "T:" frame time) is not a point; points are 0–1000', () => {
+  const pts = (t: string) => shapesFromText(t, { role: 'pred' }).shapes.map((s) => [s.values, s.label ?? '', s.implied]);
+  // as Molmo2-8B answers (the form of Ai2's playground and of pointing-benchmark parsers)
+  assert.deepEqual(pts('Counting the <points coords="1 1 073 160 2 173 600" alt="boats">the boats</points> shows a total of 2.'), [[[73, 160], 'boats', 'norm1000'], [[173, 600], 'boats', 'norm1000']]);
+  assert.deepEqual(pts('<points coords="1 1 308 305 2 752 377">curb ramp</points>'), [[[308, 305], 'curb ramp', 'norm1000'], [[752, 377], 'curb ramp', 'norm1000']]);
+  assert.deepEqual(pts('<points coords="0: 1 500 250; 1: 1 700 300"/>'), [[[500, 250], '', 'norm1000'], [[700, 300], '', 'norm1000']]);
+  // Molmo 1 stays in percent
+  assert.deepEqual(pts('<point x="61.5" y="40.6" alt="cup">cup</point>'), [[[61.5, 40.6], 'cup', 'percent']]);
+});

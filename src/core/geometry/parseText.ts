@@ -128,18 +128,31 @@ function refBoxTags(c: Collector): void {
 
 /** Molmo: <point x="61.5" y="40.3" alt="cup">cup</point>, <points x1=".." y1=".." x2=".." y2=".." alt="..">…</points> (percent). */
 function molmoPoints(c: Collector): void {
-  const re = /<(points?)\b([^>]*)>([\s\S]*?)<\/\1>/g;
+  const re = /<(points?)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/g;
   for (const m of c.text.matchAll(re)) {
     const start = m.index;
     const end = start + m[0].length;
     if (c.isTaken(start, end)) continue;
     const attrs = new Map([...m[2].matchAll(/(\w+)\s*=\s*"([^"]*)"/g)].map((a) => [a[1], a[2]]));
-    const label = attrs.get('alt') ?? (m[3].trim() || undefined);
+    const label = attrs.get('alt') ?? (m[3]?.trim() || undefined);
     const pts: number[][] = [];
     if (attrs.has('x') && attrs.has('y')) pts.push([Number(attrs.get('x')), Number(attrs.get('y'))]);
     for (let i = 1; attrs.has(`x${i}`) && attrs.has(`y${i}`); i++) pts.push([Number(attrs.get(`x${i}`)), Number(attrs.get(`y${i}`))]);
     const group = pts.length > 1 ? c.newGroup() : undefined;
     for (const p of pts) if (p.every(Number.isFinite)) c.add('point', p, start, end, 'Molmo <point> tags', { label, implied: 'percent', group });
+    // Molmo2: coords="IMAGE PID X Y PID X Y …; FRAME PID X Y …" in 0–1000 (the leading number is the image or frame, not a point)
+    const coords = attrs.get('coords');
+    if (coords !== undefined) {
+      const v2: number[][] = [];
+      for (const chunk of coords.split(';')) {
+        // "T: PID X Y …" (a video frame's time first) or "IMAGE PID X Y …"
+        const timed = /^\s*[\d.]+\s*:/.test(chunk);
+        const nums = chunk.replace(/^\s*[\d.]+\s*:/, '').trim().split(/\s+/).map(Number);
+        for (let i = timed ? 0 : 1; i + 2 < nums.length; i += 3) if (Number.isFinite(nums[i + 1]) && Number.isFinite(nums[i + 2])) v2.push([nums[i + 1], nums[i + 2]]);
+      }
+      const g2 = v2.length > 1 ? c.newGroup() : undefined;
+      for (const p of v2) c.add('point', p, start, end, 'Molmo2 <points coords>', { label, implied: 'norm1000', group: g2 });
+    }
     c.take(start, end);
   }
 }

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { mkdir, stat, symlink, unlink, readlink } from 'node:fs/promises';
-import { extname, join, relative, isAbsolute, dirname } from 'node:path';
+import { extname, join, dirname } from 'node:path';
+import { isInside } from '../util/paths';
 import { resolveImage } from '../core/images/resolveImage';
 import { type VideoView } from '../protocol/datasetViewer';
 import { type DatasetDocument } from './datasetDocument';
@@ -15,11 +16,6 @@ const MIME: Record<string, string> = {
   '.mov': 'video/quicktime',
   '.avi': 'video/x-msvideo',
 };
-
-function inside(folder: string, p: string): boolean {
-  const r = relative(folder, p);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-}
 
 /**
  * A record's video for the webview's `<video>` element: resolved like images (dataset
@@ -49,7 +45,7 @@ export class VideoBridge {
         return { ref: ref.ref, status: 'invalid', message: resolved.kind === 'invalid' ? resolved.reason : `not a video file (${resolved.kind})` };
     }
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? dirname(doc.uri.fsPath);
-    if (!inside(folder, resolved.path)) return { ref: ref.ref, status: 'outside', message: resolved.path };
+    if (!isInside(folder, resolved.path)) return { ref: ref.ref, status: 'outside', message: resolved.path };
     const st = await stat(resolved.path);
     const ext = extname(resolved.path).toLowerCase();
     const name = `${createHash('sha1').update(`${resolved.path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 24)}${ext}`;

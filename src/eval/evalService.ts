@@ -144,7 +144,7 @@ export class EvalService implements vscode.Disposable {
       }
       run.status = 'cancelled';
       run.endedAt ??= new Date().toISOString();
-      run.failure = { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', run.startedAt ? vscode.l10n.t('running') : vscode.l10n.t('queued')) + killed };
+      run.failure = interrupted(run.startedAt !== undefined, killed);
       await this.store.save(run);
     }
   }
@@ -384,7 +384,7 @@ export class EvalService implements vscode.Disposable {
       this.active.proc?.kill();
       run.status = 'cancelled';
       run.endedAt = now;
-      run.failure = { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', vscode.l10n.t('running')) };
+      run.failure = interrupted(true);
       this.store.saveSync(run);
     }
     this.output.dispose();
@@ -431,4 +431,9 @@ export async function findFiles(pattern: string): Promise<string[]> {
   };
   await walk(base, 0);
   return out.sort();
+}
+
+/** The failure of a run VS Code closed under (said once, whether found at dispose or at the next start). */
+function interrupted(started: boolean, killed = ''): NonNullable<RunRecord['failure']> {
+  return { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', started ? vscode.l10n.t('running') : vscode.l10n.t('queued')) + killed };
 }

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative, isAbsolute } from 'node:path';
+import { join, relative } from 'node:path';
+import { isInside } from '../util/paths';
 import { checkRunRecord, isInsideName, isSafeRunId, type RunRecord } from '../core/eval/runs';
 import type { SampleResult } from '../core/eval/predictionMetrics';
 
@@ -82,8 +83,7 @@ export class RunStore implements vscode.Disposable {
         probe = up;
       }
     }
-    const rel = relative(ws, real);
-    return rel.startsWith('..') || isAbsolute(rel) ? `${this.root} leads out of the workspace (to ${real}): VLM Lens does not read or write run history there` : undefined;
+    return !isInside(ws, real) ? `${this.root} leads out of the workspace (to ${real}): VLM Lens does not read or write run history there` : undefined;
   }
 
   async create(run: RunRecord): Promise<string> {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { isInside } from '../util/paths';
 import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import { scoreIsFraction, type SampleResult } from '../core/eval/predictionMetrics';
 import type { RunRecord } from '../core/eval/runs';
@@ -353,8 +354,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
 function mayOpen(path: string): boolean {
   if (vscode.workspace.isTrusted) return true;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const rel = folder ? relative(folder, resolve(folder, path)) : '..';
-  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return true;
+  if (folder && isInside(folder, path) && resolve(folder, path) !== folder) return true;
   void vscode.window.showWarningMessage(vscode.l10n.t('In Restricted Mode VLM Lens opens only files inside the workspace from run records: {0}', path));
   return false;
 }

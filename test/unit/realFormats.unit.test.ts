@@ -267,3 +267,42 @@ test('InternVL meta (real): every entry with its samples per epoch; annotations 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('DriveLM scene files (real): a map of scene token → key frames read as one record per scene, keyed, with cameras and QA', async () => {
+  const file = join(real, 'drivelm', 'test_eval.first-keyframe.json');
+  const doc = json(file) as Record<string, Obj>;
+  const f = await NodeFile.open(file);
+  const idx = await RecordIndex.build(f, { fileName: 'test_eval.json' });
+  const raws = await readRecords(f, idx, 0, idx.count);
+  await f.close();
+  assert.equal(idx.recordMap, true);
+  assert.deepEqual(raws.map((r) => r.key), Object.keys(doc));
+  assert.deepEqual(raws.map((r) => JSON.parse(r.text ?? 'null') as unknown), Object.values(doc));
+  const scene = Object.values(doc)[0];
+  const n = normalizeRecord(scene);
+  assert.equal(n.format, 'drivelm-scene');
+  const frame = Object.values(scene.key_frames as Record<string, Obj>)[0];
+  assert.deepEqual(n.images.map((i) => i.ref), Object.values(frame.image_paths as Record<string, string>));
+  const qa = Object.entries(frame.QA as Record<string, Array<{ Q: string; A: string }>>).flatMap(([stage, list]) => list.flatMap((x) => [[stage, x.Q], ['assistant', x.A]]));
+  assert.deepEqual(n.turns.map((t) => [t.rawRole, t.text]), qa);
+  const g = extractGeometry(n, scene);
+  assert.deepEqual(g.shapes.filter((s) => s.role === 'gt').slice(0, 3).map((s) => [s.label, s.view]), [['c1', 'CAM_BACK'], ['c2', 'CAM_BACK'], ['c3', 'CAM_FRONT']]);
+});
+
+test('record maps: several keyed values (escaped keys, compact or pretty); documents that are not maps stay whole', async () => {
+  const { MemoryFile } = await import('../../src/core/io/randomAccessFile');
+  const { findRecordMap } = await import('../../src/core/index/recordIndex');
+  const scenes = { 's"1': { key_frames: { a: { QA: {} } } }, s2: { key_frames: {} }, 's\\3': { key_frames: { b: {} } } };
+  for (const text of [JSON.stringify(scenes), JSON.stringify(scenes, null, 2)]) {
+    const file = new MemoryFile('m.json', new TextEncoder().encode(text));
+    const idx = await RecordIndex.build(file, { fileName: 'm.json' });
+    const raws = await readRecords(file, idx, 0, idx.count);
+    assert.deepEqual(raws.map((r) => r.key), Object.keys(scenes));
+    assert.deepEqual(raws.map((r) => JSON.parse(r.text ?? 'null') as unknown), Object.values(scenes));
+  }
+  const same = { a: { x: 1, y: 2, z: 3 }, b: { x: 4, y: 5, z: 6 } };
+  assert.equal(findRecordMap(new TextEncoder().encode(JSON.stringify(same)), 0), 0, 'same-shaped values are records');
+  for (const notMap of [readFileSync(join(samples, 'internvl', 'internvl_1_2_finetune_partial.meta.json')), readFileSync(join(samples, 'hf_trainer', 'trainer_state_smolvlm_kvasir.json')), Buffer.from(JSON.stringify({ a: { x: 1 }, b: { y: 2, z: 3, w: 4 } }))]) {
+    assert.equal(findRecordMap(new Uint8Array(notMap), 0), undefined);
+  }
+});

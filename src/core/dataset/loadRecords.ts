@@ -146,7 +146,11 @@ async function toLoaded(file: RandomAccessFile, index: RecordIndex, raw: RawReco
   const parsed = parseRecordText(raw.text);
   if (parsed.ok) {
     rec.value = parsed.value;
-    if (opts.normalize !== false) rec.record = normalizeRecord(parsed.value, { formats: opts.formats });
+    if (opts.normalize !== false) {
+      rec.record = normalizeRecord(parsed.value, { formats: opts.formats });
+      // a record map's key (DriveLM's scene token) names the record
+      if (raw.key !== undefined) rec.record.id ??= raw.key;
+    }
     const moji = mojibakeIn(parsed.value, raw.text);
     if (moji.length > 0) rec.mojibake = moji;
   } else {

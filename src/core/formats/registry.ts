@@ -26,7 +26,7 @@ export type TaskKind = 'box' | 'point' | 'point-in-box' | 'trajectory' | 'choice
  * - qa: a prompt, a prediction and a reference read from the named fields;
  * - the others are formats with their own rules (chat prefixes, nested responses, meta files).
  */
-export type Layout = 'conversations' | 'messages' | 'kto' | 'preference' | 'robointer-eval' | 'lmms-eval' | 'r1' | 'qa' | 'internvl-meta' | 'document';
+export type Layout = 'conversations' | 'messages' | 'kto' | 'preference' | 'robointer-eval' | 'lmms-eval' | 'r1' | 'qa' | 'internvl-meta' | 'document' | 'drivelm-scene';
 
 /** Structured geometry of a format: `path` is dotted, `[]` walks a list (`instances[].bbox`). */
 export interface GeometryField {
@@ -150,6 +150,16 @@ export const BUILTIN_FORMATS: readonly FormatDescriptor[] = [
     prompt: ['question'],
     prediction: ['answer'],
     reference: ['gt_answer'],
+  },
+  {
+    id: 'drivelm-scene',
+    label: 'DriveLM scene',
+    why: '`key_frames`, each with `QA` (perception, prediction, planning, behavior) and the `image_paths` of its cameras',
+    match: (o) => isObj(o.key_frames),
+    layout: 'drivelm-scene',
+    idFields: ['scene_token', 'token'],
+    images: [],
+    videos: [],
   },
   {
     id: 'gui-grounding',

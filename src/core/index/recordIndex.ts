@@ -110,7 +110,7 @@ interface JsonlState {
 }
 
 interface JsonState {
-  phase: 'before' | 'expect' | 'value' | 'after';
+  phase: 'before' | 'expect' | 'value' | 'after' | 'key' | 'colon';
   depth: number;
   inString: boolean;
   escape: boolean;
@@ -139,6 +139,11 @@ export class RecordIndex {
    * ScreenSpot `{details: [...], metrics}`): the file reads like a JSON array of those.
    */
   listKey: string | undefined;
+  /**
+   * A top-level object whose values are the records (DriveLM's scene files: scene token →
+   * {scene_description, key_frames}): read like a JSON array of those values, each keyed.
+   */
+  recordMap = false;
   fingerprint: Fingerprint = { size: 0, mtimeMs: 0, head: 0, tail: 0 };
   private jsonl: JsonlState = { atLineStart: true, lineStartOffset: 0, lineNo: 0, blankLines: 0 };
   private json: JsonState = { phase: 'before', depth: 0, inString: false, escape: false, lineNo: 0 };
@@ -199,8 +204,19 @@ export class RecordIndex {
       return;
     }
     this.listKey = undefined;
+    this.recordMap = false;
     const list = this.kind === 'json-object' ? findRecordList(head, bomLen) : undefined;
-    if (list) {
+    const map = this.kind === 'json-object' && !list ? findRecordMap(head, bomLen) : undefined;
+    if (map !== undefined) {
+      // the records are the object's values: scanned from its '{' by scanMap
+      this.kind = 'json-array';
+      this.recordMap = true;
+      this.table = new OffsetTable(true);
+      this.scanned = map;
+      let line = 0;
+      for (let k = 0; k < map; k++) if (head[k] === NL) line++;
+      this.json.lineNo = line;
+    } else if (list) {
       // the records are the list's elements: scanned as a JSON array from its '['
       this.kind = 'json-array';
       this.listKey = list.key;
@@ -240,6 +256,7 @@ export class RecordIndex {
       chunk = Math.min(maxChunk, chunk * 4);
       pending = readAt(pos, chunk, bufs[which]);
       if (this.kind === 'jsonl') this.scanJsonl(buf, n, this.scanned);
+      else if (this.recordMap) this.scanMap(buf, n, this.scanned);
       else this.scanJson(buf, n, this.scanned);
       this.scanned += n;
       opts.onProgress?.({ records: this.readyCount, scannedBytes: this.scanned, totalBytes: st.size, done: false });
@@ -346,6 +363,61 @@ export class RecordIndex {
     }
   }
 
+  /**
+   * A record map: `{ "key": value, … }`, each value a record. Phases: before the '{', a key
+   * (or the closing '}'), its ':', the value (a record starts at its first byte and ends at a
+   * ',' or '}' at depth 0), after.
+   */
+  private scanMap(buf: Uint8Array, n: number, base: number): void {
+    const s = this.json;
+    for (let i = 0; i < n; i++) {
+      const b = buf[i];
+      if (b === NL) s.lineNo++;
+      if (s.inString) {
+        if (s.escape) s.escape = false;
+        else if (b === BACKSLASH) s.escape = true;
+        else if (b === QUOTE) s.inString = false;
+        continue;
+      }
+      switch (s.phase) {
+        case 'before':
+          if (b === 0x7b) s.phase = 'key';
+          continue;
+        case 'key':
+          if (b === QUOTE) {
+            s.inString = true;
+            s.phase = 'colon';
+          } else if (b === 0x7d) {
+            s.phase = 'after';
+            this.closeOffset = base + i;
+          }
+          continue;
+        case 'colon':
+          if (b === 0x3a) s.phase = 'expect';
+          continue;
+        case 'expect':
+          if (isWs(b)) continue;
+          this.table.push(base + i, s.lineNo);
+          s.phase = 'value';
+          s.depth = 0;
+          i--; // re-read this byte in 'value'
+          continue;
+        case 'value':
+          if (b === QUOTE) s.inString = true;
+          else if (b === 0x7b || b === 0x5b) s.depth++;
+          else if ((b === 0x7d || b === 0x5d) && s.depth > 0) s.depth--;
+          else if (s.depth === 0 && b === COMMA) s.phase = 'key';
+          else if (s.depth === 0 && b === 0x7d) {
+            s.phase = 'after';
+            this.closeOffset = base + i;
+          }
+          continue;
+        case 'after':
+          continue;
+      }
+    }
+  }
+
   private async takeFingerprint(file: RandomAccessFile, st: FileStat): Promise<void> {
     const size = st.size;
     const head = fnv1a(await readRange(file, 0, Math.min(PROBE, size)));
@@ -422,6 +494,7 @@ export class RecordIndex {
     return {
       kind: this.kind,
       listKey: this.listKey,
+      recordMap: this.recordMap || undefined,
       starts: this.table.starts.slice(0, n),
       lines: this.table.lines?.slice(0, n),
       blankFix: this.blankFix.slice(),
@@ -435,6 +508,7 @@ export class RecordIndex {
     const idx = new RecordIndex();
     idx.kind = s.kind;
     idx.listKey = s.listKey;
+    idx.recordMap = s.recordMap === true;
     idx.table = new OffsetTable(false);
     idx.table.starts = s.starts;
     idx.table.lines = s.lines;
@@ -452,6 +526,7 @@ export class RecordIndex {
 export interface IndexSnapshot {
   kind: DatasetKind;
   listKey?: string;
+  recordMap?: boolean;
   starts: Float64Array;
   lines?: Uint32Array;
   blankFix: number[];
@@ -605,6 +680,75 @@ export function findRecordList(head: Uint8Array, from: number): { offset: number
     i++;
   }
   return undefined;
+}
+
+/** The keys of the object starting at `i` (at its own top level), as far as `head` reaches. */
+function objectKeys(head: Uint8Array, i: number): { keys: string[]; end: number } {
+  const keys: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let escape = false;
+  let strStart = -1;
+  let lastString = '';
+  const decoder = new TextDecoder();
+  for (let k = i; k < head.length; k++) {
+    const b = head[k];
+    if (inString) {
+      if (escape) escape = false;
+      else if (b === BACKSLASH) escape = true;
+      else if (b === QUOTE) {
+        inString = false;
+        if (depth === 1) lastString = decoder.decode(head.subarray(strStart, k));
+      }
+      continue;
+    }
+    if (b === QUOTE) {
+      inString = true;
+      strStart = k + 1;
+    } else if (b === 0x3a && depth === 1) keys.push(lastString);
+    else if (b === 0x7b || b === 0x5b) depth++;
+    else if (b === 0x7d || b === 0x5d) {
+      depth--;
+      if (depth === 0) return { keys, end: k + 1 };
+    } else if (!isWs(b) && b !== COMMA) lastString = '';
+  }
+  return { keys, end: -1 };
+}
+
+/**
+ * A top-level object whose values are records (DriveLM scene files, and other maps of
+ * same-shaped objects): the offset of its '{', or undefined. DriveLM is known by its
+ * `key_frames`; otherwise the first two values must lie in the head with the same keys (three
+ * or more), and not be InternVL meta entries (`annotation`) or a trainer state.
+ */
+export function findRecordMap(head: Uint8Array, from: number): number | undefined {
+  let i = from;
+  while (i < head.length && isWs(head[i])) i++;
+  if (head[i] !== 0x7b) return undefined;
+  const open = i;
+  const shapes: string[][] = [];
+  let k = i + 1;
+  for (let n = 0; n < 2; n++) {
+    while (k < head.length && (isWs(head[k]) || head[k] === COMMA)) k++;
+    if (head[k] !== QUOTE) break;
+    k++;
+    while (k < head.length && head[k] !== QUOTE) k += head[k] === BACKSLASH ? 2 : 1;
+    k++;
+    while (k < head.length && isWs(head[k])) k++;
+    if (head[k] !== 0x3a) return undefined;
+    k++;
+    while (k < head.length && isWs(head[k])) k++;
+    if (head[k] !== 0x7b) return undefined;
+    const { keys, end } = objectKeys(head, k);
+    if (keys.includes('key_frames')) return open;
+    if (end < 0) break;
+    shapes.push(keys);
+    k = end;
+  }
+  if (shapes.length < 2) return undefined;
+  const [a, b] = shapes;
+  const same = a.length >= 3 && a.length === b.length && a.every((x) => b.includes(x));
+  return same && !a.includes('annotation') && !a.includes('log_history') ? open : undefined;
 }
 
 /** End offset (exclusive) of the JSON object/array starting at `i`, or -1 past the buffer. */

@@ -18,6 +18,8 @@ export interface RawRecord {
   ascii?: boolean;
   /** byte offset (in the file) of the first byte that is not valid UTF-8 */
   invalidUtf8At?: number;
+  /** a record map's key of this record (DriveLM's scene token) */
+  key?: string;
 }
 
 export interface ReadOptions {
@@ -28,6 +30,8 @@ export interface ReadOptions {
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 const BATCH_BYTES = 8 * 1024 * 1024;
 const PREVIEW_BYTES = 4096;
+/** bytes read before a record map's first record, for its key */
+const KEY_BYTES = 1024;
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lenientDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -73,14 +77,44 @@ export function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
-function trimEnd(bytes: Uint8Array, from: number, to: number, separator: boolean): number {
+function trimEnd(bytes: Uint8Array, from: number, to: number, separator: boolean | 'map'): number {
   let end = to;
   while (end > from && isWsByte(bytes[end - 1])) end--;
+  if (separator === 'map' && end > from && bytes[end - 1] === 0x3a) {
+    // a record map: the next record's `, "key":` follows this one
+    const k = keyBefore(bytes, from, end);
+    if (k) end = k.start;
+    while (end > from && isWsByte(bytes[end - 1])) end--;
+  }
   if (separator && end > from && bytes[end - 1] === 0x2c) {
     end--;
     while (end > from && isWsByte(bytes[end - 1])) end--;
   }
   return end;
+}
+
+/** The `"key":` that ends at `end` (its ':' is bytes[end - 1]), read backwards: its text and where its quote starts. */
+function keyBefore(bytes: Uint8Array, from: number, end: number): { start: number; key: string } | undefined {
+  let i = end - 1; // the ':'
+  if (bytes[i] !== 0x3a) return undefined;
+  i--;
+  while (i > from && isWsByte(bytes[i])) i--;
+  if (bytes[i] !== 0x22) return undefined;
+  const close = i;
+  i--;
+  // the opening quote: a quote not preceded by an odd number of backslashes
+  for (; i >= from; i--) {
+    if (bytes[i] !== 0x22) continue;
+    let bs = 0;
+    for (let j = i - 1; j >= from && bytes[j] === 0x5c; j--) bs++;
+    if (bs % 2 === 0) break;
+  }
+  if (i < from) return undefined;
+  try {
+    return { start: i, key: JSON.parse(strictDecoder.decode(bytes.subarray(i, close + 1))) as string };
+  } catch {
+    return undefined;
+  }
 }
 
 function isWsByte(b: number): boolean {
@@ -95,7 +129,7 @@ export async function readRecords(file: RandomAccessFile, index: RecordIndex, fi
   const max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const last = Math.min(index.readyCount, first + count);
   const out: RawRecord[] = [];
-  const separator = index.kind === 'json-array';
+  const separator: boolean | 'map' = index.kind === 'json-array' ? (index.recordMap ? 'map' : true) : false;
   let k = Math.max(0, first);
   while (k < last) {
     // Gather a batch of records that fit in one read.
@@ -117,14 +151,21 @@ export async function readRecords(file: RandomAccessFile, index: RecordIndex, fi
       k++;
       continue;
     }
-    // the first page usually lies in the head bytes the index kept: no read needed
-    const bytes = batchEnd <= index.head.length ? index.head.subarray(batchStart, batchEnd) : await readRange(file, batchStart, batchEnd);
+    // the first page usually lies in the head bytes the index kept: no read needed; a record
+    // map reads a little before its first record, where that record's key is
+    const readFrom = separator === 'map' ? Math.max(0, batchStart - KEY_BYTES) : batchStart;
+    const bytes = batchEnd <= index.head.length ? index.head.subarray(readFrom, batchEnd) : await readRange(file, readFrom, batchEnd);
     for (let m = k; m < j; m++) {
       const r = index.range(m);
-      const from = r.start - batchStart;
-      const to = trimEnd(bytes, from, Math.min(bytes.length, r.end - batchStart), separator);
+      const from = r.start - readFrom;
+      const to = trimEnd(bytes, from, Math.min(bytes.length, r.end - readFrom), separator);
       const { text, invalidAt } = decodeUtf8(bytes.subarray(from, to));
       const rec: RawRecord = { index: m, line: index.lineOf(m), start: r.start, end: r.start + (to - from), text, tooLarge: false, ascii: text.length === to - from };
+      if (separator === 'map') {
+        let colon = from;
+        while (colon > 0 && isWsByte(bytes[colon - 1])) colon--;
+        rec.key = keyBefore(bytes, 0, colon)?.key;
+      }
       if (invalidAt !== undefined && invalidAt >= 0) rec.invalidUtf8At = r.start + invalidAt;
       out.push(rec);
     }

@@ -21,6 +21,7 @@ export type FormatId =
   | 'r1'
   | 'r1-result'
   | 'drivelm'
+  | 'drivelm-scene'
   | 'gui-grounding'
   | 'alpaca'
   | 'llava-bench-caps'

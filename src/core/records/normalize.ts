@@ -325,6 +325,34 @@ export function normalizeRecord(value: unknown, opts: NormalizeOptions = {}): No
     }
     case 'document':
       return b.build(format, common);
+    case 'drivelm-scene':
+      driveLmScene(o, b);
+      return b.build(format, common);
+  }
+}
+
+/**
+ * A DriveLM scene: each key frame's cameras (in the order written, CAM_FRONT first in the
+ * released files), then its questions and answers by stage (perception, prediction, planning,
+ * behavior), each question a user turn and each answer the reference.
+ */
+function driveLmScene(o: Obj, b: Builder): void {
+  if (typeof o.scene_description === 'string') b.textTurn('system', o.scene_description, ['scene_description']);
+  const frames = o.key_frames as Obj;
+  for (const [fk, f] of Object.entries(frames).slice(0, 200)) {
+    if (!isObj(f)) continue;
+    if (isObj(f.image_paths)) for (const [cam, p] of Object.entries(f.image_paths)) if (typeof p === 'string') b.addMedia('image', p, ['key_frames', fk, 'image_paths', cam]);
+    const qa = f.QA;
+    if (!isObj(qa)) continue;
+    for (const [stage, list] of Object.entries(qa)) {
+      if (!Array.isArray(list)) continue;
+      list.forEach((item, i) => {
+        if (!isObj(item)) return;
+        // the question is the user's; its stage (perception, planning…) is shown as the role
+        if (typeof item.Q === 'string') b.textTurn('user', item.Q, ['key_frames', fk, 'QA', stage, i, 'Q']).rawRole = stage;
+        if (typeof item.A === 'string') b.textTurn('assistant', item.A, ['key_frames', fk, 'QA', stage, i, 'A'], 'reference');
+      });
+    }
   }
 }
 

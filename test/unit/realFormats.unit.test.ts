@@ -14,6 +14,7 @@ import { describe as describeFormat, recordId } from '../../src/core/formats/reg
 import { compileUserFormats, describeRecordFields } from '../../src/core/formats/userFormats';
 import { extractGeometry } from '../../src/core/geometry/extract';
 import { toPixelShapes } from '../../src/core/geometry/convert';
+import { recordOverlays } from '../../src/core/geometry/overlays';
 import { predictionMetrics } from '../../src/core/eval/predictionMetrics';
 import { scorePredictionFile } from '../../src/core/eval/scoreFile';
 import { answerText, letterSet, normalizeAnswer, referenceKind } from '../../src/core/eval/answers';
@@ -287,6 +288,14 @@ test('DriveLM scene files (real): a map of scene token → key frames read as on
   assert.deepEqual(n.turns.map((t) => [t.rawRole, t.text]), qa);
   const g = extractGeometry(n, scene);
   assert.deepEqual(g.shapes.filter((s) => s.role === 'gt').slice(0, 3).map((s) => [s.label, s.view]), [['c1', 'CAM_BACK'], ['c2', 'CAM_BACK'], ['c3', 'CAM_FRONT']]);
+  // drawn on the first image (CAM_FRONT) only when they are of that camera; the others are said, not drawn there
+  assert.equal(n.images[0].view, 'CAM_FRONT');
+  const ov = recordOverlays(n, g, { width: 1600, height: 900 }, {});
+  assert.ok(ov.shapes.length > 0 && ov.shapes.every((s) => s.view === 'CAM_FRONT'));
+  const front = g.shapes.filter((s) => s.view === 'CAM_FRONT').length;
+  assert.equal(ov.shapes.length, front);
+  assert.equal(ov.skipped.length, g.shapes.length - front);
+  assert.match(ov.skipped[0].reason, /^on CAM_BACK, not on the image shown \(CAM_FRONT\)$/);
 });
 
 test('record maps: several keyed values (escaped keys, compact or pretty); documents that are not maps stay whole', async () => {

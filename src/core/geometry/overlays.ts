@@ -43,16 +43,21 @@ export function chooseConvention(raw: RawShape[], settings: OverlaySettings, ima
 }
 
 export function recordOverlays(rec: NormalizedRecord, geometry: RecordGeometryRaw, image: Size | undefined, settings: OverlaySettings): RecordOverlays {
+  // shapes of another camera (DriveLM <c1,CAM_BACK,…>) are never drawn on the first image
+  const firstView = rec.images[0]?.view;
+  const elsewhere = geometry.shapes.filter((s) => s.view !== undefined && s.view !== firstView);
+  if (elsewhere.length > 0) geometry = { ...geometry, shapes: geometry.shapes.filter((s) => !elsewhere.includes(s)) };
+  const otherView = elsewhere.map((shape) => ({ shape, reason: `on ${shape.view ?? '?'}, not on the image shown${firstView ? ` (${firstView})` : ''}` }));
   const choice = chooseConvention(geometry.shapes, settings, image);
   if (!image) {
     return {
       choice,
       shapes: [],
-      skipped: [],
+      skipped: otherView,
       ego: geometry.ego,
       noImage: geometry.shapes.length > 0 ? 'no image size is known for this record: its geometry is not converted to pixels' : undefined,
     };
   }
   const { shapes, skipped } = toPixelShapes(geometry.shapes, { image, resized: rec.resizedSize, qwenMinPixels: settings.qwenMinPixels ?? QWEN_MIN_PIXELS, qwenMaxPixels: settings.qwenMaxPixels ?? QWEN_MAX_PIXELS }, choice);
-  return { image, choice, shapes, skipped, ego: geometry.ego };
+  return { image, choice, shapes, skipped: [...otherView, ...skipped], ego: geometry.ego };
 }

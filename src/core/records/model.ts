@@ -76,6 +76,8 @@ export interface MediaRef {
   /** the reference as written in the record (path, URL, data: URI, episode#frame) */
   ref: string;
   path: JsonPath;
+  /** the view (camera) it shows, when the record names it (DriveLM `CAM_FRONT`) */
+  view?: string;
 }
 
 export interface MetaEntry {

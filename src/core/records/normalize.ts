@@ -341,7 +341,13 @@ function driveLmScene(o: Obj, b: Builder): void {
   const frames = o.key_frames as Obj;
   for (const [fk, f] of Object.entries(frames).slice(0, 200)) {
     if (!isObj(f)) continue;
-    if (isObj(f.image_paths)) for (const [cam, p] of Object.entries(f.image_paths)) if (typeof p === 'string') b.addMedia('image', p, ['key_frames', fk, 'image_paths', cam]);
+    if (isObj(f.image_paths)) {
+      for (const [cam, p] of Object.entries(f.image_paths)) {
+        if (typeof p !== 'string') continue;
+        b.addMedia('image', p, ['key_frames', fk, 'image_paths', cam]);
+        b.images[b.images.length - 1].view = cam;
+      }
+    }
     const qa = f.QA;
     if (!isObj(qa)) continue;
     for (const [stage, list] of Object.entries(qa)) {

@@ -109,6 +109,16 @@ interface JsonlState {
   blankLines: number;
 }
 
+/** Counts lines and steps through a string's bytes; true when `b` was inside a string (consumed). */
+function stringByte(s: JsonState, b: number): boolean {
+  if (b === NL) s.lineNo++;
+  if (!s.inString) return false;
+  if (s.escape) s.escape = false;
+  else if (b === BACKSLASH) s.escape = true;
+  else if (b === QUOTE) s.inString = false;
+  return true;
+}
+
 interface JsonState {
   phase: 'before' | 'expect' | 'value' | 'after' | 'key' | 'colon';
   depth: number;
@@ -312,13 +322,7 @@ export class RecordIndex {
     const isArray = this.kind === 'json-array';
     for (let i = 0; i < n; i++) {
       const b = buf[i];
-      if (b === NL) s.lineNo++;
-      if (s.inString) {
-        if (s.escape) s.escape = false;
-        else if (b === BACKSLASH) s.escape = true;
-        else if (b === QUOTE) s.inString = false;
-        continue;
-      }
+      if (stringByte(s, b)) continue;
       switch (s.phase) {
         case 'before':
           if (isWs(b)) continue;
@@ -372,13 +376,7 @@ export class RecordIndex {
     const s = this.json;
     for (let i = 0; i < n; i++) {
       const b = buf[i];
-      if (b === NL) s.lineNo++;
-      if (s.inString) {
-        if (s.escape) s.escape = false;
-        else if (b === BACKSLASH) s.escape = true;
-        else if (b === QUOTE) s.inString = false;
-        continue;
-      }
+      if (stringByte(s, b)) continue;
       switch (s.phase) {
         case 'before':
           if (b === 0x7b) s.phase = 'key';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { normalizeRecord } from '../../src/core/records/normalize';
+import { normalizeRecord, summarize } from '../../src/core/records/normalize';
 import { describe as describeFormat, recordId } from '../../src/core/formats/registry';
 import { compileUserFormats, describeRecordFields } from '../../src/core/formats/userFormats';
 import { extractGeometry } from '../../src/core/geometry/extract';
@@ -314,4 +314,13 @@ test('record maps: several keyed values (escaped keys, compact or pretty); docum
   for (const notMap of [readFileSync(join(samples, 'internvl', 'internvl_1_2_finetune_partial.meta.json')), readFileSync(join(samples, 'hf_trainer', 'trainer_state_smolvlm_kvasir.json')), Buffer.from(JSON.stringify({ a: { x: 1 }, b: { y: 2, z: 3, w: 4 } }))]) {
     assert.equal(findRecordMap(new Uint8Array(notMap), 0), undefined);
   }
+});
+
+test('class labels beside KTO booleans; a record with no question still has a line in the list', () => {
+  const kto = normalizeRecord({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }], label: true });
+  assert.deepEqual([kto.format, kto.label, kto.classLabel], ['kto', true, undefined]);
+  const cls = normalizeRecord({ messages: [{ role: 'user', content: '<image>Which reward bin?' }, { role: 'assistant', content: '3' }], images: ['f.jpg'], label: 3 });
+  assert.deepEqual([cls.format, cls.classLabel], ['sharegpt', 3]);
+  const unknown = normalizeRecord({ frame: 'f.jpg', note: 'wrist camera, step 12', detections: [] });
+  assert.equal(summarize(unknown).snippet, 'wrist camera, step 12');
 });

@@ -111,6 +111,10 @@ export interface NormalizedRecord {
   task?: string;
   /** KTO desirability label */
   label?: boolean;
+  /** a class label (`label: 0..K`, reward bins, a class name) of a classification record */
+  classLabel?: number | string;
+  /** text that stands for a record without a question (records no descriptor knows) */
+  fallbackSnippet?: string;
   /** InternVL meta-json entries */
   metaEntries?: MetaEntry[];
   /** observations about the shape, shown to the user (not errors) */

@@ -228,6 +228,9 @@ export function normalizeRecord(value: unknown, opts: NormalizeOptions = {}): No
     formatWhy: d.why,
     formatLabel: d.id === 'user' ? d.label : undefined,
   };
+  // a class label (an integer, or a short name) beside the record, unlike KTO's boolean
+  const lab = o.label ?? o.class_label ?? o.class_id;
+  if ((typeof lab === 'number' && Number.isInteger(lab)) || (typeof lab === 'string' && lab.length > 0 && lab.length <= 64 && d.id !== 'unknown')) common.classLabel = lab;
   if (d.layout !== 'internvl-meta' && d.layout !== 'document') {
     for (const key of new Set(d.images)) if (key in o) b.addMedia('image', o[key], [key]);
     for (const key of new Set(d.videos)) if (key in o) b.addMedia('video', o[key], [key]);
@@ -302,6 +305,11 @@ export function normalizeRecord(value: unknown, opts: NormalizeOptions = {}): No
     }
     case 'qa':
       qaTurns(o, d, b);
+      // a record without any question still gets a line in the list: its first short text field
+      if (!b.turns.some((t) => t.role === 'user' && t.text.trim())) {
+        const first = Object.values(o).find((v): v is string => typeof v === 'string' && v.trim().length > 0 && !IMAGE_EXT.test(v) && !VIDEO_EXT.test(v));
+        if (first) common.fallbackSnippet = first.length > 200 ? `${first.slice(0, 199)}…` : first;
+      }
       return b.build(format, common);
     case 'r1': {
       let q = o.problem as string;
@@ -406,6 +414,7 @@ function mediaByValue(o: Obj, b: Builder, d: FormatDescriptor): void {
 export function summarize(rec: NormalizedRecord): RecordSummary {
   const question = rec.turns.find((t) => t.role === 'user' && t.text.trim().length > 0) ?? rec.turns.find((t) => t.text.trim().length > 0);
   let snippet = question ? plainSnippet(question.text) : '';
+  if (!snippet && rec.fallbackSnippet) snippet = plainSnippet(rec.fallbackSnippet);
   if (!snippet && rec.metaEntries) snippet = rec.metaEntries.map((e) => e.name).join(', ');
   return {
     format: rec.format,

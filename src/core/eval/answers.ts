@@ -4,7 +4,7 @@
  * numbers ("139,132", "12.5%"), and the task kind a reference implies by its shape. Pure.
  */
 import type { TaskKind } from '../formats/registry';
-import { shapesFromText } from '../geometry/parseText';
+import { isNum, isXY, shapesFromText } from '../geometry/parseText';
 
 /** The text inside the last `<answer>…</answer>` (or after a final unclosed `<answer>`), else the text. */
 export function answerText(text: string): { text: string; extracted: boolean } {
@@ -93,9 +93,7 @@ export interface ReferenceKind {
 /** A task name that says points (contact_point, point) but not "checkpoint". */
 export const POINT_HINT = /(?:^|[^a-z])point/i;
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isPairLike = (v: unknown): v is number[] => Array.isArray(v) && v.length >= 2 && isNum(v[0]) && isNum(v[1]);
-const isXY = (v: unknown): v is { x: number; y: number } => typeof v === 'object' && v !== null && isNum((v as { x?: unknown }).x) && isNum((v as { y?: unknown }).y);
 
 /** The kind a structured (parsed JSON) reference value implies. */
 export function kindOfValue(v: unknown, hint = ''): ReferenceKind | undefined {

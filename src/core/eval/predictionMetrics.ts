@@ -14,7 +14,7 @@
  */
 import { scaleFor, type ConversionContext } from '../geometry/conventions';
 import { boxProblem, boundTrajectory, displacement, dist, dtw, endpointDistance, frechet, hausdorff, iou, rmse, MAX_TRAJECTORY_POINTS, type Box, type Pt } from '../geometry/metrics';
-import { shapesFromText } from '../geometry/parseText';
+import { isNum, shapesFromText } from '../geometry/parseText';
 import type { Convention, RawShape, Size } from '../geometry/types';
 import { declaredSize, describe, isObj, predictionAndReference, recordId, type FormatDescriptor, type TaskKind } from '../formats/registry';
 import { answerText, letterSet, normalizeAnswer, numberOf, predictedNumber, referenceKind, type ReferenceKind } from './answers';
@@ -183,7 +183,6 @@ function numbersIn(text: string): number[] {
   return [...text.matchAll(/[-+]?(?:\d+\.?\d*|\.\d+)/g)].map((m) => Number(m[0]));
 }
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Structured geometry given as a value (not text): [x1,y1,x2,y2], [x,y], {x,y}, [[x,y(,yaw)]…], [{x,y,yaw}…]. */
 function geometryOfValue(v: unknown, kind: 'box' | 'point' | 'trajectory'): number[] | number[][] | undefined {

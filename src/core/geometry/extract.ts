@@ -6,7 +6,7 @@
  */
 import type { NormalizedRecord, Turn } from '../records/model';
 import { descriptorOf, isObj, type FormatDescriptor, type GeometryField } from '../formats/registry';
-import { boxesIn, shapesFromText } from './parseText';
+import { boxesIn, isNum, isPair, isQuad, isXY, shapesFromText } from './parseText';
 import type { Convention, EgoTrajectory, RawShape, RecordGeometryRaw, ShapeRole } from './types';
 
 export interface ExtractOptions {
@@ -16,10 +16,6 @@ export interface ExtractOptions {
   descriptor?: FormatDescriptor;
 }
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isQuad = (v: unknown): v is number[] => Array.isArray(v) && v.length === 4 && v.every(isNum);
-const isPair = (v: unknown): v is number[] => Array.isArray(v) && v.length === 2 && v.every(isNum);
-const isXY = (v: unknown): v is { x: number; y: number } => isObj(v) && isNum(v.x) && isNum(v.y);
 
 /** The values at a dotted path, `[]` walking a list: `instances[].bbox` → each instance's bbox, with its object. */
 function valuesAt(root: unknown, path: string): Array<{ value: unknown; parent: Record<string, unknown>; at: string }> {

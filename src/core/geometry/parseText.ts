@@ -32,14 +32,21 @@ const BOX_KEYS = new Set(['bbox_2d', 'contact_bbox', 'current_bbox', 'final_bbox
 const POINT_KEYS = new Set(['point_2d', 'contact_point', 'contact_points', 'grasp_point', 'point', 'points']);
 const TRAJ_KEYS = new Set(['future_traj', 'trace', 'trajectory', 'traj']);
 
-function isNum(v: unknown): v is number {
+/** A finite number. */
+export function isNum(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
-function isPair(v: unknown): v is [number, number] {
+/** [x, y] */
+export function isPair(v: unknown): v is [number, number] {
   return Array.isArray(v) && v.length === 2 && isNum(v[0]) && isNum(v[1]);
 }
-function isQuad(v: unknown): v is [number, number, number, number] {
+/** [x1, y1, x2, y2] */
+export function isQuad(v: unknown): v is [number, number, number, number] {
   return Array.isArray(v) && v.length === 4 && v.every(isNum);
+}
+/** {x, y} (other fields allowed) */
+export function isXY(v: unknown): v is { x: number; y: number } {
+  return typeof v === 'object' && v !== null && isNum((v as { x?: unknown }).x) && isNum((v as { y?: unknown }).y);
 }
 
 class Collector {

@@ -217,22 +217,16 @@ export class RecordIndex {
     this.recordMap = false;
     const list = this.kind === 'json-object' ? findRecordList(head, bomLen) : undefined;
     const map = this.kind === 'json-object' && !list ? findRecordMap(head, bomLen) : undefined;
-    if (map !== undefined) {
-      // the records are the object's values: scanned from its '{' by scanMap
+    const from = list?.offset ?? map;
+    if (from !== undefined) {
+      // the records are the list's elements (scanned as a JSON array from its '['), or the
+      // object's values (scanned by scanMap from its '{')
       this.kind = 'json-array';
-      this.recordMap = true;
+      this.listKey = list?.key;
+      this.recordMap = map !== undefined;
       this.table = new OffsetTable(true);
-      this.scanned = map;
-      let line = 0;
-      for (let k = 0; k < map; k++) if (head[k] === NL) line++;
-      this.json.lineNo = line;
-    } else if (list) {
-      // the records are the list's elements: scanned as a JSON array from its '['
-      this.kind = 'json-array';
-      this.listKey = list.key;
-      this.table = new OffsetTable(true);
-      this.scanned = list.offset;
-      this.json.lineNo = list.line;
+      this.scanned = from;
+      this.json.lineNo = linesBefore(head, from);
     } else if (this.kind === 'json-object') {
       // One record: the whole document. Its end is found by the JSON scanner (trailing data).
       this.table.push(bomLen, 0);
@@ -612,7 +606,7 @@ export function detectKind(head: Uint8Array, size: number, fileName?: string): D
  * offset of the list's '[', its 0-based line and the key; undefined when the object is one
  * document (trainer state…) or the list does not start within `head`.
  */
-export function findRecordList(head: Uint8Array, from: number): { offset: number; line: number; key: string } | undefined {
+export function findRecordList(head: Uint8Array, from: number): { offset: number; key: string } | undefined {
   let i = from;
   const ws = () => {
     while (i < head.length && isWs(head[i])) i++;
@@ -626,14 +620,8 @@ export function findRecordList(head: Uint8Array, from: number): { offset: number
     ws();
     if (head[i] !== QUOTE) return undefined;
     const keyStart = i + 1;
-    i++;
-    let escape = false;
-    for (; i < head.length; i++) {
-      if (escape) escape = false;
-      else if (head[i] === BACKSLASH) escape = true;
-      else if (head[i] === QUOTE) break;
-    }
-    if (i >= head.length) return undefined;
+    i = stringEnd(head, i);
+    if (i < 0) return undefined;
     let key: string;
     try {
       key = JSON.parse(`"${decoder.decode(head.subarray(keyStart, i))}"`) as string;
@@ -652,9 +640,7 @@ export function findRecordList(head: Uint8Array, from: number): { offset: number
       if (j < head.length && head[j] === 0x7b) {
         // the first list of objects decides: records, or a document that holds a list (trainer state)
         if (!recordListKey(key, before)) return undefined;
-        let line = 0;
-        for (let k = 0; k < i; k++) if (head[k] === NL) line++;
-        return { offset: i, line, key };
+        return { offset: i, key };
       }
     }
     // skip this value
@@ -663,13 +649,8 @@ export function findRecordList(head: Uint8Array, from: number): { offset: number
       if (end < 0) return undefined;
       i = end;
     } else if (head[i] === QUOTE) {
-      i++;
-      let esc = false;
-      for (; i < head.length; i++) {
-        if (esc) esc = false;
-        else if (head[i] === BACKSLASH) esc = true;
-        else if (head[i] === QUOTE) break;
-      }
+      i = stringEnd(head, i);
+      if (i < 0) return undefined;
       i++;
     } else while (i < head.length && head[i] !== COMMA && head[i] !== 0x7d && !isWs(head[i])) i++;
     ws();
@@ -678,6 +659,22 @@ export function findRecordList(head: Uint8Array, from: number): { offset: number
     i++;
   }
   return undefined;
+}
+
+/** The offset of the closing quote of the JSON string whose opening quote is at `i`, or -1 past `buf`. */
+function stringEnd(buf: Uint8Array, i: number): number {
+  for (let k = i + 1; k < buf.length; k++) {
+    if (buf[k] === BACKSLASH) k++;
+    else if (buf[k] === QUOTE) return k;
+  }
+  return -1;
+}
+
+/** How many lines end before `offset`. */
+function linesBefore(buf: Uint8Array, offset: number): number {
+  let n = 0;
+  for (let k = 0; k < offset; k++) if (buf[k] === NL) n++;
+  return n;
 }
 
 /** The keys of the object starting at `i` (at its own top level), as far as `head` reaches. */
@@ -729,8 +726,8 @@ export function findRecordMap(head: Uint8Array, from: number): number | undefine
   for (let n = 0; n < 2; n++) {
     while (k < head.length && (isWs(head[k]) || head[k] === COMMA)) k++;
     if (head[k] !== QUOTE) break;
-    k++;
-    while (k < head.length && head[k] !== QUOTE) k += head[k] === BACKSLASH ? 2 : 1;
+    k = stringEnd(head, k);
+    if (k < 0) break;
     k++;
     while (k < head.length && isWs(head[k])) k++;
     if (head[k] !== 0x3a) return undefined;

@@ -154,9 +154,8 @@ function firstString(v: unknown): unknown {
 }
 
 /** The prediction / reference / id fields of one record, as the format registry names them. */
-export function predictionFields(rec: unknown, formats?: readonly FormatDescriptor[]): PredictionFields | undefined {
+export function predictionFields(rec: unknown, formats?: readonly FormatDescriptor[], d: FormatDescriptor = describe(rec, formats)): PredictionFields | undefined {
   if (!isObj(rec)) return undefined;
-  const d = describe(rec, formats);
   const { prediction, reference } = predictionAndReference(rec, d);
   if (!prediction && !reference) return undefined;
   const predValue = prediction ? firstString(prediction.value) : undefined;
@@ -333,9 +332,9 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
 
   // 1. each sample's kind, from the shape of its reference (or the override)
   const planned: Array<Planned | undefined> = records.map((rec) => {
-    const f = predictionFields(rec, opts.formats);
-    if (!f) return undefined;
     const d = describe(rec, opts.formats);
+    const f = predictionFields(rec, opts.formats, d);
+    if (!f) return undefined;
     const ref = referenceKind(f.gtValue, hint);
     let kind = opts.kind ?? ref.kind;
     if (!opts.kind && kind === 'box' && d.tasks?.includes('point-in-box')) kind = 'point-in-box';
@@ -392,7 +391,11 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
   if (state.resampled > 0) notes.push(`${state.resampled} trajectory sample(s) longer than ${MAX_TRAJECTORY_POINTS} points were resampled to ${MAX_TRAJECTORY_POINTS} (evenly along their points, ends kept) before scoring`);
   if (state.lengthMismatch > 0) notes.push(`${state.lengthMismatch} trajectory sample(s) have a different number of waypoints than their reference: no ADE / FDE for them`);
   const fieldsSeen = new Map<string, number>();
-  for (const p of planned) if (p) fieldsSeen.set(`${p.f.format}: prediction ${p.f.predKey ?? '(none)'}, reference ${p.f.gtKey ?? '(none)'}`, (fieldsSeen.get(`${p.f.format}: prediction ${p.f.predKey ?? '(none)'}, reference ${p.f.gtKey ?? '(none)'}`) ?? 0) + 1);
+  for (const p of planned) {
+    if (!p) continue;
+    const key = `${p.f.format}: prediction ${p.f.predKey ?? '(none)'}, reference ${p.f.gtKey ?? '(none)'}`;
+    fieldsSeen.set(key, (fieldsSeen.get(key) ?? 0) + 1);
+  }
   const mapping = [...fieldsSeen].map(([k, n]) => `${k} (${n})`).join('; ');
   head.decision = opts.kind
     ? `every sample scored as ${KIND_WORDS[opts.kind]} (given); fields: ${mapping || 'none found'}`

@@ -208,6 +208,8 @@ export function detectFormat(value: unknown, extra: readonly FormatDescriptor[] 
 export interface NormalizeOptions {
   /** user descriptors that apply to this file (tried before the built-in ones) */
   formats?: readonly FormatDescriptor[];
+  /** the record's descriptor, when the caller has already found it */
+  descriptor?: FormatDescriptor;
 }
 
 const IMAGE_EXT = /\.(?:jpe?g|png|gif|webp|bmp|tiff?|avif)$/i;
@@ -215,7 +217,7 @@ const VIDEO_EXT = /\.(?:mp4|webm|mkv|mov|avi|m4v)$/i;
 
 /** Normalizes one parsed record. Never throws: unexpected shapes degrade to fewer turns plus notes. */
 export function normalizeRecord(value: unknown, opts: NormalizeOptions = {}): NormalizedRecord {
-  const d = describe(value, opts.formats);
+  const d = opts.descriptor ?? describe(value, opts.formats);
   const format = d.id;
   const b = new Builder();
   if (!isObj(value)) return b.build('unknown', { formatWhy: 'not a JSON object' });

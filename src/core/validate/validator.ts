@@ -258,7 +258,7 @@ export class RecordValidator extends ProblemFactory {
       if (value.solution.includes('<')) this.reasoningRule(c, value.solution, () => ['solution'], facts);
     }
     this.textRules(c, value, facts);
-    this.geometryRules(c, value, facts);
+    this.geometryRules(c, value, descriptor, facts);
     return { problems: c.problems, facts };
   }
 
@@ -451,12 +451,13 @@ export class RecordValidator extends ProblemFactory {
   }
 
   /** Boxes outside the image, inverted boxes, trajectory points outside; the record's convention for the file-level check. */
-  private geometryRules(c: RecordCheck, o: Record<string, unknown>, facts: RecordFacts): void {
+  private geometryRules(c: RecordCheck, o: Record<string, unknown>, descriptor: FormatDescriptor, facts: RecordFacts): void {
     if (!this.enabled('VLM040') && !this.enabled('VLM041') && !this.enabled('VLM042') && !this.enabled('VLM043')) return;
     if (!mayHoldGeometry(o)) return;
     const rec = c.rec;
-    const nrec = normalizeRecord(o, { formats: this.opts.formats });
-    const g = extractGeometry(nrec, o);
+    // the descriptor found for the record's other rules (a user format's too): not found again
+    const nrec = normalizeRecord(o, { descriptor });
+    const g = extractGeometry(nrec, o, { descriptor });
     if (g.shapes.length === 0) return;
     const image = nrec.declaredSize;
     facts.convention = guessRecordConvention(g.shapes, image);

@@ -17,6 +17,7 @@ import { boxProblem, boundTrajectory, displacement, dist, dtw, endpointDistance,
 import { isNum, shapesFromText } from '../geometry/parseText';
 import type { Convention, RawShape, Size } from '../geometry/types';
 import { declaredSize, describe, isObj, predictionAndReference, recordId, type FormatDescriptor, type TaskKind } from '../formats/registry';
+import { stripChatPrefix as splitChat } from '../records/normalize';
 import { answerText, letterSet, normalizeAnswer, numberOf, predictedNumber, referenceKind, type ReferenceKind } from './answers';
 
 export type { TaskKind };
@@ -29,8 +30,7 @@ export function scoreIsFraction(kind: TaskKind): boolean {
 
 /** Text the model produced: after the last `assistant\n` of a decoded chat (RoboInter keeps the prompt). */
 export function stripChatPrefix(pred: string): string {
-  const i = pred.lastIndexOf('assistant\n');
-  return i >= 0 ? pred.slice(i + 'assistant\n'.length) : pred;
+  return splitChat(pred).answer;
 }
 
 /** Per-record facts from the eval input (joined by id). */

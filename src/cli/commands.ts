@@ -3,6 +3,7 @@ import { inspectCommand } from './inspect';
 import { validateCommand } from './validate';
 import { metricsCommand } from './metrics';
 import { readCommand } from './read';
+import { evalCommand } from './eval';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, readCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, readCommand];

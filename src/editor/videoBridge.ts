@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { mkdir, stat, symlink, unlink, readlink } from 'node:fs/promises';
 import { extname, join, dirname } from 'node:path';
-import { isInside } from '../util/paths';
+import { isInside } from '../core/util/paths';
 import { resolveImage } from '../core/images/resolveImage';
 import { type VideoView } from '../protocol/datasetViewer';
 import { type DatasetDocument } from './datasetDocument';

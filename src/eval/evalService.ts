@@ -1,38 +1,23 @@
 import * as vscode from 'vscode';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
-import { FragmentSplitter, diagnoseFailure, emptySummary, metricsFromJson, parseFragment, summarize, taskOfFile, type LogSummary } from '../core/eval/logParse';
-import { scorePredictionFile } from '../core/eval/scoreFile';
-import { expandCommand, expandString, interruptedRuns, newRunId, stepOf, type EvalProfile, type RunRecord, type RunVariables } from '../core/eval/runs';
-import { startProcess, type ProcessHandlers, type ProcessSpec, type RunningProcess } from './process.apis';
-import { allProcs, bootId, killAll, procStat } from './procfs';
+import { interruptedRuns, type EvalProfile, type RunRecord } from '../core/eval/runs';
+import { executeRun, formatSeconds, planRuns, type RunInputs, type RunJob, type RunnerMessages } from '../core/eval/runner';
+import { emptySummary, type LogSummary } from '../core/eval/logParse';
+import { formatMetricValue, headlineOf } from '../core/eval/shaping';
+import type { ProcessStarter, RunningProcess } from '../core/eval/process';
+import { startProcess } from './process.apis';
+import { allProcs, bootId, killAll } from '../core/eval/procfs';
 import { survivingMembers } from '../core/eval/processGroup';
-import { type RunStore } from './runStore';
+import { type RunStore } from '../core/eval/runStore';
 
-/** What the user chose for a run (besides the checkpoint). */
-export interface RunInputs {
-  dataset?: string;
-  imageDir?: string;
-  questionType?: string;
-  tasks: Array<string | undefined>;
-}
-
-interface Job {
-  run: RunRecord;
-  profile: EvalProfile;
-  vars: Partial<RunVariables>;
-}
+export type { RunInputs };
+export { formatSeconds };
 
 interface Active {
-  job: Job;
+  job: RunJob;
   proc?: RunningProcess;
   summary: LogSummary;
   cancelled: boolean;
 }
-
-const STDERR_TAIL = 30;
 
 /**
  * Runs eval profiles on checkpoints, one at a time (they share the GPU), the rest queued:
@@ -42,7 +27,7 @@ const STDERR_TAIL = 30;
  * metrics from the output, from JSON metric files and computed from prediction files.
  */
 export class EvalService implements vscode.Disposable {
-  private readonly queue: Job[] = [];
+  private readonly queue: RunJob[] = [];
   private active: Active | undefined;
   private readonly output: vscode.LogOutputChannel;
   private readonly status: vscode.StatusBarItem;
@@ -58,7 +43,7 @@ export class EvalService implements vscode.Disposable {
    */
   constructor(
     readonly store: RunStore,
-    private readonly start: (spec: ProcessSpec, on: ProcessHandlers) => RunningProcess = startProcess,
+    private readonly start: ProcessStarter = startProcess,
   ) {
     this.output = vscode.window.createOutputChannel('VLM Lens Eval', { log: true });
     this.status = vscode.window.createStatusBarItem('vlmLens.evalRuns', vscode.StatusBarAlignment.Left, 50);
@@ -68,50 +53,15 @@ export class EvalService implements vscode.Disposable {
 
   /** Queues one run per task; returns the runs. */
   async enqueue(profile: EvalProfile, checkpoint: string, inputs: RunInputs): Promise<RunRecord[]> {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dirname(checkpoint);
-    const created: RunRecord[] = [];
-    for (const task of inputs.tasks) {
-      const id = newRunId(new Date(), this.salt++);
-      const step = stepOf(basename(checkpoint));
-      const vars: Partial<RunVariables> = {
-        checkpoint,
-        checkpointName: basename(checkpoint),
-        step: step === undefined ? '' : String(step),
-        workspaceFolder: folder,
-        imageDir: '',
-        task: task ?? '',
-        outputDir: join(this.store.dirOf(id), 'output'),
-        questionType: inputs.questionType ?? profile.questionType ?? 'default',
-      };
-      vars.imageDir = inputs.imageDir ? expandString(inputs.imageDir, vars) : '';
-      vars.dataset = inputs.dataset ? expandString(inputs.dataset, vars) : '';
-      const { argv } = expandCommand(profile, vars);
-      const cwd = profile.cwd ? resolve(folder, expandString(profile.cwd, vars)) : folder;
-      const run: RunRecord = {
-        version: 1,
-        id,
-        profile: profile.name,
-        checkpoint,
-        checkpointName: basename(checkpoint),
-        step,
-        task,
-        dataset: vars.dataset || undefined,
-        argv,
-        cwd,
-        status: 'queued',
-        queuedAt: new Date().toISOString(),
-        logMetrics: [],
-        results: [],
-        log: 'run.log',
-        hostPid: process.pid,
-      };
-      await this.store.create(run);
-      this.queue.push({ run, profile, vars });
-      created.push(run);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.store.workspace ?? checkpoint;
+    const jobs = planRuns(profile, checkpoint, inputs, { workspaceFolder: folder, store: this.store, nextSalt: () => this.salt++, hostPid: process.pid });
+    for (const job of jobs) {
+      await this.store.create(job.run);
+      this.queue.push(job);
     }
     this.showStatus();
     void this.pump();
-    return created;
+    return jobs.map((j) => j.run);
   }
 
   /**
@@ -216,153 +166,84 @@ export class EvalService implements vscode.Disposable {
   }
 
   private async execute(a: Active): Promise<void> {
-    const { run, profile, vars } = a.job;
-    const dir = this.store.dirOf(run.id);
-    await mkdir(join(dir, 'output'), { recursive: true });
-    const log: WriteStream = createWriteStream(this.store.fileOf(run, run.log));
-    run.status = 'running';
-    run.startedAt = new Date().toISOString();
-    await this.store.save(run);
-    this.showStatus();
+    const { run } = a.job;
     this.output.info(`[${run.id}] ${this.label(run)}: ${run.argv.map((x) => (/[\s'"]/.test(x) ? JSON.stringify(x) : x)).join(' ')}  (cwd ${run.cwd})`);
-    log.write(`# ${run.argv.join(' ')}\n# cwd ${run.cwd}\n`);
-
-    const started = Date.now();
-    const stderrTail: string[] = [];
     let lastBarShown = -1;
-    const split = { out: new FragmentSplitter(), err: new FragmentSplitter() };
-    const onFragments = (fragments: string[], isErr: boolean) => {
-      for (const f of fragments) {
-        const events = parseFragment(f, { generic: profile.genericMetrics });
-        summarize(a.summary, events);
-        const bar = events.find((e) => e.kind === 'progress');
-        if (isErr && !bar && f.trim()) {
-          stderrTail.push(f);
-          if (stderrTail.length > STDERR_TAIL) stderrTail.shift();
-        }
-        if (bar && bar.kind === 'progress') {
-          // a bar redraws many times a second: the channel gets every tenth of the way
-          const tenth = Math.floor(bar.progress.percent / 10);
-          if (tenth !== lastBarShown || bar.progress.rest) {
-            lastBarShown = tenth;
-            this.output.appendLine(`[${run.id}] ${f}`);
-          }
-        } else if (f.trim()) this.output.appendLine(`[${run.id}] ${f}`);
-      }
-    };
-
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Evaluating {0}', this.label(run)), cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => void this.cancel(run.id));
         let reported = 0;
         let lastUpdate = 0;
-        const tick = () => {
-          const now = Date.now();
-          if (now - lastUpdate < 500) return;
-          lastUpdate = now;
-          const p = a.summary.progress;
-          if (p) {
-            const eta = p.remaining === undefined ? '' : vscode.l10n.t(', about {0} left', formatSeconds(p.remaining));
-            progress.report({ increment: Math.max(0, p.percent - reported), message: `${p.percent}% (${p.n}/${p.total})${eta}` });
-            reported = Math.max(reported, p.percent);
-          } else if (a.summary.samples !== undefined) progress.report({ message: vscode.l10n.t('{0} samples', a.summary.samples) });
-          this.showStatus();
-          this.updated.fire({ ...run, samples: a.summary.samples, logMetrics: a.summary.metrics, errors: a.summary.errors });
-        };
-        if (a.cancelled) return;
-        const [file, ...args] = run.argv;
-        const env = Object.fromEntries(Object.entries(profile.env ?? {}).map(([k, v]) => [k, expandString(v, vars)]));
-        const proc = this.start(
-          { file, args, cwd: run.cwd, env: { PYTHONUNBUFFERED: '1', ...env } },
-          {
-            stdout: (c) => {
-              log.write(c);
-              onFragments(split.out.push(c), false);
-              tick();
-            },
-            stderr: (c) => {
-              log.write(c);
-              onFragments(split.err.push(c), true);
-              tick();
-            },
+        await executeRun(this.store, a.job, {
+          start: this.start,
+          messages: runnerMessages(),
+          isCancelled: () => a.cancelled,
+          isAbandoned: () => this.disposed,
+          onStarted: (proc: RunningProcess) => {
+            a.proc = proc;
+            this.showStatus();
+            this.output.info(`[${run.id}] started, pid ${proc.pid ?? '?'}`);
           },
-        );
-        a.proc = proc;
-        if (proc.pid !== undefined) {
-          // the group is recorded before anything else can happen, so a crash leaves it findable
-          run.process = { pgid: proc.pid, startTicks: procStat(proc.pid)?.startTicks, bootId: bootId() };
-          await this.store.save(run);
-        }
-        this.output.info(`[${run.id}] started, pid ${proc.pid ?? '?'}`);
-        const exit = await proc.exited;
-        onFragments(split.out.flush(), false);
-        onFragments(split.err.flush(), true);
-        run.exitCode = exit.exitCode;
-        run.signal = exit.signal;
-        run.status = exit.stopped || a.cancelled ? 'cancelled' : exit.exitCode === 0 && !exit.spawnError ? 'succeeded' : 'failed';
-        if (exit.spawnError) run.failure = { code: 'spawn', message: vscode.l10n.t('The program could not be started: {0}', exit.spawnError) };
-        else if (run.status === 'failed') run.failure = diagnoseFailure(a.summary, exit.exitCode);
+          onFragment: (f, _stream, events) => {
+            const bar = events.find((e) => e.kind === 'progress');
+            if (bar) {
+              // a bar redraws many times a second: the channel gets every tenth of the way
+              const tenth = Math.floor(bar.progress.percent / 10);
+              if (tenth !== lastBarShown || bar.progress.rest) {
+                lastBarShown = tenth;
+                this.output.appendLine(`[${run.id}] ${f}`);
+              }
+            } else if (f.trim()) this.output.appendLine(`[${run.id}] ${f}`);
+          },
+          onOutput: (summary: LogSummary) => {
+            a.summary = summary;
+            const now = Date.now();
+            if (now - lastUpdate < 500) return;
+            lastUpdate = now;
+            const p = summary.progress;
+            if (p) {
+              const eta = p.remaining === undefined ? '' : vscode.l10n.t(', about {0} left', formatSeconds(p.remaining));
+              progress.report({ increment: Math.max(0, p.percent - reported), message: `${p.percent}% (${p.n}/${p.total})${eta}` });
+              reported = Math.max(reported, p.percent);
+            } else if (summary.samples !== undefined) progress.report({ message: vscode.l10n.t('{0} samples', summary.samples) });
+            this.showStatus();
+            this.updated.fire({ ...run, samples: summary.samples, logMetrics: summary.metrics, errors: summary.errors });
+          },
+        });
       },
     );
-    await new Promise<void>((done) => log.end(done));
     if (this.disposed) return; // saved as cancelled by dispose()
-    // set inside the progress callback (TypeScript still sees 'running' here)
-    const status = run.status as RunRecord['status'];
-    run.endedAt = new Date().toISOString();
-    run.durationMs = Date.now() - started;
-    run.stderrTail = status === 'failed' ? stderrTail.slice(-15) : undefined;
-    run.samples = a.summary.samples;
-    run.errors = a.summary.errors.length ? a.summary.errors : undefined;
-    run.logMetrics = a.summary.metrics;
-    if (status === 'succeeded') await this.collectResults(run, profile, vars, a.summary.resultsSaved);
-    await this.store.save(run);
     this.updated.fire(run);
-    const what = this.label(run);
-    if (status === 'succeeded') this.output.info(`[${run.id}] ${what}: succeeded in ${formatSeconds(run.durationMs / 1000)}`);
-    else if (status === 'cancelled') this.output.warn(`[${run.id}] ${what}: cancelled`);
-    else {
-      this.output.error(`[${run.id}] ${what}: failed (exit ${run.exitCode ?? run.signal ?? '?'})${run.failure ? `: ${run.failure.message}` : ''}`);
-      const open = vscode.l10n.t('Open Log');
-      void vscode.window.showErrorMessage(vscode.l10n.t('Evaluation of {0} failed (exit {1}). {2}', what, String(run.exitCode ?? run.signal ?? '?'), run.failure?.message ?? stderrTail.slice(-1)[0] ?? ''), open).then((pick) => {
-        if (pick === open) void vscode.commands.executeCommand('vlmLens.openRunLog', run.id);
-      });
-    }
+    this.announce(run);
   }
 
   /**
-   * Metric files and prediction files named by the profile, scored; without `predictions` in
-   * the profile, the JSON files the output said it saved (RoboInter's `Results saved to`).
+   * Says how a run ended: a notification with the headline metric and Show Results when it
+   * succeeded (or was skipped, with why), an error with the reason and Open Log when it failed.
    */
-  private async collectResults(run: RunRecord, profile: EvalProfile, vars: Partial<RunVariables>, saved: string[]): Promise<void> {
-    for (const pattern of profile.metricsFiles ?? []) {
-      for (const file of await findFiles(resolve(run.cwd, expandString(pattern, vars)))) {
-        try {
-          run.logMetrics.push(...metricsFromJson(JSON.parse(await readFile(file, 'utf8')), basename(file)));
-        } catch (e) {
-          run.results.push({ predictionsFile: file, error: vscode.l10n.t('Could not read metrics from {0}: {1}', file, e instanceof Error ? e.message : String(e)) });
-        }
-      }
+  private announce(run: RunRecord): void {
+    const what = this.label(run);
+    const showResults = vscode.l10n.t('Show Results');
+    const openLog = vscode.l10n.t('Open Log');
+    const act = (pick: string | undefined) => {
+      if (pick === showResults) void vscode.commands.executeCommand('vlmLens.showRun', run.id);
+      else if (pick === openLog) void vscode.commands.executeCommand('vlmLens.openRunLog', run.id);
+    };
+    const more = this.queue.length ? ' ' + vscode.l10n.t('{0} more queued.', this.queue.length) : '';
+    if (run.status === 'succeeded') {
+      const h = headlineOf(run);
+      const metric = h ? `${h.name} ${formatMetricValue(h.value)}` : vscode.l10n.t('no metric');
+      this.output.info(`[${run.id}] ${what}: succeeded in ${formatSeconds((run.durationMs ?? 0) / 1000)}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Evaluated {0}: {1} (in {2}).', what, metric, formatSeconds((run.durationMs ?? 0) / 1000)) + more, showResults).then(act);
+    } else if (run.status === 'skipped') {
+      this.output.warn(`[${run.id}] ${what}: skipped: ${run.reused?.reason ?? ''}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} was not evaluated again: {1}', what, run.reused?.reason ?? '') + more, showResults, openLog).then(act);
+    } else if (run.status === 'cancelled') this.output.warn(`[${run.id}] ${what}: cancelled`);
+    else {
+      this.output.error(`[${run.id}] ${what}: failed (exit ${run.exitCode ?? run.signal ?? '?'})${run.failure ? `: ${run.failure.message}` : ''}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Evaluation of {0} failed (exit {1}). {2}', what, String(run.exitCode ?? run.signal ?? '?'), run.failure?.message ?? run.stderrTail?.slice(-1)[0] ?? '') + more, openLog).then(act);
     }
-    const predictionFiles = profile.predictions ? await findFiles(resolve(run.cwd, expandString(profile.predictions, vars))) : run.logMetrics.length === 0 ? saved.filter((p) => /\.jsonl?$/.test(p)) : [];
-    for (const [i, file] of predictionFiles.entries()) {
-      const task = run.task ?? taskOfFile(file);
-      try {
-        const scored = await scorePredictionFile(isAbsolute(file) ? file : resolve(run.cwd, file), {
-          task,
-          convention: profile.convention,
-          gtConvention: profile.gtConvention,
-          thresholds: profile.thresholds,
-          dataset: run.dataset,
-        });
-        const samplesFile = `samples-${i}.json`;
-        await this.store.writeJson(run, samplesFile, scored.samples);
-        run.results.push({ task, predictionsFile: file, aggregate: scored.aggregate, samplesFile, error: scored.problems.length ? scored.problems.join('; ') : undefined });
-      } catch (e) {
-        run.results.push({ task, predictionsFile: file, error: vscode.l10n.t('Could not score {0}: {1}', file, e instanceof Error ? e.message : String(e)) });
-      }
-    }
-    if (profile.predictions && predictionFiles.length === 0) run.results.push({ error: vscode.l10n.t('No prediction file matched {0}', expandString(profile.predictions, vars)) });
   }
 
   /**
@@ -393,47 +274,17 @@ export class EvalService implements vscode.Disposable {
   }
 }
 
-export function formatSeconds(s: number): string {
-  const t = Math.round(s);
-  const h = Math.floor(t / 3600);
-  const m = Math.floor((t % 3600) / 60);
-  const sec = t % 60;
-  return h ? `${h}h ${m}m` : m ? `${m}m ${sec}s` : `${sec}s`;
-}
-
-/** Files matching a path that may hold glob characters (`*`, `**`, `{a,b}`), at most 1000. */
-export async function findFiles(pattern: string): Promise<string[]> {
-  const parts = pattern.split(/[\\/]/);
-  const firstGlob = parts.findIndex((p) => /[*?{[]/.test(p));
-  if (firstGlob < 0) {
-    try {
-      return (await stat(pattern)).isFile() ? [pattern] : [];
-    } catch {
-      return [];
-    }
-  }
-  const base = parts.slice(0, firstGlob).join(sep) || sep;
-  const match = picomatch(pattern.replace(/\\/g, '/'), { dot: true });
-  const out: string[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    if (depth > 6 || out.length >= 1000) return;
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p, depth + 1);
-      else if (match(p.replace(/\\/g, '/'))) out.push(p);
-    }
-  };
-  await walk(base, 0);
-  return out.sort();
-}
-
 /** The failure of a run VS Code closed under (said once, whether found at dispose or at the next start). */
 function interrupted(started: boolean, killed = ''): NonNullable<RunRecord['failure']> {
   return { code: 'interrupted', message: vscode.l10n.t('VS Code closed while this run was {0}; the log holds its output up to then. Run it again to get results.', started ? vscode.l10n.t('running') : vscode.l10n.t('queued')) + killed };
 }
+
+/** The run record's sentences, translated. */
+export const runnerMessages = (): RunnerMessages => ({
+  spawnFailed: (e) => vscode.l10n.t('The program could not be started: {0}', e),
+  metricsUnreadable: (f, e) => vscode.l10n.t('Could not read metrics from {0}: {1}', f, e),
+  notScored: (f, e) => vscode.l10n.t('Could not score {0}: {1}', f, e),
+  noPredictions: (p) => vscode.l10n.t('No prediction file matched {0}', p),
+  skippedSaid: (line) => vscode.l10n.t('The script evaluated nothing: it said “{0}”. The results shown are those of the prediction files an earlier run wrote.', line),
+  skippedOlder: (when) => vscode.l10n.t('The script evaluated nothing: every prediction file was written before this run started (the newest at {0}). The results shown are those of an earlier run.', when),
+});

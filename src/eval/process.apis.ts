@@ -5,35 +5,9 @@
  */
 import { execa } from 'execa';
 
-export interface ProcessSpec {
-  file: string;
-  args: string[];
-  cwd: string;
-  env?: Record<string, string>;
-}
+import type { ProcessExit, ProcessHandlers, ProcessSpec, RunningProcess } from '../core/eval/process';
 
-export interface ProcessHandlers {
-  stdout(chunk: string): void;
-  stderr(chunk: string): void;
-}
-
-export interface ProcessExit {
-  exitCode?: number;
-  signal?: string;
-  /** the program could not be started (not found, not executable, bad cwd) */
-  spawnError?: string;
-  /** stopped through `stop()` */
-  stopped: boolean;
-}
-
-export interface RunningProcess {
-  readonly pid: number | undefined;
-  readonly exited: Promise<ProcessExit>;
-  /** SIGTERM to the group, SIGKILL after `graceMs` if it is still there. */
-  stop(graceMs?: number): void;
-  /** SIGTERM then SIGKILL to the whole group, now, synchronously (the window is closing). */
-  kill(): void;
-}
+export type { ProcessExit, ProcessHandlers, ProcessSpec, RunningProcess };
 
 export function startProcess(spec: ProcessSpec, on: ProcessHandlers): RunningProcess {
   let stopped = false;

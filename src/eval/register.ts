@@ -4,8 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { isCheckpointFolder, orderCheckpoints, usedVariables, type EvalProfile, type RunRecord } from '../core/eval/runs';
 import { EvalService, type RunInputs } from './evalService';
 import { readProfiles, setUpProfile } from './profiles';
-import { RunStore } from './runStore';
-import { RunsTreeProvider } from './runsTree';
+import { runStoreForWorkspace, type RunStore } from './runStore';
+import { RunsTreeProvider, shortDateTime } from './runsTree';
 
 export interface EvalWiring {
   disposable: vscode.Disposable;
@@ -136,7 +136,7 @@ class CheckpointContext implements vscode.Disposable {
 }
 
 export function registerEval(context: vscode.ExtensionContext): EvalWiring {
-  const store = RunStore.forWorkspace();
+  const store = runStoreForWorkspace();
   const subs: vscode.Disposable[] = [];
   const service = store ? new EvalService(store) : undefined;
   const tree = store && service ? new RunsTreeProvider(store, service) : undefined;
@@ -146,6 +146,20 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
   // in Restricted Mode the history is only read; interrupted runs are ended once it is trusted
   subs.push(vscode.workspace.onDidGrantWorkspaceTrust(recover));
   subs.push(new CheckpointContext());
+  if (store) {
+    // runs written by `vlm-lens eval` (a terminal, a cluster job) or another window appear without a manual refresh
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(store.root, '*/run.json'));
+    let timer: NodeJS.Timeout | undefined;
+    const again = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => store.refresh(), 300);
+    };
+    // this window's own saves have refreshed already: only another writer's change is read again
+    const changed = (uri: vscode.Uri) => {
+      if (!store.wroteRecently(basename(dirname(uri.fsPath)))) again();
+    };
+    subs.push(w, w.onDidCreate(changed), w.onDidChange(changed), w.onDidDelete(again), { dispose: () => timer && clearTimeout(timer) });
+  }
 
   const noWorkspace = () => void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: eval runs are saved in the workspace (.vlm-lens/runs).'));
   const runOf = async (arg: RunArg): Promise<RunRecord | undefined> => {
@@ -153,7 +167,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
     if (arg && typeof arg === 'object') return arg.stored.run;
     const { runs } = await store.list();
     if (typeof arg === 'string') return runs.find((r) => r.run.id === arg)?.run ?? service?.runs().find((r) => r.id === arg);
-    const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: service?.label(r.run) ?? r.run.id, description: `${r.run.status} · ${r.run.queuedAt}`, run: r.run })), { title: vscode.l10n.t('Eval run') });
+    const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: service?.label(r.run) ?? r.run.id, description: `${r.run.status} · ${shortDateTime(r.run.startedAt ?? r.run.queuedAt)}`, run: r.run })), { title: vscode.l10n.t('Eval run') });
     return pick?.run;
   };
 
@@ -166,6 +180,8 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
       folder = pick?.[0];
     }
     if (!folder) return;
+    // a weights file inside a checkpoint folder (a shard of it) stands for the folder; a lone one (Lightning's .ckpt) is the checkpoint
+    if (!all && /\.(?:ckpt|safetensors|pt|pth)$/i.test(folder.fsPath) && (await isCheckpoint(dirname(folder.fsPath)))) folder = vscode.Uri.file(dirname(folder.fsPath));
     let checkpoints = [folder.fsPath];
     if (all) {
       const names = orderCheckpoints(await subfolders(folder.fsPath));

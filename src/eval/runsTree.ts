@@ -1,25 +1,20 @@
 import * as vscode from 'vscode';
 import type { RunRecord } from '../core/eval/runs';
+import { headlineOf, formatMetricValue } from '../core/eval/shaping';
 import { type EvalService, formatSeconds } from './evalService';
 import { type BrokenRun, type RunStore, type StoredRun } from './runStore';
 
 type Node = { kind: 'checkpoint'; path: string; name: string; runs: StoredRun[] } | { kind: 'run'; stored: StoredRun } | { kind: 'broken'; broken: BrokenRun };
 
 const statusLabel = (s: RunRecord['status']): string =>
-  ({ queued: vscode.l10n.t('queued'), running: vscode.l10n.t('running'), succeeded: vscode.l10n.t('succeeded'), failed: vscode.l10n.t('failed'), cancelled: vscode.l10n.t('cancelled') })[s];
+  ({ queued: vscode.l10n.t('queued'), running: vscode.l10n.t('running'), succeeded: vscode.l10n.t('succeeded'), skipped: vscode.l10n.t('skipped (reused)'), failed: vscode.l10n.t('failed'), cancelled: vscode.l10n.t('cancelled') })[s];
 
-const STATUS_ICON: Record<RunRecord['status'], string> = { queued: 'clock', running: 'loading~spin', succeeded: 'pass', failed: 'error', cancelled: 'circle-slash' };
+const STATUS_ICON: Record<RunRecord['status'], string> = { queued: 'clock', running: 'loading~spin', succeeded: 'pass', skipped: 'debug-step-over', failed: 'error', cancelled: 'circle-slash' };
 
-/** The primary metric of a run, short: "mean_iou 0.612", or the failure. */
+/** The headline metric of a run, short: "mean_iou 0.6120", or nothing. */
 export function runHeadline(run: RunRecord): string {
-  const agg = run.results.find((r) => r.aggregate)?.aggregate;
-  if (agg) {
-    const v = agg.metrics[agg.primary];
-    return `${agg.primary} ${Number.isFinite(v) ? v.toFixed(agg.primary.includes('dtw') || agg.primary.includes('distance') ? 1 : 3) : '–'}`;
-  }
-  const m = run.logMetrics[0];
-  if (m) return `${m.name} ${Number.isInteger(m.value) ? m.value : m.value.toFixed(3)}`;
-  return '';
+  const h = headlineOf(run);
+  return h ? `${h.name} ${formatMetricValue(h.value)}` : '';
 }
 
 /**
@@ -84,13 +79,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     const run = node.stored.run;
     const live = this.service.isActive(run.id);
     const item = new vscode.TreeItem(`${run.task ?? run.profile}`, vscode.TreeItemCollapsibleState.None);
-    const when = new Date(run.startedAt ?? run.queuedAt).toLocaleString();
-    const headline = runHeadline(run);
-    item.description = [statusLabel(run.status), headline, run.durationMs !== undefined ? formatSeconds(run.durationMs / 1000) : '', when].filter(Boolean).join(' · ');
+    const when = shortDateTime(run.startedAt ?? run.queuedAt);
+    // the headline first: the view is narrow and cuts the end
+    item.description = [runHeadline(run), run.status === 'succeeded' ? '' : statusLabel(run.status), when, run.durationMs !== undefined ? formatSeconds(run.durationMs / 1000) : ''].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendText(`${run.profile} · ${run.checkpoint}\n`);
     md.appendCodeblock(run.argv.join(' '), 'shell');
+    md.appendText(`${statusLabel(run.status)} · ${new Date(run.startedAt ?? run.queuedAt).toLocaleString()}\n`);
     if (run.failure) md.appendText(`${run.failure.message}\n`);
+    if (run.reused) md.appendText(`${run.reused.reason}\n`);
     for (const r of run.results) if (r.aggregate) md.appendText(`${r.task ?? ''}: ${Object.entries(r.aggregate.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n`);
     item.tooltip = md;
     item.iconPath = new vscode.ThemeIcon(STATUS_ICON[run.status], run.status === 'failed' ? new vscode.ThemeColor('testing.iconFailed') : run.status === 'succeeded' ? new vscode.ThemeColor('testing.iconPassed') : undefined);
@@ -105,4 +102,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     for (const s of this.subs) s.dispose();
     this.changed.dispose();
   }
+}
+
+/** "11-30 14:02" this year, "2025-11-30 14:02" before: enough to tell two runs of a checkpoint apart. */
+export function shortDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const day = `${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${d.getFullYear() === new Date().getFullYear() ? day : `${d.getFullYear()}-${day}`} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isInside } from '../util/paths';
+import { isInside } from '../core/util/paths';
 import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import { scoreIsFraction, type SampleResult } from '../core/eval/predictionMetrics';
 import type { RunRecord } from '../core/eval/runs';
@@ -12,6 +12,7 @@ import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
 import { type EvalService } from '../eval/evalService';
 import { type RunStore } from '../eval/runStore';
 import { evalPanelStrings } from './evalPanelStrings';
+import { shortDateTime } from '../eval/runsTree';
 import { MetricsFiles } from './metricsFiles';
 
 type HostEndpoint = RpcEndpoint<Record<string, never>, EvalPanelRequests, EvalPanelEvents, EvalPanelCommands>;
@@ -34,6 +35,10 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
   private rpc: HostEndpoint | undefined;
   private ready = false;
   private selected: string | undefined;
+  /** the user picked a run that is not the newest: new runs do not take the panel from it */
+  private pinned: boolean;
+  /** a run to compare the selected one with, proposed once (Compare With…) */
+  private compareWith: { for: string; with: string } | undefined;
   private live = new Map<string, RunRecord>();
   private readonly samples = new Map<string, SampleResult[]>();
   private readonly subs: vscode.Disposable[] = [];
@@ -53,12 +58,16 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     private readonly openRecord: (uri: vscode.Uri, index: number) => Promise<void>,
   ) {
     this.selected = context.workspaceState.get<string>('vlmLens.evalPanel.selected');
+    this.pinned = context.workspaceState.get<boolean>('vlmLens.evalPanel.pinned') ?? false;
     this.barRuns = context.workspaceState.get<Record<string, string[]>>('vlmLens.evalPanel.barRuns') ?? {};
     this.subs.push(
       this.files,
       this.files.onDidChange(() => this.schedule()),
       service.onDidUpdate((r) => {
+        const isNew = !this.live.has(r.id);
         this.live.set(r.id, r);
+        // a run that starts takes the panel, unless the user pinned another run
+        if (isNew && r.status === 'running' && !this.pinned && this.selected !== r.id) void this.select(r.id, false);
         if (r.status !== 'running') this.samples.delete(r.id);
         this.schedule();
       }),
@@ -86,7 +95,8 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     });
     rpc.onRequest('samples', (q) => this.querySamples(q));
     rpc.onRequest('compare', ({ a, b }) => this.compare(a, b));
-    rpc.onNotification('select', ({ runId }) => void this.select(runId));
+    rpc.onNotification('select', ({ runId }) => void this.pick(runId));
+    rpc.onNotification('followNewest', () => void this.followNewest());
     rpc.onNotification('openSample', ({ runId, index }) => void this.openSample(runId, index));
     rpc.onNotification('openLog', ({ runId }) => void vscode.commands.executeCommand('vlmLens.openRunLog', runId));
     rpc.onNotification('exportSamples', (p) => void this.exportSamples(p.runId, p.order));
@@ -104,7 +114,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     });
     rpc.onNotification('closeFile', ({ id }) => {
       this.files.close(id);
-      if (this.selected === id) void this.select(this.files.list()[0]?.id ?? '');
+      if (this.selected === id) void this.select(this.files.list()[0]?.id ?? '', false);
     });
   }
 
@@ -128,15 +138,30 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     await this.push();
   }
 
-  /** Shows the panel with this run selected. */
-  async reveal(runId: string): Promise<void> {
-    await this.select(runId);
+  /** Shows the panel with this run (or shown file) selected; a run that is not the newest stays (pinned). */
+  async reveal(runId: string, compareWith?: string): Promise<void> {
+    this.compareWith = compareWith ? { for: runId, with: compareWith } : undefined;
+    await this.pick(runId);
     await vscode.commands.executeCommand(`${EvalPanelProvider.viewId}.focus`);
   }
 
-  private async select(runId: string): Promise<void> {
+  /** The user chose a run or file: an older run pins the panel to it; the newest run or a file follows new runs. */
+  private async pick(id: string): Promise<void> {
+    const runs = await this.allRuns();
+    const isRun = runs.some((r) => r.id === id);
+    await this.select(id, isRun && runs[0]?.id !== id);
+  }
+
+  private async followNewest(): Promise<void> {
+    const newest = (await this.allRuns())[0];
+    await this.select(newest?.id ?? this.selected ?? '', false);
+  }
+
+  private async select(runId: string, pinned: boolean): Promise<void> {
     this.selected = runId;
+    this.pinned = pinned;
     await this.context.workspaceState.update('vlmLens.evalPanel.selected', runId);
+    await this.context.workspaceState.update('vlmLens.evalPanel.pinned', pinned);
     await this.push();
   }
 
@@ -179,9 +204,9 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     const views = runs.map((r) => this.runView(r));
     const files = this.files.list();
     const file = this.selected ? this.files.get(this.selected) : undefined;
-    if (file) return { runs: views, files, selected: file.id, file: withoutScenes(file), ...this.overlaysOf(file) };
+    if (file) return { runs: views, files, selected: file.id, pinned: false, file: withoutScenes(file), ...this.overlaysOf(file) };
     const selected = runs.find((r) => r.id === this.selected) ?? runs[0];
-    const state: PanelState = { runs: views, files, selected: selected?.id ?? files[0]?.id, file: selected ? undefined : files[0] && this.files.get(files[0].id) };
+    const state: PanelState = { runs: views, files, selected: selected?.id ?? files[0]?.id, pinned: this.pinned && selected?.id === this.selected && runs[0]?.id !== selected?.id, file: selected ? undefined : files[0] && this.files.get(files[0].id) };
     if (!selected) return state;
     const view = views.find((v) => v.id === selected.id);
     const agg = selected.results.find((r) => r.aggregate)?.aggregate;
@@ -192,6 +217,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
       if (agg.kind === 'trajectory' || agg.kind === 'point') state.trajectory = { unit: agg.unit ?? 'px', curves: errorDistribution(samples, agg.kind === 'point' ? ['distance'] : TRAJECTORY_ERRORS) };
     }
     state.bars = this.bars(runs, selected);
+    if (this.compareWith?.for === selected.id) state.compareWith = this.compareWith.with;
     const metric = view?.primary;
     if (metric) state.series = { profile: selected.profile, task: selected.task, metric, higherIsBetter: view.higherIsBetter, points: stepSeries(runs, selected.profile, selected.task, metric) };
     return state;
@@ -226,6 +252,8 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
       task: r.task,
       status: r.status,
       startedAt: r.startedAt,
+      when: shortDateTime(r.startedAt ?? r.queuedAt),
+      reused: r.reused?.reason,
       durationMs: r.durationMs ?? (r.startedAt && r.status === 'running' ? Date.now() - Date.parse(r.startedAt) : undefined),
       exitCode: r.exitCode,
       failure: r.failure?.message,

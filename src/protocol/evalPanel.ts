@@ -23,8 +23,12 @@ export interface RunView {
   checkpointName: string;
   step?: number;
   task?: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  status: 'queued' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'cancelled';
   startedAt?: string;
+  /** when it started (or was queued), short local date and time: tells two runs of one checkpoint apart */
+  when: string;
+  /** a skipped run: why (the script evaluated nothing; the results are an earlier run's) */
+  reused?: string;
   durationMs?: number;
   exitCode?: number;
   failure?: string;
@@ -90,6 +94,10 @@ export interface PanelState {
   runs: RunView[];
   /** a run id, or a file's id (`file:…`) */
   selected?: string;
+  /** the user picked an older run: the panel stays on it when a new run starts (else it follows the newest) */
+  pinned: boolean;
+  /** a run the host proposes to compare the selected one with (Compare With…) */
+  compareWith?: string;
   histogram?: HistogramView;
   series?: SeriesView;
   bars?: BarsView;
@@ -153,6 +161,8 @@ export type EvalPanelRequests = {
 /** Notifications the webview sends. */
 export type EvalPanelCommands = {
   select: { runId: string };
+  /** stop staying on the picked run: show the newest and follow new ones */
+  followNewest: Record<string, never>;
   openSample: { runId: string; index: number };
   openLog: { runId: string };
   exportSamples: { runId: string; order: SampleOrderView };

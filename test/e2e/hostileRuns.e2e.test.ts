@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VsCodeSession } from './harness';
 import { deadPid } from './fixtures';
-import { bootId, procStat } from '../../src/eval/procfs';
+import { bootId, procStat } from '../../src/core/eval/procfs';
 import type { RunRecord } from '../../src/core/eval/runs';
 
 const parent = mkdtempSync(join(tmpdir(), 'vlm-lens-hostile-'));

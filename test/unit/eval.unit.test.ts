@@ -53,7 +53,7 @@ test('known failures are named with their fix: argparse --type, the wrong workin
   const cwd = parseLogText(read('logs__model_name_contact_box.file_not_found.log'));
   assert.match(cwd.cannotOpenFile ?? '', /scripts\/evaluation_intermediate\.py$/);
   assert.equal(diagnoseFailure(cwd, 2)?.code, 'scriptNotFound');
-  assert.deepEqual(parseFragment('Eval details for contact_box already exists, skip eval.'), [{ kind: 'skipped', name: 'contact_box' }]);
+  assert.deepEqual(parseFragment('Eval details for contact_box already exists, skip eval.'), [{ kind: 'skipped', name: 'contact_box', line: 'Eval details for contact_box already exists, skip eval.' }]);
 });
 
 test('generation.py stdout: per-task IoU, accuracy and DTW (note the " :Mean DTW" spacing), missing files', () => {

@@ -1,7 +1,7 @@
 /** Data shaping for the eval panels: histogram bins, step series, run comparison, order, CSV. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordScoreIndex, compareSamples, defaultBarRuns, errorDistribution, histogram, orderSamples, percentile, runsForFile, stepSeries, taskBars, toCsv } from '../../src/core/eval/shaping';
+import { RecordScoreIndex, barCandidates, compareSamples, defaultBarRuns, runsWithResults, errorDistribution, histogram, orderSamples, percentile, runsForFile, stepSeries, taskBars, toCsv } from '../../src/core/eval/shaping';
 import type { SampleResult } from '../../src/core/eval/predictionMetrics';
 import type { RunRecord } from '../../src/core/eval/runs';
 
@@ -33,6 +33,19 @@ test('step series: the newest successful run per checkpoint, ordered by step', (
     run('6', 'checkpoint-500', 500, 0.1, { task: 'other' }),
   ], 'p', 't', 'mean_iou');
   assert.deepEqual(s.map((p) => [p.label, p.value]), [['checkpoint-1000', 0.45], ['checkpoint-3000', 0.6], ['final', 0.7]]);
+});
+
+test('a skipped (reused) run counts in charts only where its profile has no fresh result of that checkpoint and task, once', () => {
+  const runs = [
+    run('1', 'checkpoint-1000', 1000, 0.4),
+    run('2', 'checkpoint-1000', 1000, 0.4, { status: 'skipped' }), // a re-run of the same: never drawn twice
+    run('3', 'checkpoint-2000', 2000, 0.5, { status: 'skipped' }), // no fresh run of it: stands for it
+    run('4', 'checkpoint-2000', 2000, 0.5, { status: 'skipped' }), // ... but only the newest of two
+    run('5', 'checkpoint-3000', 3000, 0.6, { status: 'failed' }),
+  ];
+  assert.deepEqual([...runsWithResults(runs)].sort(), ['1', '4']);
+  assert.deepEqual(stepSeries(runs, 'p', 't', 'mean_iou').map((p) => [p.label, p.runId]), [['checkpoint-1000', '1'], ['checkpoint-2000', '4']]);
+  assert.deepEqual(barCandidates(runs, runs[0]).map((r) => r.id), ['4', '1']);
 });
 
 test('compare: joined by id, deltas in the metric’s direction, samples in one run only counted', () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRunRecord, isInsideName, isSafeRunId } from '../../src/core/eval/runs';
 import { parseProcStat, survivingMembers } from '../../src/core/eval/processGroup';
-import { allProcs, bootId, killAll, procStat } from '../../src/eval/procfs';
+import { allProcs, bootId, killAll, procStat } from '../../src/core/eval/procfs';
 
 const base = { version: 1, profile: 'p', checkpoint: '/c', checkpointName: 'c', cwd: '/w', status: 'running', queuedAt: '2026-01-01T00:00:00Z', log: 'run.log', argv: ['python3'], results: [], logMetrics: [] };
 

@@ -17,7 +17,7 @@ registerToolkit();
 const rpc = connect<EvalPanelRequests, EvalPanelCommands, EvalPanelEvents>();
 const app = document.getElementById('app') as HTMLElement;
 let S: EvalPanelStrings = {};
-let state: PanelState = { runs: [], files: [] };
+let state: PanelState = { runs: [], files: [], pinned: false };
 const charts = new Map<string, Chart>();
 
 const num = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
@@ -32,10 +32,18 @@ function factsRow(facts: Array<[string, string | undefined]>): HTMLElement {
 }
 
 /** The task / metric / value / source table (a run's metrics, or a file's). */
+/**
+ * Metrics as a table. A Task column only when the rows hold more than one task: one task is
+ * said once in the caption (a long task name repeated per row pushed the values out of view),
+ * none (a trainer_state) not at all.
+ */
 function metricsTable(rows: Array<{ task: string; name: string; value: number; source: string; primary?: boolean }>): HTMLElement {
+  const tasks = [...new Set(rows.map((m) => m.task).filter(Boolean))];
+  const perRow = tasks.length > 1;
   const body = h('tbody');
-  for (const m of rows) body.append(h('tr', { class: m.primary ? 'primary' : undefined }, h('td', { text: m.task }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { text: m.source })));
-  return h('table', { class: 'metrics' }, h('thead', {}, h('tr', {}, h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source }))), body);
+  for (const m of rows) body.append(h('tr', { class: m.primary ? 'primary' : undefined }, perRow && h('td', { class: 'task', text: m.task }), h('td', { text: m.name }), h('td', { class: 'num', text: num(m.value) }), h('td', { class: 'source', text: m.source })));
+  const head = h('thead', {}, h('tr', {}, perRow && h('th', { text: S.task }), h('th', { text: S.metric }), h('th', { text: S.value }), h('th', { text: S.source })));
+  return h('table', { class: 'metrics' }, !perRow && tasks.length === 1 && h('caption', { text: `${S.task}: ${tasks[0]}` }), head, body);
 }
 
 /** Error lines from the output, folded away. */
@@ -55,7 +63,7 @@ function renderHeader(): void {
   clear(header);
   const dd = h('vscode-dropdown', { class: 'run-picker', 'aria-label': S.run });
   for (const r of state.runs) {
-    const o = h('vscode-option', { value: r.id }, `${r.label} · ${r.profile} · ${r.status}`);
+    const o = h('vscode-option', { value: r.id }, `${r.label} · ${r.when} · ${statusText(r.status)}`);
     if (r.id === state.selected) o.setAttribute('selected', '');
     dd.append(o);
   }
@@ -69,8 +77,9 @@ function renderHeader(): void {
   const file = state.file;
   append(
     header,
-    h('label', { text: S.run }),
+    h('label', { text: state.files.length ? S.runOrFile : S.run }),
     dd,
+    state.pinned && h('vscode-button', { appearance: 'secondary', class: 'follow-newest', title: S.pinned, onclick: () => rpc.notify('followNewest', {}) }, S.followNewest),
     run && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openLog', { runId: run.id }) }, S.openLog),
     run?.predictionsFile && h('vscode-button', { appearance: 'secondary', title: run.predictionsFile, onclick: () => run.predictionsFile && rpc.notify('openFile', { path: run.predictionsFile }) }, S.openPredictions),
     file && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openFile', { path: file.path }) }, S.openFile),
@@ -78,10 +87,12 @@ function renderHeader(): void {
   );
 }
 
+const statusText = (s: RunView['status']): string => S[`status.${s}`] ?? s;
+
 // ---------- summary ----------
 function renderSummary(run: RunView): void {
   clear(summary);
-  const status = h('div', { class: `status status-${run.status}` }, `${S.status}: ${run.status}`);
+  const status = h('div', { class: `status status-${run.status}` }, `${S.status}: ${statusText(run.status)} · ${run.when}`);
   if (run.progress) append(status, ` · ${fmt(S.live, run.progress.percent, run.progress.n, run.progress.total)}`);
   const facts: Array<[string, string | undefined]> = [
     [S.exit, run.exitCode === undefined ? undefined : String(run.exitCode)],
@@ -94,6 +105,7 @@ function renderSummary(run: RunView): void {
   }
   append(summary, status, factsRow(facts));
   if (run.failure) append(summary, h('div', { class: 'failure', role: 'alert', text: run.failure }));
+  if (run.reused) append(summary, h('div', { class: 'reused', role: 'status', text: run.reused }));
   if (run.stderrTail?.length) append(summary, h('pre', { class: 'stderr', text: run.stderrTail.join('\n') }));
   if (run.metrics.length) summary.append(metricsTable(run.metrics.map((m) => ({ task: m.task ?? run.task ?? '', name: m.name, value: m.value, source: m.source === 'computed' ? S.computed : m.source, primary: m.name === run.primary }))));
   for (const c of run.counts) for (const n of c.notes) summary.append(h('div', { class: 'note', text: n }));
@@ -117,10 +129,15 @@ const axisOf = (title: string) => {
   return { ticks: { color: col.fg }, grid: { color: col.grid }, title: { display: true, text: title, color: col.fg } };
 };
 
+/** A bar is never wider than this (px): a few bars in a wide panel stay bars, not walls. */
+const MAX_BAR = 56;
+
 /** Per-task bars, one chart per scale (IoU / accuracy apart from pixel errors). */
 function renderBars(box: HTMLElement, groups: BarGroup[], keyPrefix: string): void {
   const col = chartColours();
   for (const [gi, g] of groups.entries()) {
+    // one bar (one task, one source) says no more than the metrics table: not drawn
+    if (g.categories.length === 1 && g.series.length === 1) continue;
     const scale = g.scale === 'score' ? S.scaleScore : g.scale === 'error' ? S.scaleError : S.scaleOther;
     const key = `${keyPrefix}-${gi}`;
     const { canvas, card } = chartCard(key, fmt(S.barsTitle, scale));
@@ -137,10 +154,10 @@ function renderBars(box: HTMLElement, groups: BarGroup[], keyPrefix: string): vo
     draw(key, canvas, {
       type: 'bar',
       data: pivot
-        ? { labels: tasks.map((t) => t || '–'), datasets: metrics.map((m, i) => ({ label: m, data: tasks.map((t) => valueAt(t, m)), backgroundColor: palette(i) })) }
+        ? { labels: tasks.map((t) => t || '–'), datasets: metrics.map((m, i) => ({ label: m, data: tasks.map((t) => valueAt(t, m)), backgroundColor: palette(i), maxBarThickness: MAX_BAR })) }
         : {
             labels: g.categories.map((c) => (single ? c.task || c.metric : c.task ? `${c.task} · ${c.metric}` : c.metric)),
-            datasets: g.series.map((sr, i) => ({ label: sr.label, data: sr.values, backgroundColor: palette(i) })),
+            datasets: g.series.map((sr, i) => ({ label: sr.label, data: sr.values, backgroundColor: palette(i), maxBarThickness: MAX_BAR })),
           },
       options: {
         animation: false,
@@ -237,7 +254,8 @@ function renderCharts(run: RunView): void {
     });
   } else chartsBox.append(h('div', { class: 'note', text: S.noHistogram }));
   const series = state.series;
-  if (series && series.points.length > 0) {
+  // one checkpoint is a dot, not a trend: said in words instead
+  if (series && series.points.length > 1) {
     const { canvas, card } = chartCard('steps', fmt(S.seriesTitle, series.metric, series.higherIsBetter ? S.higherBetter : S.lowerBetter));
     chartsBox.append(card);
     draw('steps', canvas, {
@@ -245,8 +263,8 @@ function renderCharts(run: RunView): void {
       data: { labels: series.points.map((p) => (p.step === undefined ? p.label : String(p.step))), datasets: [{ label: `${series.profile}${series.task ? ` · ${series.task}` : ''}`, data: series.points.map((p) => p.value), borderColor: palette(1), backgroundColor: palette(1), pointRadius: series.points.map((p) => (p.runId === run.id ? 6 : 3)) }] },
       options: { animation: false, maintainAspectRatio: false, plugins: { legend: { labels: { color: col.fg } } }, scales: { x: axisOf(S.step), y: axisOf(series.metric) } },
     });
-    if (series.points.length === 1) chartsBox.append(h('div', { class: 'note', text: S.onePoint }));
-  } else chartsBox.append(h('div', { class: 'note', text: S.noSeries }));
+  } else if (series?.points.length === 1) chartsBox.append(h('div', { class: 'note', text: S.onePoint }));
+  else chartsBox.append(h('div', { class: 'note', text: S.noSeries }));
   renderTrajectory(chartsBox);
   if (state.bars) renderBars(chartsBox, state.bars.groups, 'bars');
   renderBarPicker(chartsBox, run);
@@ -505,6 +523,8 @@ function renderSamplesFrame(): void {
 
 // ---------- compare ----------
 let compareWith: string | undefined;
+/** the host's last proposal: applied once, so the user's own choice is kept after it */
+let proposedCompare: string | undefined;
 function renderCompareFrame(): void {
   clear(compareBox);
   const run = selectedRun();
@@ -515,6 +535,8 @@ function renderCompareFrame(): void {
     compareBox.append(h('div', { class: 'note', text: S.noCompare }));
     return;
   }
+  if (state.compareWith && state.compareWith !== proposedCompare && others.some((o) => o.id === state.compareWith)) compareWith = state.compareWith;
+  proposedCompare = state.compareWith;
   if (!compareWith || !others.some((o) => o.id === compareWith)) compareWith = others[0].id;
   const dd = h('vscode-dropdown', { 'aria-label': S.compareWith });
   for (const o of others) {

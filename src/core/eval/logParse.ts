@@ -90,7 +90,7 @@ export type LogEvent =
   | { kind: 'progress'; progress: TqdmProgress }
   | { kind: 'error'; message: string }
   | { kind: 'resultsSaved'; path: string }
-  | { kind: 'skipped'; name: string }
+  | { kind: 'skipped'; name: string; line: string }
   | { kind: 'missingFile'; path: string }
   | { kind: 'unrecognizedArguments'; args: string }
   | { kind: 'cannotOpenFile'; path: string }
@@ -109,6 +109,12 @@ const GEN_BOX = new RegExp(String.raw`^(\S+)\s*:\s*Mean IOU:\s*(${NUMBER})\s+Acc
 const GEN_DTW = new RegExp(String.raw`^(\S+)\s*:\s*Mean DTW:\s*(${NUMBER})\s*$`);
 const GEN_ACC = new RegExp(String.raw`^(\S+)\s*:\s*Accuracy:\s*(${NUMBER})\s*$`);
 const GEN_AVG = new RegExp(String.raw`^Average Score:\s*(${NUMBER})\s*$`);
+/**
+ * Another script's "nothing to do" line (`results already exist, skipping`, `skip: already
+ * evaluated`). A hint only: a run is called skipped when its prediction files are also older
+ * than the run, or when it wrote none and printed no metric (see `reuseOf`).
+ */
+const SAYS_SKIPPED = /\b(?:already (?:exists?|evaluated|done|computed|scored)|exists already)\b.*\bskip|\bskip(?:ping|ped|s)?\b.*\b(?:already|exists?)\b/i;
 const LANG_PROGRESS = /^\d+\/\d+\s*▶/;
 const KEY_VALUE = new RegExp(String.raw`(?:^|[\s,{(])([A-Za-z][\w./@-]*(?:\s[A-Za-z][\w./@-]*){0,3}?)\s*[:=]\s*(${NUMBER})(?=$|[\s,;})%])`, 'gi');
 
@@ -132,7 +138,8 @@ export function parseFragment(fragment: string, opts: { generic?: boolean } = {}
   let m: RegExpExecArray | null;
   if ((m = /^Evaluating (\d+) samples\.\.\.$/.exec(t))) out.push({ kind: 'samples', count: Number(m[1]) });
   else if ((m = /^Results saved to (.+)$/.exec(t))) out.push({ kind: 'resultsSaved', path: m[1].trim() });
-  else if ((m = /^Eval details for (.+) already exists, skip eval\.$/.exec(t))) out.push({ kind: 'skipped', name: m[1] });
+  else if ((m = /^Eval details for (.+) already exists, skip eval\.$/.exec(t))) out.push({ kind: 'skipped', name: m[1], line: t });
+  else if (SAYS_SKIPPED.test(t)) out.push({ kind: 'skipped', name: t, line: t });
   else if ((m = /^(.+) not exists!$/.exec(t))) out.push({ kind: 'missingFile', path: m[1] });
   else if ((m = /error: unrecognized arguments: (.+)$/.exec(t))) out.push({ kind: 'unrecognizedArguments', args: m[1] });
   else if ((m = /can't open file '(.+?)': \[Errno 2\]/.exec(t))) out.push({ kind: 'cannotOpenFile', path: m[1] });
@@ -168,6 +175,8 @@ export interface LogSummary {
   moreErrors: number;
   resultsSaved: string[];
   skipped: string[];
+  /** the lines that said so, as printed (the first 5) */
+  skipLines: string[];
   missingFiles: string[];
   metrics: MetricReading[];
   unrecognizedArguments?: string;
@@ -175,7 +184,7 @@ export interface LogSummary {
 }
 
 export function emptySummary(): LogSummary {
-  return { errors: [], moreErrors: 0, resultsSaved: [], skipped: [], missingFiles: [], metrics: [] };
+  return { errors: [], moreErrors: 0, resultsSaved: [], skipped: [], skipLines: [], missingFiles: [], metrics: [] };
 }
 
 /** Folds events into a summary (mutates and returns it). */
@@ -197,6 +206,7 @@ export function summarize(s: LogSummary, events: LogEvent[]): LogSummary {
         break;
       case 'skipped':
         s.skipped.push(e.name);
+        if (s.skipLines.length < 5) s.skipLines.push(e.line);
         break;
       case 'missingFile':
         s.missingFiles.push(e.path);

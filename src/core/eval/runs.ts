@@ -66,9 +66,9 @@ export function usedVariables(profile: EvalProfile): Set<string> {
   return new Set([...all.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
 }
 
-/** The training step in a checkpoint's name: `checkpoint-3000` → 3000, `step_12k` → 12000. */
+/** The training step in a checkpoint's name: `checkpoint-3000` → 3000, `step_12k` → 12000, Lightning's `epoch=3-step=20000` → 20000. */
 export function stepOf(name: string): number | undefined {
-  const m = /(?:checkpoint|ckpt|step|global_step|iter)[-_]?(\d+)(k?)\b/i.exec(name) ?? /(?:^|[-_])(\d+)(k?)$/.exec(name);
+  const m = /(?:checkpoint|ckpt|step|global_step|iter)[-_=]?(\d+)(k?)\b/i.exec(name) ?? /(?:^|[-_])(\d+)(k?)$/.exec(name);
   if (!m) return undefined;
   return Number(m[1]) * (m[2] ? 1000 : 1);
 }
@@ -93,7 +93,8 @@ export function orderCheckpoints(names: string[]): string[] {
   });
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `skipped`: the script exited 0 but evaluated nothing (its outputs were already there); see `reused`. */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'cancelled';
 
 export interface RunTaskResult {
   task?: string;
@@ -126,6 +127,8 @@ export interface RunRecord {
   /** a known failure, said plainly (RoboInter's --type, the wrong working directory…) */
   failure?: { code: string; message: string };
   stderrTail?: string[];
+  /** a skipped run: why it is called so, and when the prediction files it was scored from were written */
+  reused?: { reason: string; writtenAt?: string };
   samples?: number;
   errors?: string[];
   /** metric lines read from the output */
@@ -182,7 +185,7 @@ export function checkRunRecord(v: unknown, folderName?: string): { run: RunRecor
   if (!isSafeRunId(o.id)) return { error: `run.json has an id that cannot be a folder name: ${JSON.stringify(o.id)}` };
   if (!isInsideName(o.log)) return { error: `run.json names a log outside its run folder: ${JSON.stringify(o.log)}` };
   if (!Array.isArray(o.argv) || !o.argv.every((a) => typeof a === 'string')) return { error: 'run.json "argv" is not a list of strings' };
-  if (!['queued', 'running', 'succeeded', 'failed', 'cancelled'].includes(o.status as string)) return { error: `run.json has an unknown status ${JSON.stringify(o.status)}` };
+  if (!['queued', 'running', 'succeeded', 'skipped', 'failed', 'cancelled'].includes(o.status as string)) return { error: `run.json has an unknown status ${JSON.stringify(o.status)}` };
   if (!Array.isArray(o.results) || !Array.isArray(o.logMetrics)) return { error: 'run.json has no "results" / "logMetrics" lists' };
   for (const r of o.results as unknown[]) {
     if (!r || typeof r !== 'object') return { error: 'run.json "results" holds something that is not an object' };

@@ -59,8 +59,9 @@ export interface StepPoint {
  */
 export function stepSeries(runs: RunRecord[], profile: string, task: string | undefined, metric: string): StepPoint[] {
   const newest = new Map<string, StepPoint>();
+  const counted = runsWithResults(runs);
   for (const r of runs) {
-    if (r.profile !== profile || r.task !== task || r.status !== 'succeeded') continue;
+    if (r.profile !== profile || r.task !== task || !counted.has(r.id)) continue;
     const value = metricOf(r, metric);
     if (value === undefined) continue;
     const prev = newest.get(r.checkpoint);
@@ -288,9 +289,34 @@ export function taskBars(runs: RunRecord[], ids: string[]): BarGroup[] {
   return barGroups(sources);
 }
 
-/** The runs the bar chart can show for a selected run: its profile's successful runs (and itself), newest first. */
+/** The runs the bar chart can show for a selected run: its profile's runs that hold a result (and itself), newest first. */
 export function barCandidates(runs: RunRecord[], selected: RunRecord): RunRecord[] {
-  return runs.filter((r) => r.profile === selected.profile && (r.status === 'succeeded' || r.id === selected.id)).sort(newestFirst);
+  const counted = runsWithResults(runs);
+  return runs.filter((r) => r.profile === selected.profile && (counted.has(r.id) || r.id === selected.id)).sort(newestFirst);
+}
+
+/**
+ * The runs whose results count in charts: every successful run; a skipped run (its script
+ * found its outputs and evaluated nothing) stands for its checkpoint and task only when its
+ * profile has no successful run of them, and only the newest such, so a re-run never draws
+ * the same result twice. Linear in the runs.
+ */
+export function runsWithResults(runs: RunRecord[]): Set<string> {
+  const key = (r: RunRecord) => `${r.profile}\u0000${r.checkpoint}\u0000${r.task ?? ''}`;
+  const succeeded = new Set<string>();
+  const newestSkipped = new Map<string, RunRecord>();
+  const ids = new Set<string>();
+  for (const r of runs) {
+    if (r.status === 'succeeded') {
+      succeeded.add(key(r));
+      ids.add(r.id);
+    } else if (r.status === 'skipped') {
+      const prev = newestSkipped.get(key(r));
+      if (!prev || prev.queuedAt < r.queuedAt) newestSkipped.set(key(r), r);
+    }
+  }
+  for (const [k, r] of newestSkipped) if (!succeeded.has(k)) ids.add(r.id);
+  return ids;
 }
 
 /**
@@ -376,8 +402,10 @@ export function runsForFile(runs: RunRecord[], file: string): Array<{ run: RunRe
   const direct = runs.filter((r) => r.results.some((x) => x.predictionsFile === file));
   const related = new Set(direct.map((r) => `${r.profile}\u0000${r.task ?? ''}`));
   const out: Array<{ run: RunRecord; via: 'file' | 'id' }> = [];
+  // a re-run that reused an earlier run's predictions is not a second score
+  const counted = runsWithResults(runs);
   for (const r of runs) {
-    if (!r.results.some((x) => x.samplesFile)) continue;
+    if (!r.results.some((x) => x.samplesFile) || !(counted.has(r.id) || r.status !== 'skipped')) continue;
     if (direct.includes(r)) out.push({ run: r, via: 'file' });
     else if (r.dataset === file || related.has(`${r.profile}\u0000${r.task ?? ''}`)) out.push({ run: r, via: 'id' });
   }
@@ -404,4 +432,17 @@ export class RecordScoreIndex {
     const byId = id === undefined ? [] : (this.byId.get(id) ?? []);
     return [...direct, ...byId].sort((a, b) => (b.endedAt ?? '').localeCompare(a.endedAt ?? ''));
   }
+}
+
+/** A run's headline metric (its first task's), for a one-line summary; undefined when nothing was scored. */
+export function headlineOf(r: Pick<RunRecord, 'task' | 'results' | 'logMetrics'>): { name: string; value: number } | undefined {
+  const t = taskReadings(r)[0];
+  return t ? { name: t.metric, value: t.value } : undefined;
+}
+
+/** A metric value as the summaries print it: 4 decimals below 1, 3 below 100, 1 above. */
+export function formatMetricValue(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toFixed(4);
 }

@@ -4,7 +4,7 @@
  * Elsewhere every answer is "unknown", and nothing is signalled.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { parseProcStat, type ProcStat } from '../core/eval/processGroup';
+import { parseProcStat, type ProcStat } from './processGroup';
 
 export function bootId(): string | undefined {
   try {

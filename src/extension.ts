@@ -1,3 +1,5 @@
+import { registerScoreCommands } from './eval/scoreCommand';
+import { runnerMessages } from './eval/evalService';
 import * as vscode from 'vscode';
 import { registerAboutCommand } from './commands/about';
 import { DatasetEditorProvider } from './editor/datasetEditorProvider';
@@ -35,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
   viewer.validation = validation.service;
   context.subscriptions.push(registerEvalLogLanguage());
   const evaluation = registerEval(context);
-  context.subscriptions.push(evaluation.disposable);
+  context.subscriptions.push(evaluation.disposable, registerScoreCommands(evaluation.store, (uri) => overlay.override(uri) ?? overlay.setting(uri), runnerMessages));
   let showFile = (_uri: vscode.Uri): Promise<void> => Promise.resolve(void vscode.window.showWarningMessage(vscode.l10n.t('Open a folder first: VLM Lens keeps eval runs and the Eval panel per workspace.')));
   context.subscriptions.push(
     vscode.commands.registerCommand('vlmLens.showInVlmLens', (uri?: vscode.Uri) => {
@@ -53,9 +55,9 @@ export function activate(context: vscode.ExtensionContext): void {
       panel,
       scores,
       vscode.window.registerWebviewViewProvider(EvalPanelProvider.viewId, panel, { webviewOptions: { retainContextWhenHidden: false } }),
-      vscode.commands.registerCommand('vlmLens.showRun', (arg?: string | { kind: 'run'; stored: { run: { id: string } } }) => {
+      vscode.commands.registerCommand('vlmLens.showRun', (arg?: string | { kind: 'run'; stored: { run: { id: string } } }, compareWith?: string) => {
         const id = typeof arg === 'string' ? arg : arg?.stored.run.id;
-        return id ? panel.reveal(id) : vscode.commands.executeCommand(`${EvalPanelProvider.viewId}.focus`);
+        return id ? panel.reveal(id, typeof compareWith === 'string' ? compareWith : undefined) : vscode.commands.executeCommand(`${EvalPanelProvider.viewId}.focus`);
       }),
     );
   }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { stat } from 'node:fs/promises';
 import { RecordValidator, type Problem } from '../core/validate/validator';
 import { codesOf, countByCode, maskOf, recordsWith } from '../core/validate/flags';
-import { RULES, type RuleCode } from '../core/validate/rules';
+import { RULES, worstSeverity, type RuleCode } from '../core/validate/rules';
 import type { ProblemView, ValidationView } from '../protocol/datasetViewer';
 import type { SchemaLoadProblem } from '../core/validate/schemaSet';
 import { Disposable } from '../util/dispose';
@@ -177,6 +177,11 @@ export class DiagnosticsService extends Disposable {
     const flags = this.diskState(uri)?.flags;
     const mask = flags ? maskOf(flags, record) : 0;
     return mask ? codesOf(mask) : undefined;
+  }
+
+  /** The worst severity in force among a record's problem codes (the list marks it in that colour). */
+  recordSeverity(codes: string[]): 'error' | 'warning' | 'info' | undefined {
+    return worstSeverity(codes, this.deps.settings.get().severities);
   }
 
   /** Records with problems of a rule (any when null). */

@@ -23,6 +23,7 @@ export interface ViewerValidation {
   validationView(uri: vscode.Uri): ValidationView | undefined;
   readonly onDidChangeDisk: vscode.Event<{ uri: vscode.Uri }>;
   recordCodes(uri: vscode.Uri, record: number): string[] | undefined;
+  recordSeverity(codes: string[]): 'error' | 'warning' | 'info' | undefined;
   problemRecords(uri: vscode.Uri, code: string | null): number[];
   recordProblems(doc: DatasetDocument, index: number): Promise<ProblemView[]>;
 }
@@ -175,7 +176,11 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     });
     rpc.onRequest('getRows', async ({ start, count }) => {
       const rows = await doc.rows(start, Math.min(count, 500));
-      if (validation) for (const r of rows) r.problemCodes = validation.recordCodes(doc.uri, r.index);
+      if (validation)
+        for (const r of rows) {
+          r.problemCodes = validation.recordCodes(doc.uri, r.index);
+          if (r.problemCodes) r.problemSeverity = validation.recordSeverity(r.problemCodes);
+        }
       return rows;
     });
     rpc.onRequest('getRecord', async ({ index }) => {

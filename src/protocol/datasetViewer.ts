@@ -96,6 +96,8 @@ export interface RowInfo {
   geometry?: RecordGeometryView;
   /** rule codes of the record's validation problems */
   problemCodes?: string[];
+  /** the worst severity in force among them: the list marks the row in the colour the detail pane and Problems use */
+  problemSeverity?: 'error' | 'warning' | 'info';
 }
 
 /** An image of a record, ready to show, or why it cannot be. */

@@ -95,7 +95,8 @@ test('the viewer lists each record’s problems and filters to a rule', async ()
   const f = await viewer('train.jsonl');
   await f.locator('.header .validation-problems').waitFor({ timeout: 60_000 });
   assert.match(await f.locator('.header .validation-problems').innerText(), /problems in \d+ records/);
-  await f.locator('.vrow[data-index="1"] .row-problems', { hasText: 'VLM010' }).waitFor();
+  // an error (VLM010) is marked as one in the list, in the colour the detail pane and Problems use
+  await f.locator('.vrow[data-index="1"] .row-problems.error', { hasText: '✖ VLM010' }).waitFor();
   // filter to VLM050: only the duplicate (record 4) is listed
   await f.locator('vscode-dropdown.problem-filter').click();
   await f.locator('vscode-option', { hasText: /^VLM050/ }).click();

@@ -14,7 +14,7 @@ import { FileRules } from '../../src/core/validate/fileRules';
 import { validateFile } from '../../src/core/validate/validateFile';
 import { DocumentValidator, jsonRecords, jsonlRecords } from '../../src/core/validate/documentValidator';
 import { codesOf } from '../../src/core/validate/flags';
-import { RULES, RULE_CODES } from '../../src/core/validate/rules';
+import { RULES, RULE_CODES, worstSeverity } from '../../src/core/validate/rules';
 import { MemoryFile } from '../../src/core/io/randomAccessFile';
 import { RecordIndex } from '../../src/core/index/recordIndex';
 
@@ -348,4 +348,12 @@ test('DocumentValidator over a JSON array: elements located at their line and co
   const p = res.problems.find((x) => x.code === 'VLM030');
   assert.ok(p);
   assert.equal(lineOf[p.line].slice(p.column, p.endColumn), '"gpt"');
+});
+
+test('a list row is marked with the worst severity in force among its codes (settings may lower or turn off a rule)', () => {
+  assert.equal(worstSeverity(['VLM050', 'VLM010'], {}), 'error', 'VLM010 is an error by default');
+  assert.equal(worstSeverity(['VLM010'], { VLM010: 'warning' }), 'warning');
+  assert.equal(worstSeverity(['VLM010'], { VLM010: 'off' }), undefined);
+  assert.equal(worstSeverity(['VLM010'], { VLM010: 'hint' }), 'info');
+  assert.equal(worstSeverity(['NOPE'], {}), undefined);
 });

@@ -213,10 +213,13 @@ function renderRow(el: HTMLElement, rowNumber: number): void {
     { class: 'row-meta' },
     h('span', { class: 'format', text: sum ? (sum.formatLabel ?? info.formatLabels[sum.format]) : '' }),
     sum?.id !== undefined ? h('span', { class: 'row-id', text: sum.id }) : undefined,
-    codes ? h('span', { class: 'row-problems', title: codes.join(', '), text: `⚠ ${codes.join(' ')}` }) : undefined,
+    codes ? h('span', { class: `row-problems ${row.problemSeverity ?? 'warning'}`, title: codes.join(', '), text: `${SEVERITY_MARK[row.problemSeverity ?? 'warning']} ${codes.join(' ')}` }) : undefined,
   );
   el.append(thumb, num, h('div', { class: 'row-main' }, meta, h('div', { class: 'row-snippet', text: sum?.snippet ?? '' })));
 }
+
+/** The mark before a row's problem codes, by their worst severity (the colour is in viewer.css). */
+const SEVERITY_MARK = { error: '✖', warning: '⚠', info: 'ℹ' } as const;
 
 /** The record's overlays on its thumbnail (no labels), with the file's convention. */
 function thumbOverlay(row: RowInfo, source: { width: number; height: number }, shown: { width: number; height: number }): HTMLCanvasElement {

@@ -88,6 +88,19 @@ export function formatMessage(id: MessageId, args: Array<string | number>): stri
   return MESSAGES[id].replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
 }
 
+/** The worst severity in force among some rules' codes (for a list row's mark); undefined when all are off or unknown. */
+export function worstSeverity(codes: string[], settings: Partial<Record<string, SeveritySetting>>): 'error' | 'warning' | 'info' | undefined {
+  const rank = { error: 3, warning: 2, info: 1, hint: 1, off: 0 } as const;
+  let worst: 'error' | 'warning' | 'info' | undefined;
+  for (const c of codes) {
+    if (!(c in RULES)) continue;
+    const s = severityOf(c as RuleCode, settings);
+    const r = rank[s] ?? 0;
+    if (r > (worst ? rank[worst] : 0)) worst = s === 'hint' ? 'info' : (s as 'error' | 'warning' | 'info');
+  }
+  return worst;
+}
+
 /** The severity in force for a rule, given the user's settings (`off` disables it). */
 export function severityOf(code: RuleCode, settings: Partial<Record<string, SeveritySetting>>): SeveritySetting {
   return settings[code] ?? RULES[code].severity;

@@ -14,6 +14,7 @@ import { VsCodeSession } from './harness';
 import { inkOf, panelShot } from './panel';
 import { deadPid, mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fixtures';
 import { scorePredictionFile } from '../../src/core/eval/scoreFile';
+import { formatMetricValue } from '../../src/core/eval/shaping';
 import type { RunRecord } from '../../src/core/eval/runs';
 
 let vs: VsCodeSession;
@@ -54,6 +55,16 @@ function trajInput(): unknown[] {
   }));
 }
 
+/** RoboInter-style details ({id, pred, gt}) in pixels, each corner off by up to `noise`. */
+function earlierPredictions(noise: number): unknown[] {
+  return Array.from({ length: 10 }, (_, i) => {
+    const gt = [[40 + i * 5, 50], [150 + i * 5, 130]];
+    const off = (v: number, k: number) => v + (((i * 7 + k * 3) % (2 * noise + 1)) - noise);
+    const pred = gt.map(([x, y], k) => [off(x, k), off(y, k + 1)]);
+    return { id: `droid_val_${String(i).padStart(4, '0')}`, pred: JSON.stringify(pred), gt: JSON.stringify(gt) };
+  });
+}
+
 function profile(name: string, extra: { env?: Record<string, string>; command?: string[]; tasks?: string[] } = {}) {
   return {
     name,
@@ -86,6 +97,14 @@ async function workspace(name: string): Promise<string> {
   const old = { version: 1, id: '20200101-000000-001', profile: 'Old session', checkpoint: join(src, 'checkpoints/checkpoint-1000'), checkpointName: 'checkpoint-1000', argv: ['python3', 'x.py'], cwd: src, status: 'running', queuedAt: '2020-01-01T00:00:00.000Z', startedAt: '2020-01-01T00:00:01.000Z', log: 'run.log', logMetrics: [], results: [], hostPid: deadPid() };
   mkdirSync(join(src, '.vlm-lens/runs', old.id), { recursive: true });
   writeFileSync(join(src, '.vlm-lens/runs', old.id, 'run.json'), JSON.stringify(old));
+  // prediction files an earlier eval.sh left (no run record), and a Lightning weights file
+  // (names found nowhere else in the tree: the explorer is searched by name)
+  for (const [step, name, noise] of [[500, 'eval_details_gripper_det.json', 12], [800, 'gripper_det_preds.json', 4]] as const) {
+    mkdirSync(join(src, `earlier/checkpoint-${step}`), { recursive: true });
+    writeFileSync(join(src, `earlier/checkpoint-${step}`, name), JSON.stringify(earlierPredictions(noise), null, 1));
+  }
+  mkdirSync(join(src, 'lightning'), { recursive: true });
+  writeFileSync(join(src, 'lightning/last.ckpt'), '');
   mkdirSync(join(src, '.vscode'), { recursive: true });
   writeFileSync(
     join(src, '.vscode/settings.json'),
@@ -175,14 +194,55 @@ test('right-click a checkpoint → Evaluate Checkpoint: progress, then the run w
   assert.match(log, /Evaluating 40 samples\.\.\./);
   assert.match(log, /Results saved to /);
 
-  // the Eval Runs view lists it under its checkpoint, with the headline metric
+  // it ends with a notification holding the headline metric, not silently
+  const done = await vs.waitForNotification(/Evaluated checkpoint-1000 · contact_box/);
+  assert.match(done, new RegExp(`mean_iou ${result.aggregate.metrics.mean_iou.toFixed(4)}`));
+  assert.doesNotMatch((await vs.notifications()).join('\n'), /Evaluating checkpoint-1000/, 'the progress toast is gone');
+  // Show Results opens the Eval panel on this run
+  const toastDone = vs.page.locator('.notifications-toasts .notification-toast', { hasText: 'Evaluated checkpoint-1000' }).first();
+  await toastDone.hover();
+  await toastDone.locator('.monaco-button', { hasText: 'Show Results' }).click();
+  const panel = await vs.webviewFrame('VLM Lens Eval', { selector: '.status', hasText: /succeeded/ });
+  assert.match(await panel.locator('.status').first().innerText(), /succeeded · \d{2}-\d{2} \d{2}:\d{2}/, 'the date and time tell runs of one checkpoint apart');
+  assert.match(await panel.locator('table.metrics tr.primary').first().innerText(), new RegExp(result.aggregate.metrics.mean_iou.toFixed(4)));
+  // one task: said once above the table, not repeated per row; one checkpoint: said, not drawn as a lone dot
+  assert.equal(await panel.locator('table.metrics caption').first().innerText(), 'Task: contact_box');
+  assert.equal(await panel.locator('table.metrics th', { hasText: /^Task$/ }).count(), 0);
+  await panel.locator('.note', { hasText: 'Only one checkpoint' }).waitFor();
+  assert.equal(await panel.locator('.chart[data-chart="steps"]').count(), 0);
+  assert.equal(await panel.locator('.chart[data-chart^="bars-"]').count(), 0, 'one task of one checkpoint: no one-bar chart');
+
+  // the Eval Runs view lists it under its checkpoint, the headline metric first (the view cuts the end)
   await vs.runCommand('VLM Lens: Focus on Eval Runs View');
   const row = vs.page.locator('.pane-body .monaco-list-row', { hasText: 'contact_box' }).first();
   await row.waitFor({ timeout: 15_000 });
   const text = await row.innerText();
-  assert.match(text, /succeeded/);
-  assert.match(text, new RegExp(`mean_iou ${result.aggregate.metrics.mean_iou.toFixed(3)}`));
+  assert.match(text, new RegExp(`contact_box\\s*mean_iou ${result.aggregate.metrics.mean_iou.toFixed(4)} · \\d{2}-\\d{2} \\d{2}:\\d{2}`));
   await vs.screenshot('eval-runs-view');
+});
+
+test('re-running an evaluated checkpoint: the script skips, the run says "skipped (reused)" and why, and the panel follows it', async () => {
+  await vs.clearNotifications();
+  const before = runs(vs.workspace).filter((r) => r.profile === 'Fake RoboInter' && r.checkpointName === 'checkpoint-1000');
+  assert.equal(before.length, 1);
+
+  await vs.explorerContextMenu('checkpoints/checkpoint-1000', 'Evaluate Checkpoint');
+  await vs.pickQuickItem('Fake RoboInter');
+  const msg = await vs.waitForNotification(/checkpoint-1000 · contact_box was not evaluated again/);
+  assert.match(msg, /it said “Eval details for contact_box already exists, skip eval\.”/);
+  const skipped = await waitForRun(vs.workspace, (r) => r.profile === 'Fake RoboInter' && r.checkpointName === 'checkpoint-1000' && r.status === 'skipped', 'skipped');
+  assert.ok(skipped.reused?.writtenAt && Date.parse(skipped.reused.writtenAt) < Date.parse(skipped.startedAt ?? ''), 'the reused file predates the re-run');
+  // the old predictions are still scored: the same number, shown as reused
+  assert.equal(skipped.results[0].aggregate?.metrics.mean_iou, before[0].results[0].aggregate?.metrics.mean_iou);
+
+  // the panel (not pinned) moved to the new run and says why it is not a new result
+  const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.status', hasText: /skipped \(reused\)/ });
+  assert.match(await f.locator('.reused').innerText(), /evaluated nothing/);
+  const options = await f.locator('.run-picker vscode-option').allInnerTexts();
+  const ofCkpt = options.filter((o) => o.startsWith('checkpoint-1000 · contact_box'));
+  assert.equal(ofCkpt.length, 2, options.join(' | '));
+  assert.notEqual(ofCkpt[0], ofCkpt[1], 'two runs of one checkpoint are told apart in the picker');
+  await vs.screenshot('eval-rerun-skipped');
 });
 
 test('the shipped eval.sh argument --type: the run fails and says why and how to fix it', async () => {
@@ -224,7 +284,7 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
 
   // click the run in the Eval Runs view: the panel shows it
   await vs.runCommand('VLM Lens: Focus on Eval Runs View');
-  await vs.page.locator('.pane-body .monaco-list-row', { hasText: `mean_iou ${iou.toFixed(3)}` }).first().click();
+  await vs.page.locator('.pane-body .monaco-list-row', { hasText: `mean_iou ${iou.toFixed(4)}` }).first().click();
   const f = await vs.webviewFrame('VLM Lens Eval', { selector: 'table.metrics', hasText: iou.toFixed(4) });
   const primary = await f.locator('table.metrics tr.primary').first().innerText();
   assert.match(primary, /mean_iou/);
@@ -316,17 +376,21 @@ test('two tasks on two checkpoints: per-task bars keep IoU and DTW apart; a traj
     await vs.page.keyboard.press('Enter');
     await vs.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   }
-  const done = (ckpt: string, task: string) => waitForRun(vs.workspace, (r) => r.profile === 'Fake RoboInter, two tasks' && r.checkpointName === ckpt && r.task === task && r.status === 'succeeded', `${task} on ${ckpt}`, 90_000);
+  const done = (ckpt: string, task: string, status = 'succeeded') => waitForRun(vs.workspace, (r) => r.profile === 'Fake RoboInter, two tasks' && r.checkpointName === ckpt && r.task === task && r.status === status, `${task} on ${ckpt}`, 90_000);
   const traj = await done('checkpoint-3000', 'traj');
-  await done('checkpoint-3000', 'contact_box');
   await done('checkpoint-1000', 'traj');
-  await done('checkpoint-1000', 'contact_box');
+  // contact_box was evaluated on both checkpoints by the other profile: the script skips, and the run says so
+  for (const ckpt of ['checkpoint-3000', 'checkpoint-1000']) {
+    const reused = await done(ckpt, 'contact_box', 'skipped');
+    assert.match(reused.reused?.reason ?? '', /already exists, skip eval/);
+    assert.ok(reused.results[0].aggregate, 'the earlier predictions are still scored');
+  }
   const agg = traj.results[0].aggregate;
   assert.equal(agg?.kind, 'trajectory', JSON.stringify(traj.results));
   assert.ok(agg.unparsed === 0 && agg.metrics.mean_dtw > 0, JSON.stringify(agg));
 
   await vs.runCommand('VLM Lens: Focus on Eval Runs View');
-  await vs.page.locator('.pane-body .monaco-list-row', { hasText: `mean_dtw ${agg.metrics.mean_dtw.toFixed(1)}` }).first().click();
+  await vs.page.locator('.pane-body .monaco-list-row', { hasText: `mean_dtw ${formatMetricValue(agg.metrics.mean_dtw)}` }).first().click();
   const f = await vs.webviewFrame('VLM Lens Eval', { selector: 'table.metrics tr.primary', hasText: 'mean_dtw' });
   await f.locator('.chart[data-chart="trajectory"]').waitFor();
   const inked = (key: string) => inkOf(f, key);
@@ -336,8 +400,59 @@ test('two tasks on two checkpoints: per-task bars keep IoU and DTW apart; a traj
   const heads = await f.locator('.chart[data-chart^="bars-"] .chart-head > span').allInnerTexts();
   assert.deepEqual(heads.map((t) => t.trim()), ['By task: score (higher is better)', 'By task: error (lower is better)']);
   assert.ok((await inked('bars-0')) > 200 && (await inked('bars-1')) > 200, 'both bar charts have ink');
+  // a reused result stands for its checkpoint and task in this profile (it has no fresh one), once
   assert.equal(await f.locator('.bar-runs vscode-checkbox[checked]').count(), 4, 'both tasks of both checkpoints are in the bars');
   await panelShot(vs, 'eval-panel-trajectory-and-bars', f.locator('.chart[data-chart="trajectory"]'));
+});
+
+test('files users already have: Score Predictions makes a run without a process; Compare With… compares two files; a .ckpt is evaluable', async () => {
+  assert.equal((await vs.explorerContextMenuItems('lightning/last.ckpt'))[0], 'Evaluate Checkpoint', 'a Lightning weights file is a checkpoint');
+  await vs.clearNotifications();
+  await vs.runCommand('File: Focus on Files Explorer');
+  const a = 'earlier/checkpoint-500/eval_details_gripper_det.json';
+  const b = 'earlier/checkpoint-800/gripper_det_preds.json';
+  await vs.explorerContextMenu(a, 'Score Predictions');
+  await vs.pickQuickItem('pixel');
+  const expectedA = await scorePredictionFile(join(vs.workspace, a), { task: 'gripper_det', convention: 'pixel' });
+  const iouA = expectedA.aggregate.metrics.mean_iou;
+  assert.ok(iouA > 0.3 && iouA < 1, String(iouA));
+  const scored = await waitForRun(vs.workspace, (r) => r.profile === 'Score Predictions' && r.checkpoint === join(vs.workspace, a) && r.status !== 'running', 'scored', 15_000).catch(async (e: Error) => {
+    throw new Error(`${e.message}; notifications: ${(await vs.notifications()).join(' | ')}`);
+  });
+  let f = await vs.webviewFrame('VLM Lens Eval', { selector: 'table.metrics tr.primary', hasText: iouA.toFixed(4) }).catch(async (e: Error) => {
+    await vs.screenshot('score-predictions-failure');
+    throw new Error(`${e.message}; the run: ${JSON.stringify(scored.results)}`);
+  });
+  assert.equal(scored.status, 'succeeded');
+  assert.deepEqual(scored.argv, [], 'no process ran');
+  assert.equal(scored.step, 500, 'the step from the folder name');
+  assert.equal(scored.results[0].aggregate?.samples, 10);
+
+  // Compare With…: the second file from the file dialog, both scored as one task and compared sample by sample
+  await vs.runCommand('File: Focus on Files Explorer');
+  await vs.explorerContextMenu(a, 'Compare Predictions With…');
+  const path = vs.page.locator('.quick-input-widget input');
+  await path.waitFor({ state: 'visible' });
+  // the dialog has opened in the first file's folder (typing before that is overwritten)
+  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: 'eval_details_gripper_det.json' }).waitFor();
+  await path.fill(join(vs.workspace, b));
+  // the dialog has listed the typed file (Enter before that would accept the folder being typed)
+  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: 'gripper_det_preds.json' }).waitFor();
+  // OK accepts the typed path (Enter would pick the focused row, which may still be "..")
+  await vs.page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).click();
+  await vs.page.locator('.quick-input-widget', { hasText: 'the convention of its coordinates' }).waitFor().catch(async (e: Error) => {
+    throw new Error(`${e.message} (screen: ${await vs.screenshot('compare-with-dialog-failure')})`);
+  });
+  await vs.pickQuickItem('pixel');
+  const expectedB = await scorePredictionFile(join(vs.workspace, b), { task: 'gripper_det', convention: 'pixel' });
+  f = await vs.webviewFrame('VLM Lens Eval', { selector: '.compare-summary', hasText: 'gripper_det_preds.json' });
+  const summary = await f.locator('.compare-summary').innerText();
+  assert.match(summary, /checkpoint-500\/eval_details_gripper_det\.json → checkpoint-800\/gripper_det_preds\.json/);
+  assert.match(summary, new RegExp(`mean ${iouA.toFixed(4)} → ${expectedB.aggregate.metrics.mean_iou.toFixed(4)}`));
+  const second = runs(vs.workspace).filter((r) => r.profile === 'Score Predictions');
+  assert.equal(second.length, 3, 'the first file scored again, and the second');
+  assert.ok(second.every((r) => r.task === 'gripper_det'), 'one task for both files, whatever their names');
+  await panelShot(vs, 'eval-panel-scored-files-compared', f.locator('.compare-summary'));
 });
 
 test('Show in VLM Lens: a trainer_state.json draws loss, eval loss and learning rate over steps, and follows the file as training writes it', async () => {

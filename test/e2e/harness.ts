@@ -285,18 +285,36 @@ export class VsCodeSession {
    * menu opened (it guards against the right-click's own release).
    */
   async explorerContextMenu(relPath: string, item: string): Promise<void> {
-    const menu = await this.openExplorerMenu(relPath);
+    let menu = await this.openExplorerMenu(relPath);
     const labels = (await menu.locator('.action-item:not(.disabled) .action-label').allInnerTexts()).map((l) => l.trim());
     if (!labels.includes(item)) throw new Error(`'${item}' is not in the context menu: ${labels.join(' | ')}`);
+    // the mouse over an item focuses it (a click right after opening would be ignored); Enter then picks it
+    const itemOf = (m: Locator) => m.locator('.action-item:not(.disabled)', { has: this.page.locator('.action-label', { hasText: new RegExp(`^\\s*${item.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) }).first();
+    let target = itemOf(menu);
+    // a webview that takes focus back closes the menu: then the explorer is focused and the menu opened again
+    if (!(await target.hover({ timeout: 3000 }).then(() => true, () => false))) {
+      await this.page.keyboard.press('Escape');
+      await this.runCommand('File: Focus on Files Explorer');
+      menu = await this.openExplorerMenu(relPath);
+      target = itemOf(menu);
+      await target.hover();
+    }
+    const focused = await target.evaluate((el) => el.classList.contains('focused'));
+    if (focused) {
+      await this.page.keyboard.press('Enter');
+      return;
+    }
+    const seen: string[] = [];
     for (let i = 0; i < labels.length + 2; i++) {
       await this.page.keyboard.press('ArrowDown');
-      const focused = (await menu.locator('.action-item.focused .action-label').allInnerTexts()).map((l) => l.trim());
-      if (focused[0] === item) {
+      const f = (await menu.locator('.action-item.focused .action-label').allInnerTexts()).map((l) => l.trim());
+      seen.push(f[0] ?? '?');
+      if (f[0] === item) {
         await this.page.keyboard.press('Enter');
         return;
       }
     }
-    throw new Error(`could not focus '${item}' in the context menu`);
+    throw new Error(`could not focus '${item}' in the context menu (${labels.join(' | ')}); focus went: ${seen.join(' → ')}`);
   }
 
   /** Labels of the context-menu items shown for an explorer row (the menu is closed again). */
@@ -375,7 +393,9 @@ export class VsCodeSession {
       }
       await this.page.waitForTimeout(250);
     }
-    throw new Error(`no webview titled '${title}'${where ? ` showing ${where.selector} ${String(where.hasText ?? '')}` : ''} within ${timeoutMs} ms`);
+    // what was on screen instead, for the one reading the failure
+    const shot = await this.screenshot(`failed-webview-${title}`).catch(() => '');
+    throw new Error(`no webview titled '${title}'${where ? ` showing ${where.selector} ${String(where.hasText ?? '')}` : ''} within ${timeoutMs} ms (screen: ${shot})`);
   }
 
   /** Saves a screenshot of the whole window under test-results/ and returns its path. */

@@ -35,9 +35,9 @@ export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
     `default-src 'none'`,
     `img-src ${webview.cspSource} data: blob:`,
     `media-src ${webview.cspSource}`,
-    // The webview UI toolkit (FAST) injects its component styles at run time, so styles
-    // need 'unsafe-inline' (a style nonce would switch that off). Scripts stay nonce-only.
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    // Our stylesheets only: the controls (@vscode-elements, Lit) style themselves with
+    // constructed stylesheets, and no code sets a style attribute, so no 'unsafe-inline'.
+    `style-src ${webview.cspSource}`,
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');

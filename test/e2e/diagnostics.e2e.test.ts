@@ -98,8 +98,8 @@ test('the viewer lists each record’s problems and filters to a rule', async ()
   // an error (VLM010) is marked as one in the list, in the colour the detail pane and Problems use
   await f.locator('.vrow[data-index="1"] .row-problems.error', { hasText: '✖ VLM010' }).waitFor();
   // filter to VLM050: only the duplicate (record 4) is listed
-  await f.locator('vscode-dropdown.problem-filter').click();
-  await f.locator('vscode-option', { hasText: /^VLM050/ }).click();
+  await f.locator('vscode-single-select.problem-filter').click();
+  await f.locator('vscode-single-select.problem-filter li[role="option"]', { hasText: /^VLM050/ }).click();
   await f.locator('.detail .detail-title', { hasText: 'Record 4 of 8' }).waitFor();
   await f.waitForFunction(() => document.querySelectorAll('.vrow[data-index]').length > 0);
   const listed = await f.locator('.vrow .row-num span:first-child').allInnerTexts();
@@ -109,8 +109,8 @@ test('the viewer lists each record’s problems and filters to a rule', async ()
   assert.match(await problem.innerText(), /Duplicate id “rec-0001” \(first used on line 1\)/);
   await vs.screenshot('viewer-problems-filtered');
   // back to all records
-  await f.locator('vscode-dropdown.problem-filter').click();
-  await f.locator('vscode-option', { hasText: 'All records' }).click();
+  await f.locator('vscode-single-select.problem-filter').click();
+  await f.locator('vscode-single-select.problem-filter li[role="option"]', { hasText: 'All records' }).click();
   await f.waitForFunction(() => document.querySelectorAll('.vrow .row-num').length >= 8);
 });
 

@@ -163,8 +163,8 @@ test('switching the coordinate convention moves the overlay, and is remembered f
   const choose = async (c: string) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await f.locator('vscode-dropdown.convention').click({ timeout: 5000 });
-        await f.locator(`vscode-option[value="${c}"]`).click({ timeout: 5000 });
+        await f.locator('vscode-single-select.convention').click({ timeout: 5000 });
+        await f.locator('vscode-single-select.convention li[role="option"]', { hasText: new RegExp(`^\\s*${c}\\s*$`) }).click({ timeout: 5000 });
         return;
       } catch (e) {
         if (attempt >= 4) throw e;

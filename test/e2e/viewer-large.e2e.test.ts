@@ -73,7 +73,7 @@ test('1M-record file: first record visible at once, then the full count; random 
   await f.locator('.detail .detail-title', { hasText: 'Record 1,000,000 of 1,000,000' }).waitFor();
   assert.match(await f.locator('.detail .detail-id').innerText(), /llava-00999999/);
   await f.locator('.vrow[data-index="999999"]').waitFor();
-  const field = f.locator('vscode-text-field.search input');
+  const field = f.locator('vscode-textfield.search input');
   await field.fill('llava-00777777');
   await f.locator('.search-status', { hasText: '1 of 1' }).waitFor({ timeout: 60_000 });
   await f.locator('.detail .detail-title', { hasText: 'Record 777,778 of 1,000,000' }).waitFor();

@@ -120,7 +120,7 @@ test('keyboard navigation, go to record, reasoning shown collapsible', async () 
   await f.locator('.detail .detail-title', { hasText: 'Record 2 of' }).waitFor();
   await f.locator('.vlist').press('PageDown');
   await f.locator('.detail .detail-title', { hasText: /Record (1[0-9]|[5-9]) of/ }).waitFor();
-  const go = f.locator('vscode-text-field.goto input');
+  const go = f.locator('vscode-textfield.goto input');
   await go.fill('9');
   await go.press('Enter');
   await f.locator('.detail .detail-title', { hasText: 'Record 9 of' }).waitFor();
@@ -134,7 +134,7 @@ test('keyboard navigation, go to record, reasoning shown collapsible', async () 
 
 test('search: streamed results, next/previous, the match highlighted', async () => {
   const f = await viewer();
-  const field = f.locator('vscode-text-field.search input');
+  const field = f.locator('vscode-textfield.search input');
   await field.fill('needle-in-the');
   await f.locator('.search-status', { hasText: '1 of 1' }).waitFor();
   await f.locator('.detail .detail-title', { hasText: 'Record 42 of' }).waitFor();
@@ -176,7 +176,7 @@ test('a broken line: listed as an error row, and "Open at line" lands on it in a
 test('mojibake is flagged in the header and in the record', async () => {
   const f = await showInViewer('data/train.jsonl');
   await f.locator('.header .mojibake-count', { hasText: '1 with mojibake' }).waitFor();
-  const go = f.locator('vscode-text-field.goto input');
+  const go = f.locator('vscode-textfield.goto input');
   await go.fill('44');
   await go.press('Enter');
   const warn = f.locator('.detail .problem.mojibake');
@@ -188,7 +188,7 @@ test('the file grows on disk: new records appear without reopening', async () =>
   const f = await viewer();
   appendFileSync(join(ws, 'data/train.jsonl'), jsonl([llavaRecord(61, 'scene.jpg'), llavaRecord(62, 'scene.jpg')]));
   await f.locator('.header .record-count', { hasText: '62 records' }).waitFor({ timeout: 15_000 });
-  const go = f.locator('vscode-text-field.goto input');
+  const go = f.locator('vscode-textfield.goto input');
   await go.fill('62');
   await go.press('Enter');
   await f.locator('.detail .detail-title', { hasText: 'Record 62 of 62' }).waitFor();
@@ -241,7 +241,7 @@ test('explorer "Open in VLM Lens", and "Reopen as Text" one click from the viewe
 test('the selection survives hiding and showing the editor', async () => {
   await vs.runCommand('View: Close All Editors');
   let f = await showInViewer('data/train.jsonl');
-  const go = f.locator('vscode-text-field.goto input');
+  const go = f.locator('vscode-textfield.goto input');
   await go.fill('23');
   await go.press('Enter');
   await f.locator('.detail .detail-title', { hasText: 'Record 23 of' }).waitFor();

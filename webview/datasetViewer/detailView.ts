@@ -32,13 +32,13 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
     { class: 'detail-head' },
     h('span', { class: 'detail-title', text: fmt(s.recordOf, d.index + 1, total) }),
     h('span', { class: 'muted', text: fmt(s.lineLabel, d.line + 1) }),
-    rec && h('vscode-tag', { class: 'format-tag', text: rec.formatLabel ?? labels[rec.format], title: rec.formatWhy ? fmt(s.formatWhy, rec.formatLabel ?? labels[rec.format], rec.formatWhy) : undefined }),
+    rec && h('vscode-badge', { class: 'format-tag', text: rec.formatLabel ?? labels[rec.format], title: rec.formatWhy ? fmt(s.formatWhy, rec.formatLabel ?? labels[rec.format], rec.formatWhy) : undefined }),
     rec?.id !== undefined && h('span', { class: 'detail-id', text: `id: ${rec.id}` }),
-    rec?.classLabel !== undefined && h('vscode-tag', { class: 'class-label', text: `label ${rec.classLabel}` }),
+    rec?.classLabel !== undefined && h('vscode-badge', { class: 'class-label', text: `label ${rec.classLabel}` }),
     h('span', { class: 'spacer' }),
-    h('vscode-button', { appearance: 'secondary', 'data-action': 'open-at-line', onclick: () => actions.openAtLine(d.parseError?.line ?? d.line, d.parseError?.column ?? d.column) }, fmt(s.openAtLine, (d.parseError?.line ?? d.line) + 1)),
-    d.rawText.length > 0 && h('vscode-button', { appearance: 'secondary', 'data-action': 'copy-json', onclick: () => actions.copy(d.rawText) }, s.copyJson),
-    rec?.format === 'unknown' && h('vscode-button', { appearance: 'secondary', 'data-action': 'describe-format', onclick: () => actions.describeFormat() }, s.describeFormat),
+    h('vscode-button', { secondary: true, 'data-action': 'open-at-line', onclick: () => actions.openAtLine(d.parseError?.line ?? d.line, d.parseError?.column ?? d.column) }, fmt(s.openAtLine, (d.parseError?.line ?? d.line) + 1)),
+    d.rawText.length > 0 && h('vscode-button', { secondary: true, 'data-action': 'copy-json', onclick: () => actions.copy(d.rawText) }, s.copyJson),
+    rec?.format === 'unknown' && h('vscode-button', { secondary: true, 'data-action': 'describe-format', onclick: () => actions.describeFormat() }, s.describeFormat),
   );
   root.append(head);
   if (overlay) root.append(overlay.toolbar);

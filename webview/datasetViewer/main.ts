@@ -21,7 +21,7 @@ import { compileQuery } from '../../src/core/text/query';
 import { connect } from '../shared/rpcClient';
 import { host } from '../shared/host';
 import { clear, fmt, formatBytes, h } from '../shared/dom';
-import { checked, registerToolkit, setChecked, setValue, valueOf } from '../shared/toolkit';
+import { checked, setChecked, setValue, valueOf } from '../shared/controls';
 import { VirtualList } from '../shared/virtualList';
 import { highlightSource, renderDetail, scoresStrip, type DetailActions } from './detailView';
 import { DEFAULT_UI, drawShapes, type OverlayUi } from './overlay';
@@ -29,7 +29,6 @@ import { type RecordOverlayView } from './overlayPanel';
 import { recordOverlays } from '../../src/core/geometry/overlays';
 import { type OverlayState } from '../../src/protocol/datasetViewer';
 
-registerToolkit();
 
 /** UI state kept by VS Code while the editor is hidden (no dataset content). */
 interface UiState {
@@ -260,15 +259,15 @@ const list = new VirtualList({
 const app = document.getElementById('app') as HTMLElement;
 const header = h('div', { class: 'header' });
 const notices = h('div', { class: 'notices' });
-const searchField = h('vscode-text-field', { class: 'search', placeholder: '', size: '40' });
+const searchField = h('vscode-textfield', { class: 'search', placeholder: '' });
 const caseBox = h('vscode-checkbox', { class: 'opt-case' });
 const regexBox = h('vscode-checkbox', { class: 'opt-regex' });
 const searchStatus = h('span', { class: 'search-status muted', 'aria-live': 'polite' });
-const prevBtn = h('vscode-button', { appearance: 'icon', class: 'prev-match', 'aria-label': 'previous' }, '↑');
-const nextBtn = h('vscode-button', { appearance: 'icon', class: 'next-match', 'aria-label': 'next' }, '↓');
-const gotoField = h('vscode-text-field', { class: 'goto', size: '8' });
-const filterBox = h('vscode-dropdown', { class: 'problem-filter', hidden: '' });
-const reopenBtn = h('vscode-button', { appearance: 'secondary', class: 'reopen-text' });
+const prevBtn = h('vscode-button', { secondary: true, class: 'prev-match icon-button', 'aria-label': 'previous' }, '↑');
+const nextBtn = h('vscode-button', { secondary: true, class: 'next-match icon-button', 'aria-label': 'next' }, '↓');
+const gotoField = h('vscode-textfield', { class: 'goto' });
+const filterBox = h('vscode-single-select', { class: 'problem-filter', hidden: '' });
+const reopenBtn = h('vscode-button', { secondary: true, class: 'reopen-text' });
 const toolbar = h('div', { class: 'toolbar' }, searchField, caseBox, regexBox, prevBtn, nextBtn, searchStatus, h('span', { class: 'spacer' }), filterBox, gotoField, reopenBtn);
 const detail = h('div', { class: 'detail', tabindex: '-1' });
 const main = h('div', { class: 'main' }, h('div', { class: 'list-pane' }, list.element), detail);
@@ -296,7 +295,7 @@ function renderHeader(): void {
   }
   if (indexStatus.done && !scan.done && scan.total > 0) parts.push(h('span', { class: 'muted scanning', text: fmt(S.scanning, Math.floor((scan.processed / scan.total) * 100)) }));
   if (scan.parseErrors > 0) {
-    parts.push(h('vscode-button', { appearance: 'secondary', class: 'parse-errors', title: S.nextError, onclick: () => nextProblem(['parse']) }, fmt(S.failedToParse, scan.parseErrors)));
+    parts.push(h('vscode-button', { secondary: true, class: 'parse-errors', title: S.nextError, onclick: () => nextProblem(['parse']) }, fmt(S.failedToParse, scan.parseErrors)));
   }
   const warning = (cls: string, text: string, kind: ScanProblem['kind']) => h('a', { class: `warning-text ${cls}`, href: '#', title: S.nextError, onclick: (e: Event) => (e.preventDefault(), nextProblem([kind])) }, text);
   if (scan.tooLarge > 0) parts.push(warning('too-large-count', fmt(S.tooLargeRecords, scan.tooLarge), 'too-large'));
@@ -534,7 +533,7 @@ reopenBtn.addEventListener('click', () => rpc.notify('reopenAsText', {}));
 
 document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement;
-  if (target.closest('vscode-text-field, input, textarea, pre, .detail details')) return;
+  if (target.closest('vscode-textfield, input, textarea, pre, .detail details')) return;
   const cur = list.selectedIndex; // rows
   let next: number | undefined;
   switch (e.key) {

@@ -17,7 +17,7 @@ import { recordOverlays, type RecordOverlays } from '../../src/core/geometry/ove
 import { compareShapes, type Comparison } from '../../src/core/geometry/compare';
 import { CONVENTIONS } from '../../src/core/geometry/types';
 import { clear, fmt, h } from '../shared/dom';
-import { checked, valueOf } from '../shared/toolkit';
+import { checked, setValue, valueOf } from '../shared/controls';
 import { egoPlot, OverlayStage, type OverlayUi } from './overlay';
 
 export interface OverlayHost {
@@ -54,7 +54,7 @@ export class RecordOverlayView {
     };
     const opacity = h('input', { type: 'range', min: '0.2', max: '1', step: '0.05', value: String(ui.opacity), class: 'opacity', 'aria-label': s.opacity });
     opacity.addEventListener('input', () => this.updateUi({ ...this.host.ui, opacity: Number(opacity.value) }));
-    this.dropdown = h('vscode-dropdown', { class: 'convention' });
+    this.dropdown = h('vscode-single-select', { class: 'convention' });
     this.dropdown.addEventListener('change', () => {
       const v = valueOf(this.dropdown);
       this.host.setConvention(v === 'auto' ? null : (v as Convention));
@@ -120,8 +120,7 @@ export class RecordOverlayView {
     clear(this.dropdown);
     this.dropdown.append(h('vscode-option', { value: 'auto' }, autoLabel), ...CONVENTIONS.map((c) => h('vscode-option', { value: c }, c)));
     const current = st.settings.override ?? 'auto';
-    // the toolkit picks the option whose value matches
-    (this.dropdown as unknown as { value: string }).value = current;
+    setValue(this.dropdown, current);
     this.dropdown.dataset.value = current;
   }
 

@@ -7,12 +7,11 @@ import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, L
 import type { BarGroup, CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, EvalPanelStrings, MetricsFileState, PanelState, RunView, SampleOrderView, SampleRowView } from '../../src/protocol/evalPanel';
 import { append, clear, fmt, h } from '../shared/dom';
 import { connect } from '../shared/rpcClient';
-import { registerToolkit, valueOf } from '../shared/toolkit';
+import { valueOf } from '../shared/controls';
 import { VirtualList } from '../shared/virtualList';
 import { curveCharts, smooth, type ChartSpec } from './curveCharts';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, Title, Tooltip, Legend);
-registerToolkit();
 
 const rpc = connect<EvalPanelRequests, EvalPanelCommands, EvalPanelEvents>();
 const app = document.getElementById('app') as HTMLElement;
@@ -61,7 +60,7 @@ append(app, header, empty, h('div', { class: 'grid' }, summary, chartsBox), samp
 // ---------- header: the run picker ----------
 function renderHeader(): void {
   clear(header);
-  const dd = h('vscode-dropdown', { class: 'run-picker', 'aria-label': S.run });
+  const dd = h('vscode-single-select', { class: 'run-picker', 'aria-label': S.run });
   for (const r of state.runs) {
     const o = h('vscode-option', { value: r.id }, `${r.label} · ${r.when} · ${statusText(r.status)}`);
     if (r.id === state.selected) o.setAttribute('selected', '');
@@ -79,11 +78,11 @@ function renderHeader(): void {
     header,
     h('label', { text: state.files.length ? S.runOrFile : S.run }),
     dd,
-    state.pinned && h('vscode-button', { appearance: 'secondary', class: 'follow-newest', title: S.pinned, onclick: () => rpc.notify('followNewest', {}) }, S.followNewest),
-    run && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openLog', { runId: run.id }) }, S.openLog),
-    run?.predictionsFile && h('vscode-button', { appearance: 'secondary', title: run.predictionsFile, onclick: () => run.predictionsFile && rpc.notify('openFile', { path: run.predictionsFile }) }, S.openPredictions),
-    file && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('openFile', { path: file.path }) }, S.openFile),
-    file && h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('closeFile', { id: file.id }) }, S.closeFile),
+    state.pinned && h('vscode-button', { secondary: true, class: 'follow-newest', title: S.pinned, onclick: () => rpc.notify('followNewest', {}) }, S.followNewest),
+    run && h('vscode-button', { secondary: true, onclick: () => rpc.notify('openLog', { runId: run.id }) }, S.openLog),
+    run?.predictionsFile && h('vscode-button', { secondary: true, title: run.predictionsFile, onclick: () => run.predictionsFile && rpc.notify('openFile', { path: run.predictionsFile }) }, S.openPredictions),
+    file && h('vscode-button', { secondary: true, onclick: () => rpc.notify('openFile', { path: file.path }) }, S.openFile),
+    file && h('vscode-button', { secondary: true, onclick: () => rpc.notify('closeFile', { id: file.id }) }, S.closeFile),
   );
 }
 
@@ -210,7 +209,7 @@ function renderTrajectory(box: HTMLElement): void {
 
 function chartCard(key: string, title: string): { canvas: HTMLCanvasElement; card: HTMLElement } {
   const canvas = h('canvas', { 'aria-label': title, role: 'img' });
-  const card = h('div', { class: 'chart', 'data-chart': key }, h('div', { class: 'chart-head' }, h('span', { text: title }), h('vscode-button', { appearance: 'icon', title: S.savePng, 'aria-label': S.savePng, onclick: () => savePng(key) }, h('span', { class: 'codicon', text: '⤓' }))), h('div', { class: 'canvas-box' }, canvas));
+  const card = h('div', { class: 'chart', 'data-chart': key }, h('div', { class: 'chart-head' }, h('span', { text: title }), h('vscode-button', { secondary: true, class: 'icon-button', title: S.savePng, 'aria-label': S.savePng, onclick: () => savePng(key) }, h('span', { class: 'codicon', text: '⤓' }))), h('div', { class: 'canvas-box' }, canvas));
   return { canvas, card };
 }
 
@@ -284,7 +283,7 @@ function renderFile(file: MetricsFileState): void {
   if (v.facts.length) summary.append(factsRow(v.facts.map((f) => [f.name, f.value])));
   if (v.metrics.length) {
     summary.append(metricsTable(v.metrics.map((m) => ({ task: m.task ?? '', name: m.name, value: m.value, source: m.source }))));
-    summary.append(h('div', { class: 'toolbar' }, h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('exportFileMetrics', { id: file.id }) }, S.exportCsv)));
+    summary.append(h('div', { class: 'toolbar' }, h('vscode-button', { secondary: true, onclick: () => rpc.notify('exportFileMetrics', { id: file.id }) }, S.exportCsv)));
   }
   for (const n of v.notes) summary.append(h('div', { class: 'note', text: n }));
   if (v.errors.length && v.metrics.length) summary.append(errorsDetails(v.errors));
@@ -494,18 +493,18 @@ function setBin(b: [number, number] | undefined): void {
   samplesBox.scrollIntoView({ block: 'nearest' });
 }
 
-const clearBin = h('vscode-button', { appearance: 'secondary', onclick: () => setBin(undefined) }, S.clearFilter);
+const clearBin = h('vscode-button', { secondary: true, onclick: () => setBin(undefined) }, S.clearFilter);
 
 function renderSamplesFrame(): void {
   clear(samplesBox);
   const run = selectedRun();
   if (!run?.hasSamples) return;
-  const orderDd = h('vscode-dropdown', { 'aria-label': 'order' }, h('vscode-option', { value: 'worst' }, S.worstFirst), h('vscode-option', { value: 'best' }, S.bestFirst), h('vscode-option', { value: 'file' }, S.fileOrder));
+  const orderDd = h('vscode-single-select', { 'aria-label': 'order' }, h('vscode-option', { value: 'worst' }, S.worstFirst), h('vscode-option', { value: 'best' }, S.bestFirst), h('vscode-option', { value: 'file' }, S.fileOrder));
   orderDd.addEventListener('change', () => {
     order = valueOf(orderDd) as SampleOrderView;
     void reloadSamples();
   });
-  const filter = h('vscode-text-field', { placeholder: S.filter, 'aria-label': S.filter });
+  const filter = h('vscode-textfield', { placeholder: S.filter, 'aria-label': S.filter });
   let t: ReturnType<typeof setTimeout> | undefined;
   filter.addEventListener('input', () => {
     clearTimeout(t);
@@ -516,7 +515,7 @@ function renderSamplesFrame(): void {
   });
   clearBin.textContent = S.clearFilter;
   clearBin.hidden = !bin;
-  const csv = h('vscode-button', { appearance: 'secondary', onclick: () => rpc.notify('exportSamples', { runId: run.id, order }) }, S.exportCsv);
+  const csv = h('vscode-button', { secondary: true, onclick: () => rpc.notify('exportSamples', { runId: run.id, order }) }, S.exportCsv);
   const head = h('div', { class: 'sample-row head' }, h('span', { class: 'c-id', text: S.id }), h('span', { class: 'c-score', text: S.score }), h('span', { class: 'c-pred', text: S.pred }), h('span', { class: 'c-gt', text: S.gt }), h('span', { class: 'c-note', text: '' }));
   append(samplesBox, h('div', { class: 'toolbar' }, h('b', { text: S.samples }), orderDd, filter, countLabel, binLabel, clearBin, csv), head, list.element);
 }
@@ -538,7 +537,7 @@ function renderCompareFrame(): void {
   if (state.compareWith && state.compareWith !== proposedCompare && others.some((o) => o.id === state.compareWith)) compareWith = state.compareWith;
   proposedCompare = state.compareWith;
   if (!compareWith || !others.some((o) => o.id === compareWith)) compareWith = others[0].id;
-  const dd = h('vscode-dropdown', { 'aria-label': S.compareWith });
+  const dd = h('vscode-single-select', { 'aria-label': S.compareWith });
   for (const o of others) {
     const opt = h('vscode-option', { value: o.id }, `${o.label} (${o.step ?? o.checkpointName})`);
     if (o.id === compareWith) opt.setAttribute('selected', '');
@@ -549,7 +548,7 @@ function renderCompareFrame(): void {
     compareWith = valueOf(dd);
     void loadCompare(result);
   });
-  append(compareBox, h('div', { class: 'toolbar' }, h('span', { text: S.compareWith }), dd, h('vscode-button', { appearance: 'secondary', onclick: () => compareWith && rpc.notify('exportCompare', { a: compareWith, b: run.id }) }, S.exportCsv)), result);
+  append(compareBox, h('div', { class: 'toolbar' }, h('span', { text: S.compareWith }), dd, h('vscode-button', { secondary: true, onclick: () => compareWith && rpc.notify('exportCompare', { a: compareWith, b: run.id }) }, S.exportCsv)), result);
   void loadCompare(result);
 }
 
@@ -568,7 +567,7 @@ async function loadCompare(el: HTMLElement): Promise<void> {
   el.append(h('div', { class: 'compare-summary', text: fmt(S.compareSummary, nameOf(c.a), nameOf(c.b), num(c.meanA), num(c.meanB), num(c.meanDelta), c.better, c.worse, c.same) }));
   const filters = h('div', { class: 'toolbar' });
   for (const [k, label] of [['all', S.all], ['worse', S.worse], ['better', S.better]] as const) {
-    filters.append(h('vscode-button', { appearance: compareFilter === k ? 'primary' : 'secondary', onclick: () => { compareFilter = k; void loadCompare(el); } }, label));
+    filters.append(h('vscode-button', { secondary: compareFilter !== k, onclick: () => { compareFilter = k; void loadCompare(el); } }, label));
   }
   el.append(filters);
   renderCompareRows(el, c);

@@ -99,7 +99,7 @@ test('the viewer lists each record’s problems and filters to a rule', async ()
   await f.locator('.vrow[data-index="1"] .row-problems.error', { hasText: '✖ VLM010' }).waitFor();
   // filter to VLM050: only the duplicate (record 4) is listed
   await f.locator('vscode-single-select.problem-filter').click();
-  await f.locator('vscode-single-select.problem-filter li[role="option"]', { hasText: /^VLM050/ }).click();
+  await f.locator('vscode-single-select.problem-filter li[role="option"]', { hasText: /^\s*VLM050/ }).click();
   await f.locator('.detail .detail-title', { hasText: 'Record 4 of 8' }).waitFor();
   await f.waitForFunction(() => document.querySelectorAll('.vrow[data-index]').length > 0);
   const listed = await f.locator('.vrow .row-num span:first-child').allInnerTexts();

@@ -2,10 +2,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliCommand, type CliIO } from './main';
 import { profilesFromSettings } from '../core/eval/profileSettings';
-import { usedVariables, type EvalProfile, type RunRecord } from '../core/eval/runs';
-import { executeRun, formatSeconds, planRuns } from '../core/eval/runner';
+import { runLabel, usedVariables, type EvalProfile, type RunRecord } from '../core/eval/runs';
+import { echoFilter, executeRun, formatSeconds, planRuns } from '../core/eval/runner';
 import { RunStore } from '../core/eval/runStore';
-import { formatMetricValue, headlineOf } from '../core/eval/shaping';
+import { formatMetricValue, headlineText } from '../core/eval/shaping';
 import type { RunningProcess } from '../core/eval/process';
 import { startProcess } from '../eval/process.apis';
 
@@ -85,21 +85,15 @@ Exit codes: 0 every run succeeded, 1 a run failed or was cancelled, 2 usage or I
     const done: RunRecord[] = [];
     try {
       for (const job of jobs) {
-        const name = job.run.task ? `${job.run.checkpointName} · ${job.run.task}` : job.run.checkpointName;
+        const name = runLabel(job.run);
         io.stderr.write(`vlm-lens eval: ${name}: ${job.run.argv.join(' ')}  (cwd ${job.run.cwd}, run ${job.run.id})\n`);
-        let tenth = -1;
+        const echo = echoFilter();
         const { run } = await executeRun(store, job, {
           start: startProcess,
           isCancelled: () => cancelled,
           onStarted: (p) => (current = p),
           onFragment: (f, _stream, events) => {
-            const bar = events.find((e) => e.kind === 'progress');
-            if (bar) {
-              const t = Math.floor(bar.progress.percent / 10);
-              if (t === tenth) return;
-              tenth = t;
-            }
-            if (f.trim()) io.stderr.write(`  ${f}\n`);
+            if (echo(f, events)) io.stderr.write(`  ${f}\n`);
           },
         });
         current = undefined;
@@ -146,9 +140,9 @@ function outcome(r: RunRecord): string {
 }
 
 function summaryOf(r: RunRecord, store: RunStore): string {
-  const lines = [`${r.id}  ${r.checkpointName}${r.task ? ` · ${r.task}` : ''}  ${outcome(r)}`];
-  const h = headlineOf(r);
-  if (h) lines.push(`  ${h.name} ${formatMetricValue(h.value)}`);
+  const lines = [`${r.id}  ${runLabel(r)}  ${outcome(r)}`];
+  const headline = headlineText(r);
+  if (headline) lines.push(`  ${headline}`);
   for (const res of r.results) {
     if (res.aggregate) lines.push(`  ${res.aggregate.task || res.task || ''}: ${res.aggregate.samples} samples, ${res.aggregate.samples - res.aggregate.unscored} scored${res.aggregate.unscored ? `, ${res.aggregate.unscored} not scorable` : ''}`);
     if (res.error) lines.push(`  ${res.error}`);

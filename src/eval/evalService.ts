@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { interruptedRuns, type EvalProfile, type RunRecord } from '../core/eval/runs';
-import { executeRun, formatSeconds, planRuns, type RunInputs, type RunJob, type RunnerMessages } from '../core/eval/runner';
+import { interruptedRuns, runLabel, type EvalProfile, type RunRecord } from '../core/eval/runs';
+import { echoFilter, executeRun, formatSeconds, planRuns, type RunInputs, type RunJob, type RunnerMessages } from '../core/eval/runner';
 import { emptySummary, type LogSummary } from '../core/eval/logParse';
-import { formatMetricValue, headlineOf } from '../core/eval/shaping';
+import { headlineText } from '../core/eval/shaping';
 import type { ProcessStarter, RunningProcess } from '../core/eval/process';
 import { startProcess } from './process.apis';
 import { allProcs, bootId, killAll } from '../core/eval/procfs';
@@ -10,7 +10,6 @@ import { survivingMembers } from '../core/eval/processGroup';
 import { type RunStore } from '../core/eval/runStore';
 
 export type { RunInputs };
-export { formatSeconds };
 
 interface Active {
   job: RunJob;
@@ -139,12 +138,8 @@ export class EvalService implements vscode.Disposable {
     const p = this.active?.summary.progress;
     const pct = p ? ` ${p.percent}%` : '';
     this.status.text = queued ? `$(loading~spin) ${vscode.l10n.t('Eval{0}: {1} queued', pct, queued)}` : `$(loading~spin) ${vscode.l10n.t('Eval{0}', pct)}`;
-    this.status.tooltip = this.active ? vscode.l10n.t('Evaluating {0}. Click to see the queue or cancel.', this.label(this.active.job.run)) : undefined;
+    this.status.tooltip = this.active ? vscode.l10n.t('Evaluating {0}. Click to see the queue or cancel.', runLabel(this.active.job.run)) : undefined;
     this.status.show();
-  }
-
-  label(run: RunRecord): string {
-    return run.task ? `${run.checkpointName} · ${run.task}` : run.checkpointName;
   }
 
   private async pump(): Promise<void> {
@@ -167,10 +162,10 @@ export class EvalService implements vscode.Disposable {
 
   private async execute(a: Active): Promise<void> {
     const { run } = a.job;
-    this.output.info(`[${run.id}] ${this.label(run)}: ${run.argv.map((x) => (/[\s'"]/.test(x) ? JSON.stringify(x) : x)).join(' ')}  (cwd ${run.cwd})`);
-    let lastBarShown = -1;
+    this.output.info(`[${run.id}] ${runLabel(run)}: ${run.argv.map((x) => (/[\s'"]/.test(x) ? JSON.stringify(x) : x)).join(' ')}  (cwd ${run.cwd})`);
+    const echo = echoFilter();
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Evaluating {0}', this.label(run)), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Evaluating {0}', runLabel(run)), cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => void this.cancel(run.id));
         let reported = 0;
@@ -186,15 +181,7 @@ export class EvalService implements vscode.Disposable {
             this.output.info(`[${run.id}] started, pid ${proc.pid ?? '?'}`);
           },
           onFragment: (f, _stream, events) => {
-            const bar = events.find((e) => e.kind === 'progress');
-            if (bar) {
-              // a bar redraws many times a second: the channel gets every tenth of the way
-              const tenth = Math.floor(bar.progress.percent / 10);
-              if (tenth !== lastBarShown || bar.progress.rest) {
-                lastBarShown = tenth;
-                this.output.appendLine(`[${run.id}] ${f}`);
-              }
-            } else if (f.trim()) this.output.appendLine(`[${run.id}] ${f}`);
+            if (echo(f, events)) this.output.appendLine(`[${run.id}] ${f}`);
           },
           onOutput: (summary: LogSummary) => {
             a.summary = summary;
@@ -223,7 +210,7 @@ export class EvalService implements vscode.Disposable {
    * succeeded (or was skipped, with why), an error with the reason and Open Log when it failed.
    */
   private announce(run: RunRecord): void {
-    const what = this.label(run);
+    const what = runLabel(run);
     const showResults = vscode.l10n.t('Show Results');
     const openLog = vscode.l10n.t('Open Log');
     const act = (pick: string | undefined) => {
@@ -232,10 +219,9 @@ export class EvalService implements vscode.Disposable {
     };
     const more = this.queue.length ? ' ' + vscode.l10n.t('{0} more queued.', this.queue.length) : '';
     if (run.status === 'succeeded') {
-      const h = headlineOf(run);
-      const metric = h ? `${h.name} ${formatMetricValue(h.value)}` : vscode.l10n.t('no metric');
-      this.output.info(`[${run.id}] ${what}: succeeded in ${formatSeconds((run.durationMs ?? 0) / 1000)}`);
-      void vscode.window.showInformationMessage(vscode.l10n.t('Evaluated {0}: {1} (in {2}).', what, metric, formatSeconds((run.durationMs ?? 0) / 1000)) + more, showResults).then(act);
+      const took = formatSeconds((run.durationMs ?? 0) / 1000);
+      this.output.info(`[${run.id}] ${what}: succeeded in ${took}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Evaluated {0}: {1} (in {2}).', what, headlineText(run) ?? vscode.l10n.t('no metric'), took) + more, showResults).then(act);
     } else if (run.status === 'skipped') {
       this.output.warn(`[${run.id}] ${what}: skipped: ${run.reused?.reason ?? ''}`);
       void vscode.window.showWarningMessage(vscode.l10n.t('{0} was not evaluated again: {1}', what, run.reused?.reason ?? '') + more, showResults, openLog).then(act);

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isCheckpointFolder, orderCheckpoints, usedVariables, type EvalProfile, type RunRecord } from '../core/eval/runs';
+import { isCheckpointFolder, orderCheckpoints, runLabel, runTime, usedVariables, type EvalProfile, type RunRecord } from '../core/eval/runs';
 import { EvalService, type RunInputs } from './evalService';
 import { readProfiles, setUpProfile } from './profiles';
 import { runStoreForWorkspace, type RunStore } from './runStore';
-import { RunsTreeProvider, shortDateTime } from './runsTree';
+import { RunsTreeProvider } from './runsTree';
 
 export interface EvalWiring {
   disposable: vscode.Disposable;
@@ -167,7 +167,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
     if (arg && typeof arg === 'object') return arg.stored.run;
     const { runs } = await store.list();
     if (typeof arg === 'string') return runs.find((r) => r.run.id === arg)?.run ?? service?.runs().find((r) => r.id === arg);
-    const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: service?.label(r.run) ?? r.run.id, description: `${r.run.status} · ${shortDateTime(r.run.startedAt ?? r.run.queuedAt)}`, run: r.run })), { title: vscode.l10n.t('Eval run') });
+    const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: runLabel(r.run), description: `${r.run.status} · ${runTime(r.run)}`, run: r.run })), { title: vscode.l10n.t('Eval run') });
     return pick?.run;
   };
 
@@ -213,7 +213,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
         return;
       }
       const pick = await vscode.window.showQuickPick(
-        runs.map((r) => ({ label: `$(${r.status === 'running' ? 'loading~spin' : 'clock'}) ${service.label(r)}`, description: r.status === 'running' ? vscode.l10n.t('running') : vscode.l10n.t('queued'), run: r })),
+        runs.map((r) => ({ label: `$(${r.status === 'running' ? 'loading~spin' : 'clock'}) ${runLabel(r)}`, description: r.status === 'running' ? vscode.l10n.t('running') : vscode.l10n.t('queued'), run: r })),
         { title: vscode.l10n.t('Eval queue: pick a run to cancel it') },
       );
       if (pick) await service.cancel(pick.run.id);
@@ -251,7 +251,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
       if (!(await requireTrust('delete'))) return;
       if (service.isActive(run.id)) await service.cancel(run.id);
       const del = vscode.l10n.t('Delete');
-      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the run {0} ({1}) and its log?', service.label(run), run.id), { modal: true }, del);
+      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the run {0} ({1}) and its log?', runLabel(run), run.id), { modal: true }, del);
       if (ok === del) await store.delete(run.id);
     }),
     vscode.commands.registerCommand('vlmLens.refreshRuns', () => store?.refresh()),

@@ -1,21 +1,17 @@
 import * as vscode from 'vscode';
-import type { RunRecord } from '../core/eval/runs';
-import { headlineOf, formatMetricValue } from '../core/eval/shaping';
-import { type EvalService, formatSeconds } from './evalService';
+import { runTime, type RunRecord } from '../core/eval/runs';
+import { headlineText } from '../core/eval/shaping';
+import { formatSeconds } from '../core/eval/runner';
+import { type EvalService } from './evalService';
 import { type BrokenRun, type RunStore, type StoredRun } from './runStore';
 
 type Node = { kind: 'checkpoint'; path: string; name: string; runs: StoredRun[] } | { kind: 'run'; stored: StoredRun } | { kind: 'broken'; broken: BrokenRun };
 
-const statusLabel = (s: RunRecord['status']): string =>
+/** A run status in words (the tree, and the Eval panel's strings). */
+export const statusLabel = (s: RunRecord['status']): string =>
   ({ queued: vscode.l10n.t('queued'), running: vscode.l10n.t('running'), succeeded: vscode.l10n.t('succeeded'), skipped: vscode.l10n.t('skipped (reused)'), failed: vscode.l10n.t('failed'), cancelled: vscode.l10n.t('cancelled') })[s];
 
 const STATUS_ICON: Record<RunRecord['status'], string> = { queued: 'clock', running: 'loading~spin', succeeded: 'pass', skipped: 'debug-step-over', failed: 'error', cancelled: 'circle-slash' };
-
-/** The headline metric of a run, short: "mean_iou 0.6120", or nothing. */
-export function runHeadline(run: RunRecord): string {
-  const h = headlineOf(run);
-  return h ? `${h.name} ${formatMetricValue(h.value)}` : '';
-}
 
 /**
  * Run history as a tree: checkpoints (newest run first), their runs with status, task and
@@ -79,9 +75,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     const run = node.stored.run;
     const live = this.service.isActive(run.id);
     const item = new vscode.TreeItem(`${run.task ?? run.profile}`, vscode.TreeItemCollapsibleState.None);
-    const when = shortDateTime(run.startedAt ?? run.queuedAt);
     // the headline first: the view is narrow and cuts the end
-    item.description = [runHeadline(run), run.status === 'succeeded' ? '' : statusLabel(run.status), when, run.durationMs !== undefined ? formatSeconds(run.durationMs / 1000) : ''].filter(Boolean).join(' · ');
+    item.description = [headlineText(run), run.status === 'succeeded' ? '' : statusLabel(run.status), runTime(run), run.durationMs !== undefined ? formatSeconds(run.durationMs / 1000) : ''].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendText(`${run.profile} · ${run.checkpoint}\n`);
     md.appendCodeblock(run.argv.join(' '), 'shell');
@@ -102,13 +97,4 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     for (const s of this.subs) s.dispose();
     this.changed.dispose();
   }
-}
-
-/** "11-30 14:02" this year, "2025-11-30 14:02" before: enough to tell two runs of a checkpoint apart. */
-export function shortDateTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, '0');
-  const day = `${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-  return `${d.getFullYear() === new Date().getFullYear() ? day : `${d.getFullYear()}-${day}`} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }

@@ -24,7 +24,6 @@ const CONVENTION_LABELS: Record<Convention, () => string> = {
  * per-sample comparison. Reads files only, so it works in Restricted Mode too.
  */
 export function registerScoreCommands(store: RunStore | undefined, conventionOf: (uri: vscode.Uri) => Convention | undefined, messages: () => RunnerMessages): vscode.Disposable {
-  let salt = 0;
   const noWorkspace = () => void vscode.window.showErrorMessage(vscode.l10n.t('Open a folder first: eval runs are saved in the workspace (.vlm-lens/runs).'));
 
   /** How the file's coordinates are meant: the file's own choice first (viewer override or setting), else asked. */
@@ -50,7 +49,7 @@ export function registerScoreCommands(store: RunStore | undefined, conventionOf:
     if (!store) return void noWorkspace();
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Scoring {0}', basename(uri.fsPath)) }, () =>
-        scoreAsRun(store, uri.fsPath, { ...how, gtConvention: how.convention, task, salt: salt++, hostPid: process.pid, messages: messages() }),
+        scoreAsRun(store, uri.fsPath, { ...how, gtConvention: how.convention, task, hostPid: process.pid, messages: messages() }),
       );
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Could not score {0}: {1}', uri.fsPath, e instanceof Error ? e.message : String(e)));

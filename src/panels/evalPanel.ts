@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { isInside } from '../core/util/paths';
 import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import { scoreIsFraction, type SampleResult } from '../core/eval/predictionMetrics';
-import type { RunRecord } from '../core/eval/runs';
+import { runLabel, runTime, type RunRecord } from '../core/eval/runs';
 import type { CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, MetricsFileState, PanelState, RunView, SampleRowView, SamplesQuery } from '../protocol/evalPanel';
 import { comparePdm } from '../core/eval/trainingLogs';
 import { RpcEndpoint } from '../protocol/rpc';
@@ -12,7 +12,6 @@ import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
 import { type EvalService } from '../eval/evalService';
 import { type RunStore } from '../eval/runStore';
 import { evalPanelStrings } from './evalPanelStrings';
-import { shortDateTime } from '../eval/runsTree';
 import { MetricsFiles } from './metricsFiles';
 
 type HostEndpoint = RpcEndpoint<Record<string, never>, EvalPanelRequests, EvalPanelEvents, EvalPanelCommands>;
@@ -245,14 +244,14 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     const liveSummary = r.status === 'running' ? this.live.get(r.id) : undefined;
     return {
       id: r.id,
-      label: this.service.label(r),
+      label: runLabel(r),
       profile: r.profile,
       checkpointName: r.checkpointName,
       step: r.step,
       task: r.task,
       status: r.status,
       startedAt: r.startedAt,
-      when: shortDateTime(r.startedAt ?? r.queuedAt),
+      when: runTime(r),
       reused: r.reused?.reason,
       durationMs: r.durationMs ?? (r.startedAt && r.status === 'running' ? Date.now() - Date.parse(r.startedAt) : undefined),
       exitCode: r.exitCode,
@@ -319,7 +318,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
     const rb = await this.runById(b);
     if (!ra || !rb) return { error: vscode.l10n.t('Run not found.') };
     const agg = rb.results.find((r) => r.aggregate)?.aggregate;
-    if (!agg) return { error: vscode.l10n.t('{0} has no per-sample results to compare.', this.service.label(rb)) };
+    if (!agg) return { error: vscode.l10n.t('{0} has no per-sample results to compare.', runLabel(rb)) };
     const c = compareSamples(await this.samplesOf(ra), await this.samplesOf(rb), agg.higherIsBetter);
     return { a, b, metric: agg.primary, higherIsBetter: agg.higherIsBetter, ...c };
   }

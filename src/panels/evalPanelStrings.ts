@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { EvalPanelStrings } from '../protocol/evalPanel';
+import { RUN_STATUSES } from '../core/eval/runs';
+import { statusLabel } from '../eval/runsTree';
 
 /** Strings of the eval panel, localized on the host (the webview has no l10n API). */
 export function evalPanelStrings(): EvalPanelStrings {
@@ -9,12 +11,7 @@ export function evalPanelStrings(): EvalPanelStrings {
     runOrFile: vscode.l10n.t('Run or file'),
     pinned: vscode.l10n.t('Pinned: new runs do not replace this one.'),
     followNewest: vscode.l10n.t('Follow Newest Run'),
-    'status.queued': vscode.l10n.t('queued'),
-    'status.running': vscode.l10n.t('running'),
-    'status.succeeded': vscode.l10n.t('succeeded'),
-    'status.skipped': vscode.l10n.t('skipped (reused)'),
-    'status.failed': vscode.l10n.t('failed'),
-    'status.cancelled': vscode.l10n.t('cancelled'),
+    ...Object.fromEntries(RUN_STATUSES.map((s) => [`status.${s}`, statusLabel(s)])),
     summary: vscode.l10n.t('Summary'),
     charts: vscode.l10n.t('Charts'),
     samples: vscode.l10n.t('Samples'),

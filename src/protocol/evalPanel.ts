@@ -5,6 +5,7 @@
 import type { BarGroup, CompareRow, Comparison, ErrorCurve } from '../core/eval/shaping';
 import type { MetricsFileView } from '../core/eval/metricsFile';
 import type { PdmComparison } from '../core/eval/trainingLogs';
+import type { RunStatus } from '../core/eval/runs';
 
 export type { BarGroup, ErrorCurve, MetricsFileView };
 
@@ -23,7 +24,7 @@ export interface RunView {
   checkpointName: string;
   step?: number;
   task?: string;
-  status: 'queued' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'cancelled';
+  status: RunStatus;
   startedAt?: string;
   /** when it started (or was queued), short local date and time: tells two runs of one checkpoint apart */
   when: string;

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './runCli';
-import { reuseOf } from '../../src/core/eval/runner';
+import { echoFilter, reuseOf } from '../../src/core/eval/runner';
 import { profilesFromSettings } from '../../src/core/eval/profileSettings';
 import { parseFragment } from '../../src/core/eval/logParse';
 import type { RunRecord } from '../../src/core/eval/runs';
@@ -179,6 +179,14 @@ test('a run is skipped when its outputs predate it: old files, or no file and no
   assert.deepEqual(reuseOf({ skipLines: [line], predictionTimes: [], startedMs: start, logMetrics: 0 }), { said: line });
   assert.equal(reuseOf({ skipLines: [line], predictionTimes: [], startedMs: start, logMetrics: 2 }), undefined);
   assert.equal(reuseOf({ skipLines: [], predictionTimes: [], startedMs: start, logMetrics: 0 }), undefined);
+});
+
+test('echoed output: every line, a progress bar once per tenth of the way, and any redraw with an error glued on', () => {
+  const echo = echoFilter();
+  const bar = (pct: number, rest = '') => `Evaluating: ${String(pct).padStart(3)}%|${'█'.repeat(Math.floor(pct / 10)).padEnd(10)}| ${pct}/100 [00:01<00:02, 2.00it/s]${rest}`;
+  const fragments = ['Evaluating 100 samples...', bar(5), bar(7), bar(12), bar(15, 'Error: CUDA out of memory'), bar(18), '', bar(100)];
+  const shown = fragments.filter((f) => echo(f, parseFragment(f)));
+  assert.deepEqual(shown, ['Evaluating 100 samples...', bar(5), bar(12), bar(15, 'Error: CUDA out of memory'), bar(100)]);
 });
 
 test('other scripts\' "nothing to do" lines are read as skip lines; ordinary lines are not', () => {

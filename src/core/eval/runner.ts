@@ -132,6 +132,23 @@ export interface RunHooks {
 const STDERR_TAIL = 30;
 
 /**
+ * Which output fragments to echo to a person (the extension's output channel, the CLI's
+ * stderr): every non-empty line, and of a progress bar that redraws many times a second, one
+ * redraw per tenth of the way, or any redraw that carries text after the bar (an error).
+ */
+export function echoFilter(): (fragment: string, events: LogEvent[]) => boolean {
+  let tenth = -1;
+  return (fragment, events) => {
+    const bar = events.find((e) => e.kind === 'progress');
+    if (!bar) return fragment.trim() !== '';
+    const t = Math.floor(bar.progress.percent / 10);
+    if (t === tenth && !bar.progress.rest) return false;
+    tenth = t;
+    return true;
+  };
+}
+
+/**
  * Runs a planned (and saved) job to its end and saves its record; returns the record and
  * what its output said. Never throws for what the script does (a missing program, a crash, a
  * bad prediction file are all in the record); only the run store failing throws.
@@ -201,8 +218,10 @@ export async function executeRun(store: RunStore, job: RunJob, hooks: RunHooks):
     const files = await collectResults(store, run, profile, vars, summary.resultsSaved, m);
     const reused = reuseOf({ skipLines: summary.skipLines, predictionTimes: files.map((f) => f.mtimeMs), startedMs: Date.parse(run.startedAt), logMetrics: run.logMetrics.length });
     if (reused) {
+      const writtenAt = reused.newest === undefined ? undefined : new Date(reused.newest).toISOString();
       run.status = 'skipped';
-      run.reused = { reason: reused.said ? m.skippedSaid(reused.said) : m.skippedOlder(new Date(reused.newest ?? 0).toISOString()), writtenAt: reused.newest === undefined ? undefined : new Date(reused.newest).toISOString() };
+      // without the script's own line, the reason is the files' time (reuseOf always has it then)
+      run.reused = { reason: reused.said ? m.skippedSaid(reused.said) : m.skippedOlder(writtenAt ?? ''), writtenAt };
     }
   }
   await store.save(run);
@@ -249,16 +268,18 @@ async function collectResults(store: RunStore, run: RunRecord, profile: EvalProf
     } catch {
       /* said by scoreInto */
     }
-    await scoreInto(store, run, file, i, profile, m);
+    await scoreInto(store, run, file, path, i, profile, m);
   }
   if (profile.predictions && predictionFiles.length === 0) run.results.push({ error: m.noPredictions(expandString(profile.predictions, vars)) });
   return files;
 }
 
-/** Scores one prediction file into a run's results (its per-sample results saved as `samples-<i>.json`). */
-async function scoreInto(store: RunStore, run: RunRecord, file: string, i: number, how: Pick<EvalProfile, 'convention' | 'gtConvention' | 'thresholds'>, m: RunnerMessages): Promise<void> {
+/**
+ * Scores one prediction file (`file` as the profile or output named it, read at `path`) into a
+ * run's results, its per-sample results saved as `samples-<i>.json`.
+ */
+async function scoreInto(store: RunStore, run: RunRecord, file: string, path: string, i: number, how: Pick<EvalProfile, 'convention' | 'gtConvention' | 'thresholds'>, m: RunnerMessages): Promise<void> {
   const task = run.task ?? taskOfFile(file);
-  const path = isAbsolute(file) ? file : resolve(run.cwd, file);
   try {
     const scored = await scorePredictionFile(path, { task, convention: how.convention, gtConvention: how.gtConvention, thresholds: how.thresholds, dataset: run.dataset });
     const samplesFile = `samples-${i}.json`;
@@ -281,15 +302,17 @@ export const SCORED_PROFILE = 'Score Predictions';
 export async function scoreAsRun(
   store: RunStore,
   file: string,
-  opts: { task?: string; dataset?: string; convention?: EvalProfile['convention']; gtConvention?: EvalProfile['convention']; thresholds?: number[]; salt?: number; hostPid?: number; messages?: RunnerMessages },
+  opts: { task?: string; dataset?: string; convention?: EvalProfile['convention']; gtConvention?: EvalProfile['convention']; thresholds?: number[]; hostPid?: number; messages?: RunnerMessages },
 ): Promise<RunRecord> {
   const now = new Date();
   const folder = dirname(file);
-  const step = stepOf(basename(folder)) ?? stepOf(checkpointStem(file));
-  const name = stepOf(basename(folder)) !== undefined ? `${basename(folder)}/${basename(file)}` : basename(file);
+  const folderStep = stepOf(basename(folder));
+  const step = folderStep ?? stepOf(checkpointStem(file));
+  const name = folderStep !== undefined ? `${basename(folder)}/${basename(file)}` : basename(file);
   const run: RunRecord = {
     version: 1,
-    id: store.unusedId(now, opts.salt ?? 0),
+    // the folder is created at once, so the next free id of this second is this run's
+    id: store.unusedId(now, 0),
     profile: SCORED_PROFILE,
     checkpoint: file,
     checkpointName: name,
@@ -307,7 +330,7 @@ export async function scoreAsRun(
     hostPid: opts.hostPid,
   };
   await store.create(run);
-  await scoreInto(store, run, file, 0, opts, opts.messages ?? ENGLISH_MESSAGES);
+  await scoreInto(store, run, file, file, 0, opts, opts.messages ?? ENGLISH_MESSAGES);
   await writeFile(store.fileOf(run, run.log), `# scored ${file} (no process: the file was already there)\n${run.results.map((r) => (r.error ? `# ${r.error}\n` : '')).join('')}`);
   run.status = run.results.some((r) => r.aggregate) ? 'succeeded' : 'failed';
   if (run.status === 'failed') run.failure = { code: 'notScored', message: run.results.find((r) => r.error)?.error ?? file };

@@ -93,8 +93,9 @@ export function orderCheckpoints(names: string[]): string[] {
   });
 }
 
-/** `skipped`: the script exited 0 but evaluated nothing (its outputs were already there); see `reused`. */
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'skipped' | 'failed' | 'cancelled';
+/** Every status a run can have; `skipped`: the script exited 0 but evaluated nothing (its outputs were already there), see `reused`. */
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'skipped', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunTaskResult {
   task?: string;
@@ -147,6 +148,25 @@ export interface RunRecord {
   process?: { pgid: number; startTicks?: number; bootId?: string };
 }
 
+/** How a run is named to the user: its checkpoint, and its task when it has one. */
+export function runLabel(run: Pick<RunRecord, 'checkpointName' | 'task'>): string {
+  return run.task ? `${run.checkpointName} · ${run.task}` : run.checkpointName;
+}
+
+/** When a run started (or was queued), short: enough to tell two runs of one checkpoint apart. */
+export function runTime(run: Pick<RunRecord, 'startedAt' | 'queuedAt'>): string {
+  return shortDateTime(run.startedAt ?? run.queuedAt);
+}
+
+/** "11-30 14:02" this year, "2025-11-30 14:02" before (local time); the text itself when it is not a date. */
+export function shortDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const day = `${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${d.getFullYear() === new Date().getFullYear() ? day : `${d.getFullYear()}-${day}`} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
 /** A run id: sortable by time, unique enough for one workspace. */
 export function newRunId(now: Date, salt: number): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -185,7 +205,7 @@ export function checkRunRecord(v: unknown, folderName?: string): { run: RunRecor
   if (!isSafeRunId(o.id)) return { error: `run.json has an id that cannot be a folder name: ${JSON.stringify(o.id)}` };
   if (!isInsideName(o.log)) return { error: `run.json names a log outside its run folder: ${JSON.stringify(o.log)}` };
   if (!Array.isArray(o.argv) || !o.argv.every((a) => typeof a === 'string')) return { error: 'run.json "argv" is not a list of strings' };
-  if (!['queued', 'running', 'succeeded', 'skipped', 'failed', 'cancelled'].includes(o.status as string)) return { error: `run.json has an unknown status ${JSON.stringify(o.status)}` };
+  if (!(RUN_STATUSES as readonly string[]).includes(o.status as string)) return { error: `run.json has an unknown status ${JSON.stringify(o.status)}` };
   if (!Array.isArray(o.results) || !Array.isArray(o.logMetrics)) return { error: 'run.json has no "results" / "logMetrics" lists' };
   for (const r of o.results as unknown[]) {
     if (!r || typeof r !== 'object') return { error: 'run.json "results" holds something that is not an object' };

@@ -405,7 +405,7 @@ export function runsForFile(runs: RunRecord[], file: string): Array<{ run: RunRe
   // a re-run that reused an earlier run's predictions is not a second score
   const counted = runsWithResults(runs);
   for (const r of runs) {
-    if (!r.results.some((x) => x.samplesFile) || !(counted.has(r.id) || r.status !== 'skipped')) continue;
+    if (!r.results.some((x) => x.samplesFile) || (r.status === 'skipped' && !counted.has(r.id))) continue;
     if (direct.includes(r)) out.push({ run: r, via: 'file' });
     else if (r.dataset === file || related.has(`${r.profile}\u0000${r.task ?? ''}`)) out.push({ run: r, via: 'id' });
   }
@@ -438,6 +438,12 @@ export class RecordScoreIndex {
 export function headlineOf(r: Pick<RunRecord, 'task' | 'results' | 'logMetrics'>): { name: string; value: number } | undefined {
   const t = taskReadings(r)[0];
   return t ? { name: t.metric, value: t.value } : undefined;
+}
+
+/** A run's headline metric as one short text ("mean_iou 0.6120"); undefined when nothing was scored. */
+export function headlineText(r: Pick<RunRecord, 'task' | 'results' | 'logMetrics'>): string | undefined {
+  const h = headlineOf(r);
+  return h ? `${h.name} ${formatMetricValue(h.value)}` : undefined;
 }
 
 /** A metric value as the summaries print it: 4 decimals below 1, 3 below 100, 1 above. */

@@ -22,6 +22,8 @@ const SYSTEM_PACKAGES = [
   { pkg: 'ripgrep', probe: '/usr/bin/rg', why: "code-server's search (its own download of rg is blocked)" },
   { pkg: 'libkrb5-dev', probe: '/usr/include/gssapi/gssapi.h', why: "headers for code-server's kerberos module" },
   { pkg: 'python3', probe: '/usr/bin/python3', why: 'the fixture eval script the "Evaluate checkpoint" tests run' },
+  { pkg: 'slurm-wlm', probe: '/usr/sbin/slurmctld', why: 'a one-node Slurm cluster for the Slurm tests (sbatch, squeue, scontrol, scancel)' },
+  { pkg: 'munge', probe: '/usr/sbin/munged', why: 'the authentication the Slurm test cluster needs' },
   { pkg: 'fonts-noto-cjk', probe: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', why: 'Chinese text in screenshots' },
 ];
 

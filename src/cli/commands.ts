@@ -4,6 +4,7 @@ import { validateCommand } from './validate';
 import { metricsCommand } from './metrics';
 import { readCommand } from './read';
 import { evalCommand } from './eval';
+import { runsCommand } from './runs';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, readCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, runsCommand, readCommand];

@@ -230,6 +230,20 @@ test('eval_details_*.json opened as text is checked by VS Code’s JSON service 
   await vs.openFile('data/eval_details_box.json');
   await viewer('eval_details_box.json');
   await vs.runCommand('VLM Lens: Reopen as Text');
-  await problemsUntil((r) => r.some((x) => /Missing property "gt"/.test(x)), 'the JSON service’s schema error');
+  // the text editor shows the file's content (a blank editor here would be ours to fix)
+  await vs.page.locator('.editor-group-container.active .view-lines', { hasText: '"gt"' }).first().waitFor();
+  const schemaError = (r: string[]) => r.some((x) => /Missing property "gt"/.test(x));
+  try {
+    await problemsUntil(schemaError, 'the JSON service’s schema error', 30_000);
+  } catch {
+    // VS Code's JSON service sometimes validates the document as it is created, empty ("Expected
+    // a JSON object, array or literal" at 1:1), and keeps that result while the editor shows the
+    // content (seen once in CI). Opening the text again makes it validate what is shown.
+    await vs.runCommand('View: Close Editor');
+    await vs.openFile('data/eval_details_box.json');
+    await viewer('eval_details_box.json');
+    await vs.runCommand('VLM Lens: Reopen as Text');
+    await problemsUntil(schemaError, 'the JSON service’s schema error, after opening the text again');
+  }
   await vs.screenshot('json-validation');
 });

@@ -5,8 +5,9 @@
  */
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { checkProfile, type EvalProfile } from './runs';
+import { checkSlurmSettings, type SlurmSettings } from './slurm';
 
-export function profilesFromSettings(text: string): { profiles: EvalProfile[]; problems: string[] } {
+export function profilesFromSettings(text: string): { profiles: EvalProfile[]; problems: string[]; slurm?: SlurmSettings } {
   const errors: ParseError[] = [];
   const v = parse(text, errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
   const problems: string[] = [];
@@ -23,5 +24,9 @@ export function profilesFromSettings(text: string): { profiles: EvalProfile[]; p
     if ('profile' in r) profiles.push(r.profile);
     else problems.push(r.error);
   }
-  return { profiles, problems };
+  const slurmRaw = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)['vlmLens.slurm'] : undefined;
+  const slurmProblem = checkSlurmSettings(slurmRaw, '"vlmLens.slurm"');
+  if (slurmProblem) problems.push(slurmProblem);
+  const slurm = !slurmProblem && slurmRaw && typeof slurmRaw === 'object' ? (slurmRaw as SlurmSettings) : undefined;
+  return { profiles, problems, slurm };
 }

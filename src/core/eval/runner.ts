@@ -208,24 +208,41 @@ export async function executeRun(store: RunStore, job: RunJob, hooks: RunHooks):
   }
   await new Promise<void>((done) => log.end(done));
   if (hooks.isAbandoned?.()) return { run, summary };
-  run.endedAt = new Date().toISOString();
-  run.durationMs = Date.now() - started;
-  run.stderrTail = run.status === 'failed' ? stderrTail.slice(-15) : undefined;
+  await finishRun(store, run, profile, vars, summary, { started, stderrTail, messages: m });
+  return { run, summary };
+}
+
+/**
+ * What every run does when its script has ended (locally or as a Slurm job), and saves: the
+ * times, what the output said, and for a run that succeeded its metric and prediction files
+ * scored, or `skipped` when every prediction file predates it.
+ */
+export async function finishRun(
+  store: RunStore,
+  run: RunRecord,
+  profile: EvalProfile,
+  vars: Partial<RunVariables>,
+  summary: LogSummary,
+  o: { started: number; ended?: number; stderrTail: string[]; messages: RunnerMessages },
+): Promise<void> {
+  const ended = o.ended ?? Date.now();
+  run.endedAt = new Date(ended).toISOString();
+  run.durationMs = Math.max(0, ended - o.started);
+  run.stderrTail = run.status === 'failed' ? o.stderrTail.slice(-15) : undefined;
   run.samples = summary.samples;
   run.errors = summary.errors.length ? summary.errors : undefined;
   run.logMetrics = summary.metrics;
   if (run.status === 'succeeded') {
-    const files = await collectResults(store, run, profile, vars, summary.resultsSaved, m);
-    const reused = reuseOf({ skipLines: summary.skipLines, predictionTimes: files.map((f) => f.mtimeMs), startedMs: Date.parse(run.startedAt), logMetrics: run.logMetrics.length });
+    const files = await collectResults(store, run, profile, vars, summary.resultsSaved, o.messages);
+    const reused = reuseOf({ skipLines: summary.skipLines, predictionTimes: files.map((f) => f.mtimeMs), startedMs: o.started, logMetrics: run.logMetrics.length });
     if (reused) {
       const writtenAt = reused.newest === undefined ? undefined : new Date(reused.newest).toISOString();
       run.status = 'skipped';
       // without the script's own line, the reason is the files' time (reuseOf always has it then)
-      run.reused = { reason: reused.said ? m.skippedSaid(reused.said) : m.skippedOlder(writtenAt ?? ''), writtenAt };
+      run.reused = { reason: reused.said ? o.messages.skippedSaid(reused.said) : o.messages.skippedOlder(writtenAt ?? ''), writtenAt };
     }
   }
   await store.save(run);
-  return { run, summary };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Convention } from '../geometry/types';
 import { CONVENTIONS } from '../geometry/types';
 import type { MetricReading } from './logParse';
 import type { MetricAggregate } from './predictionMetrics';
+import { checkSlurmSettings, type SlurmJobRecord, type SlurmSettings } from './slurm';
 
 export interface EvalProfile {
   name: string;
@@ -33,7 +34,12 @@ export interface EvalProfile {
   thresholds?: number[];
   /** read `key: value` / `key=value` metric lines from the output */
   genericMetrics?: boolean;
+  /** submit the run as a Slurm job (`true`: with the options of `vlmLens.slurm`) */
+  slurm?: SlurmSettings | boolean;
 }
+
+/** What a run needs of its profile to be scored when it ends, kept in the record of a Slurm run (which may end after a restart). */
+export type ScoringSettings = Pick<EvalProfile, 'predictions' | 'metricsFiles' | 'convention' | 'gtConvention' | 'thresholds' | 'genericMetrics'>;
 
 export type RunVariables = Record<'checkpoint' | 'checkpointName' | 'step' | 'workspaceFolder' | 'dataset' | 'imageDir' | 'task' | 'outputDir' | 'questionType', string>;
 
@@ -146,6 +152,8 @@ export interface RunRecord {
    * ran in (Linux `/proc`), so a later start kills a surviving group only when it is this one.
    */
   process?: { pgid: number; startTicks?: number; bootId?: string };
+  /** a run submitted to Slurm: its job, and what scores it when it ends */
+  slurm?: SlurmJobRecord & { vars: Partial<RunVariables>; scoring: ScoringSettings };
 }
 
 /** How a run is named to the user: its checkpoint, and its task when it has one. */
@@ -216,6 +224,13 @@ export function checkRunRecord(v: unknown, folderName?: string): { run: RunRecor
   }
   const proc = o.process as { pgid?: unknown } | undefined;
   if (proc !== undefined && (typeof proc !== 'object' || proc === null || !Number.isInteger(proc.pgid) || (proc.pgid as number) <= 1)) return { error: `run.json has a process group that is not a process number: ${JSON.stringify(o.process)}` };
+  const sl = o.slurm as { jobId?: unknown; output?: unknown; vars?: unknown; scoring?: unknown } | undefined;
+  if (sl !== undefined) {
+    if (typeof sl !== 'object' || sl === null || typeof sl.jobId !== 'string' || !/^\d+(?:_\d+)?$/.test(sl.jobId)) return { error: `run.json has a Slurm job that is not a job id: ${JSON.stringify(sl?.jobId)}` };
+    if (sl.output !== undefined && !isInsideName(sl.output)) return { error: `run.json names a Slurm output file outside the runs folder: ${JSON.stringify(sl.output)}` };
+    if (!sl.vars || typeof sl.vars !== 'object' || !Object.values(sl.vars).every((x) => typeof x === 'string')) return { error: 'run.json "slurm.vars" is not a map of strings' };
+    if (!sl.scoring || typeof sl.scoring !== 'object') return { error: 'run.json "slurm.scoring" is not an object' };
+  }
   if (o.hostPid !== undefined && (!Number.isInteger(o.hostPid) || (o.hostPid as number) <= 0)) return { error: `run.json has a host pid that is not a process number: ${JSON.stringify(o.hostPid)}` };
   return { run: o as unknown as RunRecord };
 }
@@ -226,7 +241,8 @@ export function checkRunRecord(v: unknown, folderName?: string): { run: RunRecor
  * alive, or unknown. They are ended as cancelled with the reason.
  */
 export function interruptedRuns(runs: RunRecord[], ours: (id: string) => boolean, hostAlive: (pid: number) => boolean, ownPid: number): RunRecord[] {
-  return runs.filter((r) => (r.status === 'queued' || r.status === 'running') && !ours(r.id) && (r.hostPid === undefined || r.hostPid === ownPid || !hostAlive(r.hostPid)));
+  // a Slurm run goes on without the window: it is followed again, never ended here
+  return runs.filter((r) => (r.status === 'queued' || r.status === 'running') && !r.slurm && !ours(r.id) && (r.hostPid === undefined || r.hostPid === ownPid || !hostAlive(r.hostPid)));
 }
 
 /** Checks a profile from settings (the user's JSON); returns it or what is wrong. */
@@ -238,6 +254,8 @@ export function checkProfile(v: unknown): { profile: EvalProfile } | { error: st
     return { error: `profile “${o.name}”: "command" must be a non-empty list of strings (program, then each argument; not a shell string)` };
   if (o.convention !== undefined && !CONVENTIONS.includes(o.convention as Convention)) return { error: `profile “${o.name}”: unknown convention ${JSON.stringify(o.convention)}` };
   if (o.tasks !== undefined && (!Array.isArray(o.tasks) || !o.tasks.every((t) => typeof t === 'string'))) return { error: `profile “${o.name}”: "tasks" must be a list of strings` };
+  const slurm = checkSlurmSettings(o.slurm, `profile “${o.name}”`);
+  if (slurm) return { error: slurm };
   return { profile: o as unknown as EvalProfile };
 }
 

@@ -8,8 +8,22 @@ import { startProcess } from './process.apis';
 import { allProcs, bootId, killAll } from '../core/eval/procfs';
 import { survivingMembers } from '../core/eval/processGroup';
 import { type RunStore } from '../core/eval/runStore';
+import { SlurmClient, describeJob, slurmSettingsOf, type SlurmMessages, type SlurmSettings } from '../core/eval/slurm';
+import { followSlurmRun, isSlurmRunOpen, submitSlurmRuns } from '../core/eval/slurmRunner';
 
 export type { RunInputs };
+
+/** A Slurm run this window follows (the job runs on the cluster; many at once). */
+interface Followed {
+  run: RunRecord;
+  cancelled: boolean;
+  summary: LogSummary;
+}
+
+/** The user-level defaults of Slurm profiles (`vlmLens.slurm`). */
+export function slurmDefaults(): SlurmSettings {
+  return vscode.workspace.getConfiguration('vlmLens').get<SlurmSettings>('slurm', {});
+}
 
 interface Active {
   job: RunJob;
@@ -50,17 +64,91 @@ export class EvalService implements vscode.Disposable {
     this.status.command = 'vlmLens.showRunQueue';
   }
 
-  /** Queues one run per task; returns the runs. */
-  async enqueue(profile: EvalProfile, checkpoint: string, inputs: RunInputs): Promise<RunRecord[]> {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.store.workspace ?? checkpoint;
-    const jobs = planRuns(profile, checkpoint, inputs, { workspaceFolder: folder, store: this.store, nextSalt: () => this.salt++, hostPid: process.pid });
-    for (const job of jobs) {
-      await this.store.create(job.run);
-      this.queue.push(job);
+  /**
+   * Queues one run per checkpoint and task; returns the runs. A Slurm profile's runs are
+   * submitted at once instead (one job array) and followed side by side: the cluster queues them.
+   */
+  async enqueue(profile: EvalProfile, checkpoints: string[], inputs: RunInputs): Promise<RunRecord[]> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.store.workspace ?? checkpoints[0];
+    const jobs: RunJob[] = [];
+    for (const checkpoint of checkpoints) jobs.push(...planRuns(profile, checkpoint, inputs, { workspaceFolder: folder, store: this.store, nextSalt: () => this.salt++, hostPid: process.pid }));
+    for (const job of jobs) await this.store.create(job.run);
+    const slurm = slurmSettingsOf(profile, slurmDefaults());
+    if (slurm) {
+      await this.submit(jobs, slurm);
+      return jobs.map((j) => j.run);
     }
+    this.queue.push(...jobs);
     this.showStatus();
     void this.pump();
+    if (jobs.length > 1) void vscode.window.showInformationMessage(vscode.l10n.t('{0} eval runs queued: they run one after another.', jobs.length));
     return jobs.map((j) => j.run);
+  }
+
+  private readonly followed = new Map<string, Followed>();
+
+  private slurmClient(settings?: SlurmSettings): SlurmClient {
+    return new SlurmClient(this.start, { bin: settings?.bin ?? slurmDefaults().bin, cwd: this.store.workspace, messages: slurmMessages() });
+  }
+
+  /** Submits runs to Slurm, says so, and follows each submitted one. */
+  private async submit(jobs: RunJob[], settings: SlurmSettings): Promise<void> {
+    const client = this.slurmClient(settings);
+    const runs = await submitSlurmRuns(this.store, jobs, settings, client);
+    const ok = runs.filter((r) => r.slurm);
+    for (const r of runs) {
+      this.output.info(`[${r.id}] ${runLabel(r)}: ${r.slurm ? `submitted as Slurm job ${r.slurm.jobId}` : `not submitted: ${r.failure?.message ?? ''}`}`);
+      this.updated.fire(r);
+    }
+    const failed = runs.find((r) => !r.slurm);
+    if (failed) this.announce(failed);
+    if (ok.length) {
+      const ids = [...new Set(ok.map((r) => r.slurm?.jobId.split('_')[0]))].join(', ');
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} eval run(s) submitted to Slurm (job {1}). The Eval Runs view shows where they stand.', ok.length, ids));
+    }
+    for (const r of ok) this.follow(r, client);
+    this.showStatus();
+  }
+
+  /** Follows a Slurm run to its end (a new one, or one a closed window left), then says how it ended. */
+  private follow(run: RunRecord, client: SlurmClient): void {
+    if (this.followed.has(run.id)) return;
+    const f: Followed = { run, cancelled: false, summary: emptySummary() };
+    this.followed.set(run.id, f);
+    const echo = echoFilter();
+    let lastUpdate = 0;
+    void followSlurmRun(this.store, run, {
+      client,
+      messages: runnerMessages(),
+      isCancelled: () => f.cancelled,
+      isAbandoned: () => this.disposed,
+      onFragment: (frag, events) => {
+        if (echo(frag, events)) this.output.appendLine(`[${run.id}] ${frag}`);
+      },
+      onOutput: (summary) => {
+        f.summary = summary;
+        const now = Date.now();
+        if (now - lastUpdate < 500) return;
+        lastUpdate = now;
+        this.updated.fire({ ...run, samples: summary.samples, logMetrics: summary.metrics, errors: summary.errors });
+      },
+      onState: (r) => {
+        if (r.slurm) this.output.info(`[${r.id}] Slurm job ${r.slurm.jobId}: ${describeJob(r.slurm, client.messages)}`);
+        this.updated.fire(r);
+        this.showStatus();
+      },
+    })
+      .then(({ run: ended }) => {
+        if (this.disposed) return;
+        this.followed.delete(run.id);
+        this.showStatus();
+        this.updated.fire(ended);
+        this.announce(ended);
+      })
+      .catch((e: unknown) => {
+        this.followed.delete(run.id);
+        this.output.error(`[${run.id}] ${e instanceof Error ? e.message : String(e)}`);
+      });
   }
 
   /**
@@ -73,6 +161,9 @@ export class EvalService implements vscode.Disposable {
   async recoverInterrupted(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
     const { runs } = await this.store.list();
+    // Slurm jobs went on without the window: follow them again by job id
+    for (const r of runs) if (isSlurmRunOpen(r.run) && !this.followed.has(r.run.id)) this.follow(r.run, this.slurmClient());
+    this.showStatus();
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);
@@ -98,22 +189,28 @@ export class EvalService implements vscode.Disposable {
     }
   }
 
-  /** Running first, then queued. */
+  /** Running first, then queued, then the Slurm runs this window follows. */
   runs(): RunRecord[] {
-    return [...(this.active ? [this.active.job.run] : []), ...this.queue.map((j) => j.run)];
+    return [...(this.active ? [this.active.job.run] : []), ...this.queue.map((j) => j.run), ...[...this.followed.values()].map((f) => f.run)];
   }
 
   /** The live tqdm progress of the running run. */
   progressOf(id: string): { percent: number; n: number; total: number } | undefined {
-    const p = this.active?.job.run.id === id ? this.active.summary.progress : undefined;
+    const p = this.active?.job.run.id === id ? this.active.summary.progress : this.followed.get(id)?.summary.progress;
     return p ? { percent: p.percent, n: p.n, total: p.total } : undefined;
   }
 
   isActive(id: string): boolean {
-    return this.active?.job.run.id === id || this.queue.some((j) => j.run.id === id);
+    return this.active?.job.run.id === id || this.queue.some((j) => j.run.id === id) || this.followed.has(id);
   }
 
   async cancel(id: string): Promise<void> {
+    const f = this.followed.get(id);
+    if (f) {
+      // scancel, then followed to CANCELLED
+      f.cancelled = true;
+      return;
+    }
     if (this.active?.job.run.id === id) {
       this.active.cancelled = true;
       this.active.proc?.stop();
@@ -132,7 +229,16 @@ export class EvalService implements vscode.Disposable {
     const running = this.active ? 1 : 0;
     const queued = this.queue.length;
     if (!running && !queued) {
-      this.status.hide();
+      // the Slurm runs: how many wait in the cluster's queue, how many run
+      const slurm = [...this.followed.values()].map((f) => f.run);
+      if (slurm.length === 0) {
+        this.status.hide();
+        return;
+      }
+      const pending = slurm.filter((r) => r.status === 'queued').length;
+      this.status.text = `$(server) ${vscode.l10n.t('Slurm: {0} running, {1} pending', slurm.length - pending, pending)}`;
+      this.status.tooltip = slurm.map((r) => `${runLabel(r)}: ${r.slurm ? describeJob(r.slurm, slurmMessages()) : r.status}`).join('\n');
+      this.status.show();
       return;
     }
     const p = this.active?.summary.progress;
@@ -218,6 +324,10 @@ export class EvalService implements vscode.Disposable {
       else if (pick === openLog) void vscode.commands.executeCommand('vlmLens.openRunLog', run.id);
     };
     const more = this.queue.length ? ' ' + vscode.l10n.t('{0} more queued.', this.queue.length) : '';
+    if (run.status === 'cancelled' && run.failure && run.slurm) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1}', what, run.failure.message), openLog).then(act);
+      return;
+    }
     if (run.status === 'succeeded') {
       const took = formatSeconds((run.durationMs ?? 0) / 1000);
       this.output.info(`[${run.id}] ${what}: succeeded in ${took}`);
@@ -239,6 +349,8 @@ export class EvalService implements vscode.Disposable {
    */
   dispose(): void {
     this.disposed = true;
+    // Slurm jobs go on without the window; the next start follows them again
+    this.followed.clear();
     const now = new Date().toISOString();
     for (const j of this.queue.splice(0)) {
       j.run.status = 'cancelled';
@@ -273,4 +385,49 @@ export const runnerMessages = (): RunnerMessages => ({
   noPredictions: (p) => vscode.l10n.t('No prediction file matched {0}', p),
   skippedSaid: (line) => vscode.l10n.t('The script evaluated nothing: it said “{0}”. The results shown are those of the prediction files an earlier run wrote.', line),
   skippedOlder: (when) => vscode.l10n.t('The script evaluated nothing: every prediction file was written before this run started (the newest at {0}). The results shown are those of an earlier run.', when),
+});
+
+/** The Slurm states, reasons and errors, translated. */
+export const slurmMessages = (): SlurmMessages => ({
+  pending: (position, reason) =>
+    position ? (reason ? vscode.l10n.t('waiting in the queue (position {0}): {1}', position, reason) : vscode.l10n.t('waiting in the queue (position {0})', position)) : reason ? vscode.l10n.t('waiting in the queue: {0}', reason) : vscode.l10n.t('waiting in the queue'),
+  running: (node) => (node ? vscode.l10n.t('running on {0}', node) : vscode.l10n.t('running')),
+  reason: (r) => {
+    const why: Record<string, string> = {
+      Priority: vscode.l10n.t('jobs with a higher priority are ahead of it'),
+      Resources: vscode.l10n.t('waiting for the nodes, GPUs or memory it asked for to be free'),
+      Dependency: vscode.l10n.t('waiting for the job it depends on'),
+      ReqNodeNotAvail: vscode.l10n.t('a node it needs is not available (down, drained or reserved)'),
+      PartitionTimeLimit: vscode.l10n.t('its --time is longer than the partition allows'),
+      QOSMaxGRESPerUser: vscode.l10n.t('your quality of service allows no more GPUs at once (your other jobs hold them)'),
+      AssocGrpGRES: vscode.l10n.t('your account’s GPU limit is reached'),
+      JobHeldUser: vscode.l10n.t('held by you (scontrol release to let it run)'),
+      JobHeldAdmin: vscode.l10n.t('held by an administrator'),
+    };
+    return why[r.replace(/^\((.*)\)$/, '$1')];
+  },
+  ended: (state, exitCode) => {
+    const code = exitCode?.split(':')[0] ?? '?';
+    switch (state) {
+      case 'COMPLETED':
+        return vscode.l10n.t('the job completed');
+      case 'FAILED':
+        return vscode.l10n.t('the job failed: the script exited with code {0}', code);
+      case 'CANCELLED':
+        return vscode.l10n.t('the job was cancelled (scancel)');
+      case 'TIMEOUT':
+        return vscode.l10n.t('the job ran past its time limit (--time) and Slurm stopped it: ask for more time in the profile’s "slurm.sbatch"');
+      case 'OUT_OF_MEMORY':
+        return vscode.l10n.t('the job used more memory than it asked for and was killed: ask for more with --mem in the profile’s "slurm.sbatch"');
+      case 'NODE_FAIL':
+        return vscode.l10n.t('the node it ran on failed; run it again');
+      case 'PREEMPTED':
+        return vscode.l10n.t('the job was preempted by a higher-priority job');
+      default:
+        return vscode.l10n.t('the job ended as {0} (exit code {1})', state, code);
+    }
+  },
+  notFound: (program, lookedIn) => vscode.l10n.t('{0} was not found (looked in {1}); set "slurm.bin" in the profile or vlmLens.slurm to the folder that holds the Slurm commands', program, lookedIn),
+  refused: (program, message) => vscode.l10n.t('{0} refused the job: {1}', program, message),
+  lost: (jobId, error) => vscode.l10n.t('Slurm no longer knows job {0} and its end could not be read ({1}); its log holds its output up to then', jobId, error),
 });

@@ -196,9 +196,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
     if (!profile) return;
     const inputs = await pickInputs(profile, context.workspaceState);
     if (!inputs) return;
-    const queued: RunRecord[] = [];
-    for (const c of checkpoints) queued.push(...(await service.enqueue(profile, c, inputs)));
-    if (queued.length > 1) void vscode.window.showInformationMessage(vscode.l10n.t('{0} eval runs queued: they run one after another.', queued.length));
+    await service.enqueue(profile, checkpoints, inputs);
   };
 
   subs.push(
@@ -243,7 +241,7 @@ export function registerEval(context: vscode.ExtensionContext): EvalWiring {
         void vscode.window.showErrorMessage(vscode.l10n.t('The profile “{0}” is no longer in vlmLens.evalProfiles.', run.profile));
         return;
       }
-      await service.enqueue(profile, run.checkpoint, { dataset: run.dataset, imageDir: profile.imageDir, questionType: profile.questionType, tasks: [run.task] });
+      await service.enqueue(profile, [run.checkpoint], { dataset: run.dataset, imageDir: profile.imageDir, questionType: profile.questionType, tasks: [run.task] });
     }),
     vscode.commands.registerCommand('vlmLens.deleteRun', async (arg?: RunArg) => {
       const run = await runOf(arg);

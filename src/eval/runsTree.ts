@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { runTime, type RunRecord } from '../core/eval/runs';
 import { headlineText } from '../core/eval/shaping';
 import { formatSeconds } from '../core/eval/runner';
-import { type EvalService } from './evalService';
+import { slurmMessages, type EvalService } from './evalService';
+import { describeJob } from '../core/eval/slurm';
 import { type BrokenRun, type RunStore, type StoredRun } from './runStore';
 
 type Node = { kind: 'checkpoint'; path: string; name: string; runs: StoredRun[] } | { kind: 'run'; stored: StoredRun } | { kind: 'broken'; broken: BrokenRun };
@@ -12,6 +13,13 @@ export const statusLabel = (s: RunRecord['status']): string =>
   ({ queued: vscode.l10n.t('queued'), running: vscode.l10n.t('running'), succeeded: vscode.l10n.t('succeeded'), skipped: vscode.l10n.t('skipped (reused)'), failed: vscode.l10n.t('failed'), cancelled: vscode.l10n.t('cancelled') })[s];
 
 const STATUS_ICON: Record<RunRecord['status'], string> = { queued: 'clock', running: 'loading~spin', succeeded: 'pass', skipped: 'debug-step-over', failed: 'error', cancelled: 'circle-slash' };
+
+/** Where a Slurm job stands, short enough for the narrow view: `Slurm 12 · pending #3 · Resources`, `Slurm 12 · running on gpu-07`. */
+function slurmShort(job: NonNullable<RunRecord['slurm']>): string {
+  if (job.state === 'RUNNING' || job.state === 'COMPLETING') return `Slurm ${job.jobId} · ${job.node ? vscode.l10n.t('running on {0}', job.node) : vscode.l10n.t('running')}`;
+  const place = job.position ? vscode.l10n.t('pending #{0}', job.position) : vscode.l10n.t('pending');
+  return [`Slurm ${job.jobId}`, place, job.reason].filter(Boolean).join(' · ');
+}
 
 /**
  * Run history as a tree: checkpoints (newest run first), their runs with status, task and
@@ -76,11 +84,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     const live = this.service.isActive(run.id);
     const item = new vscode.TreeItem(`${run.task ?? run.profile}`, vscode.TreeItemCollapsibleState.None);
     // the headline first: the view is narrow and cuts the end
-    item.description = [headlineText(run), run.status === 'succeeded' ? '' : statusLabel(run.status), runTime(run), run.durationMs !== undefined ? formatSeconds(run.durationMs / 1000) : ''].filter(Boolean).join(' · ');
+    // a Slurm job still going says where it stands: its place in the queue and why, or its node
+    const open = run.slurm && (run.status === 'queued' || run.status === 'running');
+    const state = open && run.slurm ? slurmShort(run.slurm) : run.status === 'succeeded' ? '' : statusLabel(run.status);
+    item.description = [headlineText(run), state, runTime(run), run.durationMs !== undefined ? formatSeconds(run.durationMs / 1000) : ''].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendText(`${run.profile} · ${run.checkpoint}\n`);
     md.appendCodeblock(run.argv.join(' '), 'shell');
     md.appendText(`${statusLabel(run.status)} · ${new Date(run.startedAt ?? run.queuedAt).toLocaleString()}\n`);
+    if (run.slurm) md.appendText(`Slurm ${run.slurm.jobId}${run.slurm.partition ? ` · ${run.slurm.partition}` : ''}: ${describeJob(run.slurm, slurmMessages())}${run.slurm.sbatch.length ? ` · sbatch ${run.slurm.sbatch.join(' ')}` : ''}\n`);
     if (run.failure) md.appendText(`${run.failure.message}\n`);
     if (run.reused) md.appendText(`${run.reused.reason}\n`);
     for (const r of run.results) if (r.aggregate) md.appendText(`${r.task ?? ''}: ${Object.entries(r.aggregate.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n`);

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isInside } from '../core/util/paths';
+import { describeJob } from '../core/eval/slurm';
+import { slurmMessages } from '../eval/evalService';
 import { barCandidates, compareSamples, defaultBarRuns, higherIsBetterByName, errorDistribution, histogram, orderSamples, stepSeries, taskBars, toCsv } from '../core/eval/shaping';
 import { scoreIsFraction, type SampleResult } from '../core/eval/predictionMetrics';
 import { runLabel, runTime, type RunRecord } from '../core/eval/runs';
@@ -253,6 +255,7 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
       startedAt: r.startedAt,
       when: runTime(r),
       reused: r.reused?.reason,
+      slurm: r.slurm ? `${vscode.l10n.t('Slurm job {0}', r.slurm.jobId)}${r.slurm.node ? ` · ${r.slurm.node}` : ''}: ${describeJob(r.slurm, slurmMessages())}${r.slurm.sbatch.length ? ` · sbatch ${r.slurm.sbatch.join(' ')}` : ''}` : undefined,
       durationMs: r.durationMs ?? (r.startedAt && r.status === 'running' ? Date.now() - Date.parse(r.startedAt) : undefined),
       exitCode: r.exitCode,
       failure: r.failure?.message,

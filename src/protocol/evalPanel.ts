@@ -30,6 +30,8 @@ export interface RunView {
   when: string;
   /** a skipped run: why (the script evaluated nothing; the results are an earlier run's) */
   reused?: string;
+  /** a Slurm run: its job, where it stands or how it ended, and its sbatch options */
+  slurm?: string;
   durationMs?: number;
   exitCode?: number;
   failure?: string;

@@ -41,6 +41,8 @@ export interface LaunchOptions {
   /** Display language passed to code-server (`--locale`). */
   locale?: string;
   viewport?: { width: number; height: number };
+  /** Extra environment of code-server and so of the extension host (SLURM_CONF of a test cluster). */
+  env?: Record<string, string>;
 }
 
 const liveServers = new Set<ChildProcess>();
@@ -148,7 +150,7 @@ export class VsCodeSession {
     if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
     if (opts.locale) args.push('--locale', opts.locale);
     args.push(workspace);
-    const server = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_CLI: undefined } });
+    const server = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env, VSCODE_CLI: undefined } });
     liveServers.add(server);
     server.stdout?.pipe(logStream);
     server.stderr?.pipe(logStream);

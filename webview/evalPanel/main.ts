@@ -105,6 +105,7 @@ function renderSummary(run: RunView): void {
   append(summary, status, factsRow(facts));
   if (run.failure) append(summary, h('div', { class: 'failure', role: 'alert', text: run.failure }));
   if (run.reused) append(summary, h('div', { class: 'reused', role: 'status', text: run.reused }));
+  if (run.slurm) append(summary, h('div', { class: 'slurm', text: run.slurm }));
   if (run.stderrTail?.length) append(summary, h('pre', { class: 'stderr', text: run.stderrTail.join('\n') }));
   if (run.metrics.length) summary.append(metricsTable(run.metrics.map((m) => ({ task: m.task ?? run.task ?? '', name: m.name, value: m.value, source: m.source === 'computed' ? S.computed : m.source, primary: m.name === run.primary }))));
   for (const c of run.counts) for (const n of c.notes) summary.append(h('div', { class: 'note', text: n }));

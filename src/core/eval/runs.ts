@@ -8,7 +8,7 @@ import type { Convention } from '../geometry/types';
 import { CONVENTIONS } from '../geometry/types';
 import type { MetricReading } from './logParse';
 import type { MetricAggregate } from './predictionMetrics';
-import { checkSlurmSettings, type SlurmJobRecord, type SlurmSettings } from './slurm';
+import { checkSlurmSettings, type SlurmJobRecord, type SlurmSettings } from './slurmTypes';
 
 export interface EvalProfile {
   name: string;

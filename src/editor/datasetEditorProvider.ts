@@ -81,6 +81,29 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     return p ? { doc: p.doc, goTo: (index) => p.rpc.notify('goToRecord', { index }) } : undefined;
   }
 
+  /**
+   * Reopen as Text: the file in VS Code's text editor, in the viewer's column, with the cursor
+   * on the line of the record selected in the viewer; the viewer's tab is closed, so one tab
+   * stands for the file and a click in Problems lands in the text, not in the viewer.
+   */
+  async reopenAsText(uri: vscode.Uri, column?: vscode.ViewColumn): Promise<void> {
+    const key = uri.toString();
+    const panel = [...this.panels].find((p) => p.doc.uri.toString() === key);
+    const selected = panel?.doc.lastSelected;
+    let line: number | undefined;
+    try {
+      line = selected !== undefined && selected < (panel?.doc.index.readyCount ?? 0) ? panel?.doc.index.lineOf(selected) : undefined;
+    } catch {
+      line = undefined;
+    }
+    const ours = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === key && (t.input.viewType === DatasetEditorProvider.viewType || t.input.viewType === DatasetEditorProvider.jsonViewType));
+    const at = line === undefined ? undefined : new vscode.Range(line, 0, line, 0);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'default', { viewColumn: column ?? panel?.panel.viewColumn, selection: at, preview: false } satisfies vscode.TextDocumentShowOptions);
+    if (ours.length) await vscode.window.tabGroups.close(ours, true);
+  }
+
   /** Opens `uri` in the viewer at record `index` (e.g. a sample linked from the eval panel). */
   async revealRecord(uri: vscode.Uri, index: number): Promise<void> {
     const viewType = /\.(jsonl|ndjson)$/i.test(uri.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
@@ -246,7 +269,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
       if (search?.id === searchId) search.ac.abort();
     });
     rpc.onNotification('openAtLine', ({ line, column }) => void openAtLine(doc.uri, line, column));
-    rpc.onNotification('reopenAsText', () => void vscode.commands.executeCommand('vscode.openWith', doc.uri, 'default', panel.viewColumn));
+    rpc.onNotification('reopenAsText', () => void this.reopenAsText(doc.uri, panel.viewColumn));
     rpc.onNotification('copy', ({ text }) => void vscode.env.clipboard.writeText(text));
     rpc.onNotification('selectionChanged', ({ index }) => {
       doc.lastSelected = index;

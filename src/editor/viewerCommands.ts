@@ -15,7 +15,7 @@ export function registerViewerCommands(provider: DatasetEditorProvider): vscode.
     }),
     vscode.commands.registerCommand('vlmLens.reopenAsText', async (uri?: vscode.Uri) => {
       const target = uri ?? provider.activePanel?.doc.uri;
-      if (target) await vscode.commands.executeCommand('vscode.openWith', target, 'default');
+      if (target) await provider.reopenAsText(target);
     }),
     vscode.commands.registerCommand('vlmLens.goToRecord', async () => {
       const active = provider.activePanel;

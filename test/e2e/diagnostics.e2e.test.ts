@@ -247,3 +247,27 @@ test('eval_details_*.json opened as text is checked by VS Code’s JSON service 
   }
   await vs.screenshot('json-validation');
 });
+
+test('Reopen as Text: the text at the selected record replaces the viewer tab, and a problem’s click lands in that text', async () => {
+  await vs.runCommand('View: Close All Editors');
+  await vs.openFile('data/custom/items.jsonl');
+  const f = await viewer('items.jsonl');
+  await f.locator('.vrow[data-index="1"]').click();
+  await f.locator('.detail .detail-title', { hasText: 'Record 2 of' }).waitFor();
+  await vs.runCommand('VLM Lens: Reopen as Text');
+  await vs.page.locator('.editor-group-container.active .view-lines', { hasText: '"tset"' }).first().waitFor();
+  await vs.page.locator('.statusbar', { hasText: 'Ln 2, Col 1' }).waitFor();
+  const tabs = vs.page.locator('.tabs-container .tab', { hasText: 'items.jsonl' });
+  assert.equal(await tabs.count(), 1, 'one tab for the file: the viewer’s was closed');
+
+  // another file in front, then the problem clicked: the text comes back at the problem, not the viewer
+  await vs.openFile('logs/model_contact_box.log');
+  await vs.page.locator('.tab.active', { hasText: 'model_contact_box.log' }).waitFor();
+  await vs.problems();
+  await vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'must be equal to one of the allowed values' }).first().click();
+  await vs.page.locator('.tab.active', { hasText: 'items.jsonl' }).waitFor();
+  await vs.page.locator('.statusbar', { hasText: 'Ln 2, Col 19' }).waitFor();
+  assert.equal(await tabs.count(), 1, 'still one tab for the file');
+  assert.equal(await vs.page.locator('.editor-group-container.active .monaco-editor').count() > 0, true, 'the active editor is text');
+  await vs.screenshot('reopen-as-text-then-problem');
+});

@@ -93,14 +93,33 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   run('/usr/sbin/slurmctld', []);
   run('/usr/sbin/slurmd', []);
   const stop = () => {
+    const pids: number[] = [];
     for (const pidFile of ['slurmd.pid', 'slurmctld.pid']) {
       try {
-        process.kill(Number(readFileSync(join(dir, pidFile), 'utf8').trim()), 'SIGTERM');
+        const pid = Number(readFileSync(join(dir, pidFile), 'utf8').trim());
+        process.kill(pid, 'SIGTERM');
+        pids.push(pid);
       } catch {
         /* not running */
       }
     }
-    rmSync(dir, { recursive: true, force: true });
+    // the controller saves its state as it stops: wait for both to be gone before removing it
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 15_000;
+    while (pids.some(alive) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch {
+      /* a temp folder left behind is not a test failure */
+    }
   };
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -1,3 +1,4 @@
+import { predictionFileConventions } from './core/eval/runStore';
 import { registerScoreCommands } from './eval/scoreCommand';
 import { runnerMessages } from './eval/evalService';
 import * as vscode from 'vscode';
@@ -37,7 +38,18 @@ export function activate(context: vscode.ExtensionContext): void {
   viewer.validation = validation.service;
   context.subscriptions.push(registerEvalLogLanguage());
   const evaluation = registerEval(context);
-  context.subscriptions.push(evaluation.disposable, registerScoreCommands(evaluation.store, (uri) => overlay.override(uri) ?? overlay.setting(uri), runnerMessages));
+  context.subscriptions.push(evaluation.disposable, registerScoreCommands(evaluation.store, (uri) => overlay.override(uri) ?? overlay.setting(uri) ?? overlay.fromRun(uri)?.convention, runnerMessages));
+  if (evaluation.store) {
+    // a run's prediction file is shown in the convention the run scored it in
+    const store = evaluation.store;
+    const learn = () =>
+      void store
+        .list()
+        .then(({ runs }) => overlay.setRunConventions(predictionFileConventions(runs.map((r) => r.run))))
+        .catch(() => undefined);
+    learn();
+    context.subscriptions.push(store.onDidChange(learn));
+  }
   let showFile = (_uri: vscode.Uri): Promise<void> => Promise.resolve(void vscode.window.showWarningMessage(vscode.l10n.t('Open a folder first: VLM Lens keeps eval runs and the Eval panel per workspace.')));
   context.subscriptions.push(
     vscode.commands.registerCommand('vlmLens.showInVlmLens', (uri?: vscode.Uri) => {

@@ -21,7 +21,7 @@ export function fileContext(viewer: ViewerConfig, overlay: OverlayConfig): FileC
   return {
     overlay: (uri) => {
       const q = overlay.qwenPixels();
-      return { override: overlay.override(uri), setting: overlay.setting(uri), qwenMinPixels: q.min, qwenMaxPixels: q.max };
+      return { override: overlay.override(uri), setting: overlay.setting(uri), run: overlay.fromRun(uri), qwenMinPixels: q.min, qwenMaxPixels: q.max };
     },
     resolveContext: (uri) => ({ datasetDir: dirname(uri.fsPath), imageRoots: viewer.imageRoots(uri) }),
     maxRecordBytes: () => viewer.maxRecordBytes(),

@@ -105,6 +105,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       settings: {
         override: this.services.overlay.override(this.uri),
         setting: this.services.overlay.setting(this.uri),
+        run: this.services.overlay.fromRun(this.uri),
         fileGuess: fc?.guess,
         qwenMinPixels: q.min,
         qwenMaxPixels: q.max,

@@ -16,7 +16,25 @@ export class OverlayConfig {
   /** fires with the file whose override changed, or undefined when settings changed */
   readonly onDidChange = this._onDidChange.event;
 
+  /** prediction files of eval runs: the convention their newest run scored them in */
+  private runs = new Map<string, { convention: Convention; run: string }>();
+
   constructor(private readonly state: vscode.Memento) {}
+
+  /** The conventions runs scored their prediction files in (path → convention and run); the files whose entry changed are redrawn. */
+  setRunConventions(next: Map<string, { convention: Convention; run: string }>): void {
+    const changed = new Set<string>();
+    for (const [k, v] of next) if (this.runs.get(k)?.convention !== v.convention) changed.add(k);
+    for (const k of this.runs.keys()) if (!next.has(k)) changed.add(k);
+    this.runs = next;
+    for (const k of changed) this._onDidChange.fire(vscode.Uri.file(k));
+  }
+
+  /** The convention of the eval run that scored this file, with the run named. */
+  fromRun(uri: vscode.Uri): { convention: Convention; reason: string } | undefined {
+    const r = uri.scheme === 'file' ? this.runs.get(uri.fsPath) : undefined;
+    return r ? { convention: r.convention, reason: r.run } : undefined;
+  }
 
   register(): vscode.Disposable {
     return vscode.Disposable.from(

@@ -88,6 +88,7 @@ export function viewerStrings(): ViewerStrings {
     conventionBecause: vscode.l10n.t('read as {0}: {1}'),
     sourceOverride: vscode.l10n.t('chosen for this file'),
     sourceSetting: vscode.l10n.t('from the vlmLens.coordinateConvention setting'),
+    sourceRun: vscode.l10n.t('as the eval run that scored this file read it'),
     sourceFormat: vscode.l10n.t('set by the format'),
     sourceAuto: vscode.l10n.t('detected'),
     mixedConventions: vscode.l10n.t('Records in this file disagree on the coordinate convention: {0}.'),

@@ -334,6 +334,7 @@ export interface ViewerStrings {
   conventionBecause: string;
   sourceOverride: string;
   sourceSetting: string;
+  sourceRun: string;
   sourceFormat: string;
   sourceAuto: string;
   mixedConventions: string;

@@ -350,6 +350,9 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   await viewer.waitForFunction(() => (JSON.parse(document.querySelector<HTMLCanvasElement>('.detail canvas.overlay')?.dataset.drawn ?? '[]') as unknown[]).length === 2);
   const drawn = JSON.parse((await canvas.getAttribute('data-drawn')) ?? '[]') as Array<{ role: string }>;
   assert.deepEqual(drawn.map((d) => d.role).sort(), ['gt', 'pred']);
+  // read as the run scored it (the profile's "resized"), not detected; no training-data notices
+  assert.match(await viewer.locator('.convention-reason').innerText(), /read as resized: as the eval run that scored this file read it, checkpoint-3000 · contact_box \(Fake RoboInter\)/);
+  assert.equal(await viewer.locator('.mixed-conventions').count(), 0);
 
   // the record's scores: this run (its prediction file) and the other checkpoint's run (same id)
   const own = viewer.locator('.record-score.this-file');

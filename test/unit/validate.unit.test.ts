@@ -147,6 +147,13 @@ test('VLM040-043 geometry: outside the image, inverted box, trajectory outside, 
   assert.match(problems[0].message, /norm1 12, pixel 1; this record looks like pixel/);
 });
 
+test('a model’s answers are scored, not validated: an inverted or out-of-image predicted box is no VLM040/041', () => {
+  // RoboInter eval_details: {id, pred, gt}; the pred is the model's answer with its chat prefix
+  const details = (pred: string, gt: string) => ({ id: 'd', pred: `system\nuser\nassistant\n${pred}`, gt });
+  assert.deepEqual(codes(details('[[100, 10], [10, 60]]', '[[10, 10], [100, 60]]')), [], 'the inverted box is the prediction');
+  assert.deepEqual(codes(details('[[10, 10], [100, 60]]', '[[100, 10], [10, 60]]')), ['VLM041'], 'the reference is data: still checked');
+});
+
 test('VLM050 duplicate ids point at the first use', () => {
   const problems = fileCodes([llava({ id: 'same' }), llava({ id: 'other' }), llava({ id: 'same' })]);
   assert.deepEqual(problems.map((p) => [p.code, p.line, p.message]), [['VLM050', 2, 'Duplicate id “same” (first used on line 1)']]);

@@ -139,7 +139,7 @@ export class RecordOverlayView {
   private renderReason(): void {
     const o = this.overlays;
     if (!o) return;
-    const src = { override: this.s.sourceOverride, setting: this.s.sourceSetting, format: this.s.sourceFormat, auto: this.s.sourceAuto };
+    const src = { override: this.s.sourceOverride, setting: this.s.sourceSetting, run: this.s.sourceRun, format: this.s.sourceFormat, auto: this.s.sourceAuto };
     const parts: string[] = [];
     const byFormat = [...new Set(o.shapes.filter((x) => x.conventionSource === 'format').map((x) => `${x.parser} → ${x.convention}`))];
     if (o.shapes.some((x) => x.conventionSource !== 'format')) parts.push(fmt(this.s.conventionBecause, o.choice.convention, `${src[o.choice.source]}${o.choice.reason && o.choice.source !== 'override' ? `, ${o.choice.reason}` : ''}`));
@@ -165,12 +165,12 @@ export class RecordOverlayView {
     for (const sh of o.shapes) for (const f of sh.flags) this.notes.append(h('div', { class: 'problem warning shape-flag', text: `${sh.role} ${sh.kind}${sh.label ? ` "${sh.label}"` : ''}: ${f}` }));
     for (const sk of o.skipped) this.notes.append(h('div', { class: 'problem warning', text: fmt(this.s.notDrawn, sk.reason) }));
     const mixed = this.host.state.mixed;
-    if (mixed) this.notes.append(h('div', { class: 'problem warning mixed-conventions', text: fmt(this.s.mixedConventions, Object.entries(mixed).map(([c, n]) => `${c} ${n}`).join(', ')) }));
+    if (mixed && o.choice.source === 'auto') this.notes.append(h('div', { class: 'problem warning mixed-conventions', text: fmt(this.s.mixedConventions, Object.entries(mixed).map(([c, n]) => `${c} ${n}`).join(', ')) }));
     if (this.rec.images.length > 1) this.notes.append(h('div', { class: 'muted', text: this.s.drawnOnFirstImage }));
   }
 
   private describe(sh: PixelShape): string[] {
-    const src = { override: this.s.sourceOverride, setting: this.s.sourceSetting, format: this.s.sourceFormat, auto: this.s.sourceAuto };
+    const src = { override: this.s.sourceOverride, setting: this.s.sourceSetting, run: this.s.sourceRun, format: this.s.sourceFormat, auto: this.s.sourceAuto };
     const role = { gt: this.s.layerGt, pred: this.s.layerPred, prompt: this.s.layerPrompt }[sh.role];
     const lines = [`${role} · ${sh.kind}${sh.label ? ` “${sh.label}”` : ''}`];
     const turn = sh.source.turn !== undefined ? this.rec.turns[sh.source.turn] : undefined;

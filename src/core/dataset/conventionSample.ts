@@ -39,7 +39,9 @@ export async function sampleFileConvention(file: RandomAccessFile, index: Record
       lookups--;
       size = await opts.imageSize(r).catch(() => undefined);
     }
-    guesses.push(guessRecordConvention(g.shapes, size));
+    // the data's shapes say the convention; a model's answers (pred) only when there is nothing else
+    const data = g.shapes.filter((s) => s.role !== 'pred' && !s.implied);
+    guesses.push(guessRecordConvention(data.length ? data : g.shapes, size));
   }
   return { ...guessFileConvention(guesses), sampled: picks.size };
 }

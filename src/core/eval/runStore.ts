@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isInside } from '../util/paths';
-import { checkRunRecord, isInsideName, isSafeRunId, newRunId, type RunRecord } from './runs';
+import { checkRunRecord, isInsideName, isSafeRunId, newRunId, runLabel, type RunRecord } from './runs';
+import type { Convention } from '../geometry/types';
 import type { SampleResult } from './predictionMetrics';
 
 /** A listener list with the shape of VS Code's events (the extension and the CLI both subscribe). */
@@ -245,4 +246,22 @@ export class RunStore {
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+/**
+ * The prediction files runs scored, each with the coordinate convention its newest run read
+ * it in (and that run, in words): a file opened from a run is shown as the run scored it.
+ */
+export function predictionFileConventions(runs: RunRecord[]): Map<string, { convention: Convention; run: string }> {
+  const out = new Map<string, { convention: Convention; run: string }>();
+  const newestFirst = [...runs].sort((a, b) => (b.startedAt ?? b.queuedAt).localeCompare(a.startedAt ?? a.queuedAt));
+  for (const run of newestFirst) {
+    for (const r of run.results) {
+      const convention = r.aggregate?.convention;
+      if (!r.predictionsFile || !convention) continue;
+      const path = isAbsolute(r.predictionsFile) ? r.predictionsFile : resolve(run.cwd, r.predictionsFile);
+      if (!out.has(path)) out.set(path, { convention, run: `${runLabel(run)} (${run.profile})` });
+    }
+  }
+  return out;
 }

@@ -14,6 +14,8 @@ export interface OverlaySettings {
   override?: Convention;
   /** from vlmLens.coordinateConvention (glob → convention) */
   setting?: Convention;
+  /** the convention of the eval run that scored this file (a run's prediction file), with the run named */
+  run?: { convention: Convention; reason: string };
   /** the file's detected convention (from a sample of its records) */
   fileGuess?: { convention: Convention; reason: string };
   qwenMinPixels?: number;
@@ -36,6 +38,7 @@ export interface RecordOverlays {
 export function chooseConvention(raw: RawShape[], settings: OverlaySettings, image?: Size): ConventionChoice {
   if (settings.override) return { convention: settings.override, source: 'override', reason: 'chosen for this file' };
   if (settings.setting) return { convention: settings.setting, source: 'setting', reason: 'vlmLens.coordinateConvention' };
+  if (settings.run) return { ...settings.run, source: 'run' };
   if (settings.fileGuess) return { ...settings.fileGuess, source: 'auto' };
   const g = guessRecordConvention(raw, image);
   if (g) return { ...g, source: 'auto' };

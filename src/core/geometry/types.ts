@@ -81,7 +81,7 @@ export interface Size {
 /** How a convention was chosen, shown to the user. */
 export interface ConventionChoice {
   convention: Convention;
-  source: 'override' | 'setting' | 'format' | 'auto';
+  source: 'override' | 'setting' | 'run' | 'format' | 'auto';
   reason: string;
 }
 

@@ -457,7 +457,10 @@ export class RecordValidator extends ProblemFactory {
     const rec = c.rec;
     // the descriptor found for the record's other rules (a user format's too): not found again
     const nrec = normalizeRecord(o, { descriptor });
-    const g = extractGeometry(nrec, o, { descriptor });
+    const all = extractGeometry(nrec, o, { descriptor });
+    // a model's answers (pred) are scored, not validated: an inverted predicted box is a wrong
+    // answer (IoU 0 in the metrics), not an error in the file
+    const g = { ...all, shapes: all.shapes.filter((s) => s.role !== 'pred') };
     if (g.shapes.length === 0) return;
     const image = nrec.declaredSize;
     facts.convention = guessRecordConvention(g.shapes, image);

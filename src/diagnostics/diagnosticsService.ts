@@ -61,6 +61,12 @@ export class DiagnosticsService extends Disposable {
   readonly onDidPublish = this._onDidPublish.event;
   private readonly warnedSchemas = new Set<string>();
   private tabTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Problems kept after their editor closed (as linters do), by the file they are about: the
+   * URI they are shown on (the file, or its text twin). Cleared when the file changes or is
+   * deleted on disk, or when it is opened again (its new validation replaces them).
+   */
+  private readonly kept = new Map<string, vscode.Uri>();
 
   constructor(private readonly deps: DiagnosticsDeps) {
     super();
@@ -70,6 +76,9 @@ export class DiagnosticsService extends Disposable {
     this._register(vscode.workspace.onDidChangeTextDocument((e) => this.texts.get(e.document.uri.toString())?.schedule(EDIT_DEBOUNCE_MS)));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.untrack(d)));
     this._register(vscode.window.tabGroups.onDidChangeTabs(() => this.scheduleTabCheck()));
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*.{jsonl,ndjson,json}', true, false, false));
+    this._register(watcher.onDidChange((u) => this.forget(u)));
+    this._register(watcher.onDidDelete((u) => this.forget(u)));
     this._register(deps.settings.onDidChange(() => this.revalidateAll()));
     this._register({
       dispose: () => {
@@ -84,9 +93,26 @@ export class DiagnosticsService extends Disposable {
 
   // ---- text documents ----------------------------------------------------------------------
 
+  /** Drops the problems kept for a closed file (it changed, was deleted, or is validated again). */
+  private forget(file: vscode.Uri): void {
+    const key = file.toString();
+    const shownOn = this.kept.get(key);
+    if (!shownOn) return;
+    this.kept.delete(key);
+    if (!this.texts.has(shownOn.toString()) && !this.disks.has(key)) this.setDiagnostics(shownOn, undefined);
+  }
+
+  /** Keeps the problems shown on `shownOn` after the editor of `file` closed. */
+  private keep(file: vscode.Uri, shownOn: vscode.Uri): boolean {
+    if (file.scheme !== 'file' || !this.published.has(shownOn.toString())) return false;
+    this.kept.set(file.toString(), shownOn);
+    return true;
+  }
+
   private track(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     if (this.texts.has(key) || !isCandidateTextDocument(doc)) return;
+    this.forget(realFile(doc.uri));
     const tv = new TextValidation(doc, this.deps.settings, this.deps.files, (v) => this.publishText(v), this.deps.log);
     this.texts.set(key, tv);
     tv.schedule(0);
@@ -99,7 +125,9 @@ export class DiagnosticsService extends Disposable {
     if (!tv) return;
     tv.dispose();
     this.texts.delete(key);
-    this.setDiagnostics(doc.uri, undefined);
+    // a saved file's problems stay until it changes on disk; unsaved edits' problems go with them
+    const file = realFile(doc.uri);
+    if (doc.isDirty || this.disks.has(file.toString()) || !this.keep(file, doc.uri)) this.setDiagnostics(doc.uri, undefined);
     this.republishDisk(realFile(doc.uri));
     this.scheduleTabCheck();
   }
@@ -123,6 +151,7 @@ export class DiagnosticsService extends Disposable {
   attachViewer(doc: DatasetDocument): void {
     if (doc.uri.scheme !== 'file') return;
     const key = doc.uri.toString();
+    this.forget(doc.uri);
     const old = this.disks.get(key);
     if (old) this.disposeEntry(old, false);
     const entry: DiskEntry = { v: this.newDisk(doc), pinned: false, target: old?.target };
@@ -130,7 +159,9 @@ export class DiagnosticsService extends Disposable {
     const sub = doc.onDidDispose(() => {
       sub.dispose();
       if (this.disks.get(key) !== entry) return;
-      this.disposeEntry(entry);
+      // a finished validation's problems stay after the viewer closes, until the file changes
+      const keep = !!entry.target && !entry.v.state.running && !entry.v.state.cancelled && !entry.v.state.error && this.keep(doc.uri, entry.target);
+      this.disposeEntry(entry, !keep);
       this.disks.delete(key);
       this.scheduleTabCheck();
     });

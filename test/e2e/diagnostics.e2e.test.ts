@@ -271,3 +271,14 @@ test('Reopen as Text: the text at the selected record replaces the viewer tab, a
   assert.equal(await vs.page.locator('.editor-group-container.active .monaco-editor').count() > 0, true, 'the active editor is text');
   await vs.screenshot('reopen-as-text-then-problem');
 });
+
+test('a file’s problems stay in Problems after its editors close, until the file changes on disk', async () => {
+  const hasItems = (r: string[]) => r.some((x) => x.includes('must be equal to one of the allowed values'));
+  await problemsUntil(hasItems, 'the items.jsonl schema problem');
+  await vs.runCommand('View: Close All Editors');
+  await vs.page.waitForTimeout(1500); // VS Code closes the text document a moment after its tab
+  assert.ok(hasItems(await vs.problems()), 'still listed after the editor closed');
+  // fixed on disk (another tool, git checkout): the kept problem goes
+  writeFileSync(join(ws, 'data/custom/items.jsonl'), jsonl([{ id: 'a', split: 'train' }, { id: 'b', split: 'test' }]));
+  await problemsUntil((r) => !hasItems(r), 'the problem gone once the file changed');
+});

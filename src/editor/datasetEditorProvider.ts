@@ -96,11 +96,12 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     } catch {
       line = undefined;
     }
+    const at = line === undefined ? undefined : new vscode.Range(line, 0, line, 0);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'default', { viewColumn: column ?? panel?.panel.viewColumn, selection: at, preview: false } satisfies vscode.TextDocumentShowOptions);
+    // the tabs as they are now (tab objects from before the text opened are stale and cannot be closed)
     const ours = vscode.window.tabGroups.all
       .flatMap((g) => g.tabs)
       .filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === key && (t.input.viewType === DatasetEditorProvider.viewType || t.input.viewType === DatasetEditorProvider.jsonViewType));
-    const at = line === undefined ? undefined : new vscode.Range(line, 0, line, 0);
-    await vscode.commands.executeCommand('vscode.openWith', uri, 'default', { viewColumn: column ?? panel?.panel.viewColumn, selection: at, preview: false } satisfies vscode.TextDocumentShowOptions);
     if (ours.length) await vscode.window.tabGroups.close(ours, true);
   }
 

@@ -258,7 +258,8 @@ test('Reopen as Text: the text at the selected record replaces the viewer tab, a
   await vs.page.locator('.editor-group-container.active .view-lines', { hasText: '"tset"' }).first().waitFor();
   await vs.page.locator('.statusbar', { hasText: 'Ln 2, Col 1' }).waitFor();
   const tabs = vs.page.locator('.tabs-container .tab', { hasText: 'items.jsonl' });
-  assert.equal(await tabs.count(), 1, 'one tab for the file: the viewer’s was closed');
+  // one tab for the file: the viewer's is closed once the text is open
+  await vs.page.waitForFunction(() => Array.from(document.querySelectorAll('.tabs-container .tab')).filter((t) => t.textContent?.includes('items.jsonl')).length === 1, undefined, { timeout: 10_000 });
 
   // another file in front, then the problem clicked: the text comes back at the problem, not the viewer
   await vs.openFile('logs/model_contact_box.log');

@@ -90,6 +90,8 @@ export function viewerStrings(): ViewerStrings {
     sourceSetting: vscode.l10n.t('from the vlmLens.coordinateConvention setting'),
     sourceRun: vscode.l10n.t('as the eval run that scored this file read it'),
     sourceFormat: vscode.l10n.t('set by the format'),
+    imagesSideBySide: vscode.l10n.t('Images side by side'),
+    imagesStacked: vscode.l10n.t('Images one under another'),
     sourceAuto: vscode.l10n.t('detected'),
     mixedConventions: vscode.l10n.t('Records in this file disagree on the coordinate convention: {0}.'),
     notDrawn: vscode.l10n.t('Not drawn: {0}'),

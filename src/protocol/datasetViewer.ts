@@ -334,6 +334,8 @@ export interface ViewerStrings {
   conventionBecause: string;
   sourceOverride: string;
   sourceSetting: string;
+  imagesSideBySide: string;
+  imagesStacked: string;
   sourceRun: string;
   sourceFormat: string;
   sourceAuto: string;

@@ -60,6 +60,22 @@ before(async () => {
       2,
     ),
   );
+  // two small camera frames (320×180) and two boxes sharing a corner at the top edge
+  await writeImage(join(ws, 'img/cam_high.png'), 320, 180, { rect: [10, 2, 150, 90] });
+  await writeImage(join(ws, 'img/cam_wrist.png'), 320, 180, { background: '#2a9d8f', rect: [100, 60, 220, 150] });
+  writeFileSync(
+    join(ws, 'data/cameras.jsonl'),
+    jsonl([
+      {
+        id: 'cams',
+        images: ['../img/cam_high.png', '../img/cam_wrist.png'],
+        conversations: [
+          { from: 'human', value: '<image>\n<image>\nWhere is the gripper, at contact and now?' },
+          { from: 'gpt', value: '<ref>gripper contact box</ref><box>[[31, 11, 469, 500]]</box> and <ref>current gripper box</ref><box>[[38, 17, 475, 506]]</box>' },
+        ],
+      },
+    ]),
+  );
   // Qwen JSON boxes: convention not fixed by the format (Qwen2.5 absolute vs Qwen3 0–1000)
   writeFileSync(join(ws, 'data/qwen.jsonl'), jsonl([{ messages: [{ role: 'user', content: [{ type: 'image', image: '../img/scene.png' }, { type: 'text', text: 'Find the block.' }] }, { role: 'assistant', content: '```json\n[{"bbox_2d": [100, 80, 200, 160], "label": "block"}]\n```' }] }]));
   vs = await VsCodeSession.launch({ name: 'overlays', workspace: ws, copyWorkspace: false });
@@ -187,4 +203,41 @@ test('switching the coordinate convention moves the overlay, and is remembered f
   await again.waitForFunction(() => (document.querySelector<HTMLElement>('.convention-reason')?.dataset.convention ?? '') === 'pixel');
   assert.ok(near((await drawn(again, 1))[0].pixels as number[], BLOCK, 0.01));
   await choose('auto').catch(() => undefined);
+});
+
+test('two small camera frames: side by side and scaled up, a layout toggle, labels that do not collide, a tooltip inside the window', async () => {
+  const f = await open('data/cameras.jsonl');
+  await drawn(f, 2);
+  const figs = f.locator('.detail .media-group figure.media-image');
+  assert.equal(await figs.count(), 2);
+  await f.locator('.detail .media-group.layout-row').waitFor();
+  await f.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('.detail .media-group img')).every((i) => i.complete && i.clientWidth > 0));
+  const [a, b] = await Promise.all([figs.nth(0).boundingBox(), figs.nth(1).boundingBox()]);
+  assert.ok(a && b && b.x >= a.x + a.width - 1 && Math.abs(b.y - a.y) < 2, `side by side: ${JSON.stringify([a, b])}`);
+  const shown = await f.locator('.detail .image-frame img').first().evaluate((el: HTMLImageElement) => ({ w: el.clientWidth, h: el.clientHeight }));
+  assert.ok(shown.w > 320, `a 320-pixel frame is scaled up to its share of the pane (shown ${shown.w} wide)`);
+  // the two labels: on the image, not over each other
+  const labels = JSON.parse((await f.locator('.detail canvas.overlay').getAttribute('data-labels')) ?? '[]') as Array<{ text: string; x: number; y: number; w: number; h: number }>;
+  assert.equal(labels.length, 2, JSON.stringify(labels));
+  const [l1, l2] = labels;
+  assert.ok(!(l1.x < l2.x + l2.w && l2.x < l1.x + l1.w && l1.y < l2.y + l2.h && l2.y < l1.y + l1.h), `labels overlap: ${JSON.stringify(labels)}`);
+  for (const l of labels) assert.ok(l.x >= 0 && l.y >= 0 && l.x + l.w <= shown.w + 1 && l.y + l.h <= shown.h + 1, `label off the image: ${JSON.stringify(l)}`);
+  await vs.screenshot('cameras-side-by-side');
+
+  // the tooltip of a box near the right edge of the pane is not cut by the image frame
+  const d = await drawn(f, 2);
+  const [x1, y1, , y2] = d[0].screen as number[];
+  await f.locator('.detail canvas.overlay').hover({ position: { x: x1, y: (y1 + y2) / 2 } });
+  const tip = f.locator('.overlay-tip');
+  await tip.waitFor();
+  const [t, vp] = await Promise.all([tip.boundingBox(), f.evaluate(() => ({ w: window.innerWidth, h: window.innerHeight }))]);
+  assert.ok(t && t.x >= 0 && t.y >= 0 && t.x + t.width <= vp.w && t.y + t.height <= vp.h, `tooltip ${JSON.stringify(t)} inside ${JSON.stringify(vp)}`);
+  await vs.dismissHover();
+
+  // stacked: the second camera under the first
+  await f.locator('.layout-toggle').first().click();
+  await f.locator('.detail .media-group.layout-stack').waitFor();
+  const [c, e] = await Promise.all([figs.nth(0).boundingBox(), figs.nth(1).boundingBox()]);
+  assert.ok(c && e && e.y >= c.y + c.height - 1, `stacked: ${JSON.stringify([c, e])}`);
+  await vs.screenshot('cameras-stacked');
 });

@@ -18,7 +18,12 @@ export interface DetailActions {
   loadVideo(video: number): Promise<VideoView>;
   /** opens a starting format descriptor for the shown record */
   describeFormat(): void;
+  /** how a record's images are laid out (side by side, or one under the other), and remembering a change */
+  imageLayout(): ImageLayout;
+  setImageLayout(layout: ImageLayout): void;
 }
+
+export type ImageLayout = 'row' | 'stack';
 
 const KIND_CLASS: Record<string, string> = { chosen: 'kind-chosen', rejected: 'kind-rejected', prediction: 'kind-pred', reference: 'kind-gt' };
 
@@ -207,9 +212,51 @@ function renderTurn(t: Turn, index: number, rec: NormalizedRecord, s: ViewerStri
     h('div', { class: 'turn-role' }, t.rawRole || t.role, kindLabel ? h('span', { class: 'turn-kind', text: kindLabel }) : undefined),
   );
   const body = h('div', { class: 'turn-body' });
-  for (const p of t.parts) body.append(renderPart(p, rec, s, actions, highlight, overlay));
+  // consecutive images (several cameras, before/after frames) form one group, laid out side
+  // by side or stacked; the whitespace between their placeholders is not shown
+  let group: HTMLElement | undefined;
+  let gap: Node[] = [];
+  for (const p of t.parts) {
+    const isImage = p.type === 'media' && p.media === 'image';
+    if (group && !isImage && p.type === 'text' && !p.text.trim()) {
+      gap.push(renderPart(p, rec, s, actions, highlight, overlay));
+      continue;
+    }
+    if (isImage) {
+      if (!group) {
+        group = h('div', { class: `media-group layout-${actions.imageLayout()}` });
+        body.append(group);
+      }
+      gap = [];
+      group.append(renderPart(p, rec, s, actions, highlight, overlay));
+      continue;
+    }
+    if (group) body.append(...gap);
+    group = undefined;
+    gap = [];
+    body.append(renderPart(p, rec, s, actions, highlight, overlay));
+  }
+  body.append(...gap);
+  for (const g of body.querySelectorAll<HTMLElement>('.media-group')) if (g.children.length > 1) g.before(layoutToggle(g, s, actions));
   el.append(body);
   return el;
+}
+
+/** The switch between side by side and stacked, for a group of several images. */
+function layoutToggle(group: HTMLElement, s: ViewerStrings, actions: DetailActions): HTMLElement {
+  const label = (l: ImageLayout) => (l === 'row' ? s.imagesStacked : s.imagesSideBySide);
+  const btn = h('vscode-button', { secondary: true, class: 'layout-toggle', 'data-layout': actions.imageLayout() }, label(actions.imageLayout()));
+  btn.addEventListener('click', () => {
+    const next: ImageLayout = actions.imageLayout() === 'row' ? 'stack' : 'row';
+    actions.setImageLayout(next);
+    // every group of the record follows
+    for (const g of group.closest('.detail')?.querySelectorAll<HTMLElement>('.media-group') ?? [group]) g.className = `media-group layout-${next}`;
+    for (const b of group.closest('.detail')?.querySelectorAll<HTMLElement>('.layout-toggle') ?? [btn]) {
+      b.dataset.layout = next;
+      b.textContent = label(next);
+    }
+  });
+  return h('div', { class: 'layout-bar' }, btn);
 }
 
 function renderPart(p: Part, rec: NormalizedRecord, s: ViewerStrings, actions: DetailActions, highlight: RegExp | undefined, overlay: RecordOverlayView | undefined): Node {
@@ -249,6 +296,7 @@ function imageFigure(index: number, ref: string, s: ViewerStrings, actions: Deta
       if (view.status === 'ok' && view.uri) {
         const img = h('img', { src: view.uri, alt: ref, width: view.width, height: view.height, 'data-source-width': view.sourceWidth, 'data-source-height': view.sourceHeight });
         frame.append(img);
+        fitImage(img, fig, view);
         frame.dataset.status = 'ok';
         if (overlay) {
           const attach = () => overlay.attach(frame, img, view, fig);
@@ -326,4 +374,23 @@ export function placeholderText(view: ImageView, s: ViewerStrings): HTMLElement 
       box.append(h('div', { text: fmt(s.invalidImage, view.message ?? view.ref) }));
   }
   return box;
+}
+
+/**
+ * An image as large as its figure allows: a small one (a 320×180 camera frame) is scaled up,
+ * at most to 4× its own size; none is taller than 70% of the window. Follows the figure's width.
+ */
+function fitImage(img: HTMLImageElement, fig: HTMLElement, view: ImageView): void {
+  const w = view.width ?? 0;
+  const h = view.height ?? 0;
+  if (!w || !h) return;
+  const own = view.sourceWidth ?? w;
+  const fit = () => {
+    const avail = fig.clientWidth;
+    if (!avail) return;
+    const width = Math.min(avail, window.innerHeight * 0.7 * (w / h), own * 4);
+    img.style.width = `${Math.max(1, Math.floor(width))}px`;
+  };
+  fit();
+  new ResizeObserver(fit).observe(fig);
 }

@@ -37,6 +37,8 @@ interface UiState {
   regex?: boolean;
   caseSensitive?: boolean;
   overlay?: OverlayUi;
+  /** a record's several images: side by side (default) or stacked */
+  imageLayout?: 'row' | 'stack';
 }
 
 const rpc = connect<ViewerRequests, ViewerCommands, ViewerEvents>();
@@ -363,6 +365,11 @@ async function showDetail(index: number): Promise<void> {
       loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
       loadVideo: (video) => rpc.request('getVideo', { index, video }),
       describeFormat: () => void rpc.request('describeFormat', { index }).catch(() => undefined),
+      imageLayout: () => state.imageLayout ?? 'row',
+      setImageLayout: (layout) => {
+        state = { ...state, imageLayout: layout };
+        vscodeApi.setState(state);
+      },
     };
     overlayView = renderDetail(
       detail,

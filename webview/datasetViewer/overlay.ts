@@ -8,6 +8,7 @@
 import { type PixelShape, type Size } from '../../src/protocol/datasetViewer';
 import { type Comparison } from '../../src/core/geometry/compare';
 import { ROLE_COLOURS, ROLE_DASH } from '../../src/core/geometry/svg';
+import { boxLabelCandidates, placeLabels, pointLabelCandidates, type LabelRequest } from './labelLayout';
 
 
 export interface OverlayUi {
@@ -49,8 +50,18 @@ interface Drawn {
 }
 
 /** Draws shapes on a 2D context. Used for the detail image and the list thumbnails. */
-export function drawShapes(ctx: CanvasRenderingContext2D, shapes: PixelShape[], map: Mapper, ui: OverlayUi, opts: { labels: boolean; lineWidth: number; highlight?: number; comparisons?: Comparison[] }): Drawn[] {
+export function drawShapes(
+  ctx: CanvasRenderingContext2D,
+  shapes: PixelShape[],
+  map: Mapper,
+  ui: OverlayUi,
+  opts: { labels: boolean; lineWidth: number; highlight?: number; comparisons?: Comparison[]; bounds?: { width: number; height: number }; placed?: PlacedLabel[] },
+): Drawn[] {
   const drawn: Drawn[] = [];
+  // labels are placed after every shape is drawn, so that none covers another
+  const labels: Array<LabelRequest & { text: string; colour: string; dashed: boolean }> = [];
+  const LABEL_H = 15;
+  const labelWidth = (text: string) => ctx.measureText(text).width + 6;
   ctx.save();
   ctx.globalAlpha = ui.opacity;
   ctx.lineWidth = opts.lineWidth;
@@ -77,14 +88,20 @@ export function drawShapes(ctx: CanvasRenderingContext2D, shapes: PixelShape[], 
       // ground truth is labelled above its box, predictions below theirs: a pred box next
       // to its gt box (the common case) does not hide the other's label
       const text = [s.label, iouText].filter(Boolean).join(' · ') || s.role;
-      if (opts.labels) tag(ctx, text, Math.min(a, c), s.role === 'pred' ? Math.max(b, d) + 15 : Math.min(b, d), colour, s.role === 'pred');
+      if (opts.labels) {
+        const w = labelWidth(text);
+        labels.push({ text, colour, dashed: s.role === 'pred', w, h: LABEL_H, candidates: boxLabelCandidates([Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)], w, LABEL_H, s.role === 'pred') });
+      }
       drawn.push({ index: i, kind: s.kind, role: s.role, label: s.label, pixels: s.pixels, screen: [a, b, c, d] });
     } else if (s.kind === 'point') {
       const [x, y] = s.pixels as number[];
       const [px, py] = map(x, y);
       ctx.setLineDash([]);
       marker(ctx, px, py, colour, width);
-      if (opts.labels && s.label) tag(ctx, s.label, px + 7, py - 7, colour, false);
+      if (opts.labels && s.label) {
+        const w = labelWidth(s.label);
+        labels.push({ text: s.label, colour, dashed: false, w, h: LABEL_H, candidates: pointLabelCandidates(px, py, w, LABEL_H) });
+      }
       if (s.group) groups.set(s.group, [...(groups.get(s.group) ?? []), [px, py]]);
       drawn.push({ index: i, kind: s.kind, role: s.role, label: s.label, pixels: s.pixels, screen: [px, py] });
     } else {
@@ -106,14 +123,26 @@ export function drawShapes(ctx: CanvasRenderingContext2D, shapes: PixelShape[], 
     for (const [x, y] of pts.slice(1)) ctx.lineTo(x, y);
     ctx.stroke();
   }
+  const at = placeLabels(labels, opts.bounds ?? { width: ctx.canvas.width, height: ctx.canvas.height });
+  labels.forEach((l, i) => {
+    tag(ctx, l.text, at[i][0], at[i][1], l.w, l.h, l.colour, l.dashed);
+    opts.placed?.push({ text: l.text, x: at[i][0], y: at[i][1], w: l.w, h: l.h });
+  });
   ctx.restore();
   return drawn;
 }
 
-function tag(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, colour: string, dashed: boolean): void {
-  const w = ctx.measureText(text).width + 6;
-  const h = 15;
-  const top = y - h >= 0 ? y - h : y;
+/** A label as drawn (screen pixels of its top-left corner and size). */
+export interface PlacedLabel {
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A label with its top-left corner at (x, top). */
+function tag(ctx: CanvasRenderingContext2D, text: string, x: number, top: number, w: number, h: number, colour: string, dashed: boolean): void {
   ctx.save();
   ctx.setLineDash([]);
   ctx.globalAlpha = Math.min(1, ctx.globalAlpha + 0.1);
@@ -218,6 +247,20 @@ export interface StageOptions {
   onSelect(shape: PixelShape, index: number): void;
 }
 
+let tipElement: HTMLElement | undefined;
+
+/** The one overlay tooltip of the page: on the page, not in an image frame (which clips what leaves the image). */
+function sharedTip(): HTMLElement {
+  if (!tipElement) {
+    tipElement = document.createElement('div');
+    tipElement.className = 'overlay-tip';
+    tipElement.hidden = true;
+    document.body.append(tipElement);
+  }
+  tipElement.hidden = true;
+  return tipElement;
+}
+
 /** The detail image with its overlay, zoom and pan. */
 export class OverlayStage {
   private shapes: PixelShape[] = [];
@@ -244,10 +287,8 @@ export class OverlayStage {
     this.stage.append(img);
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'overlay';
-    this.tip = document.createElement('div');
-    this.tip.className = 'overlay-tip';
-    this.tip.hidden = true;
-    frame.append(this.canvas, this.tip);
+    this.tip = sharedTip();
+    frame.append(this.canvas);
     frame.classList.add('has-overlay');
     new ResizeObserver(() => this.draw()).observe(frame);
     this.canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
@@ -299,7 +340,11 @@ export class OverlayStage {
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    this.drawn = drawShapes(ctx, this.shapes, this.map, this.ui, { labels: this.ui.labels, lineWidth: 2, highlight: this.highlight, comparisons: this.comparisons });
+    // labels stay on the image as shown (at zoom 1 the frame is the image)
+    const bounds = { width: Math.min(w, this.img.clientWidth * this.zoom + Math.max(0, this.tx)), height: Math.min(h, this.img.clientHeight * this.zoom + Math.max(0, this.ty)) };
+    const placed: PlacedLabel[] = [];
+    this.drawn = drawShapes(ctx, this.shapes, this.map, this.ui, { labels: this.ui.labels, lineWidth: 2, highlight: this.highlight, comparisons: this.comparisons, bounds, placed });
+    this.canvas.dataset.labels = JSON.stringify(placed.map((l) => ({ ...l, x: Math.round(l.x), y: Math.round(l.y), w: Math.round(l.w) })));
     const round = (v: number) => Math.round(v * 10) / 10;
     const r = (p: number[] | number[][]): number[] | number[][] => (typeof p[0] === 'number' ? (p as number[]).map(round) : (p as number[][]).map((q) => q.map(round)));
     this.canvas.dataset.drawn = JSON.stringify(this.drawn.map((d) => ({ kind: d.kind, role: d.role, label: d.label, pixels: r(d.pixels), screen: r(d.screen) })));
@@ -330,10 +375,13 @@ export class OverlayStage {
       return;
     }
     this.tip.replaceChildren(...this.opts.describe(this.shapes[d.index]).map((line) => Object.assign(document.createElement('div'), { textContent: line })));
-    const rect = this.frame.getBoundingClientRect();
-    this.tip.style.left = `${Math.min(e.clientX - rect.left + 12, Math.max(0, rect.width - 280))}px`;
-    this.tip.style.top = `${e.clientY - rect.top + 12}px`;
     this.tip.hidden = false;
+    // beside the pointer, kept inside the window
+    const { width, height } = this.tip.getBoundingClientRect();
+    const left = e.clientX + 12 + width > window.innerWidth ? e.clientX - 12 - width : e.clientX + 12;
+    const top = e.clientY + 12 + height > window.innerHeight ? e.clientY - 12 - height : e.clientY + 12;
+    this.tip.style.left = `${Math.max(0, left)}px`;
+    this.tip.style.top = `${Math.max(0, top)}px`;
   }
 
   private onClick(e: MouseEvent): void {

@@ -11,7 +11,7 @@ export const readCommand: CliCommand = {
   summary: 'the metrics and curves of a training log, metrics CSV, trainer_state.json, results JSON or eval log',
   usage: `Usage: vlm-lens read <file> [--json] [--compare OTHER]
 
-What "Show in VLM Lens" shows, as text: for a HF Trainer trainer_state.json the facts (steps,
+What "Show Metrics in VLM Lens" shows, as text: for a HF Trainer trainer_state.json the facts (steps,
 best checkpoint), the last and lowest loss / eval loss, and each curve (points, first, last,
 lowest); for an lmms-eval *_results.json (or any JSON of numbers) the metrics per task; for a
 RoboInter log or a generation.py output the per-task IoU / accuracy / DTW lines, errors and

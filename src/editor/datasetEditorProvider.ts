@@ -44,7 +44,7 @@ interface Panel {
 export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvider<DatasetDocument> {
   /** `.jsonl`, `.ndjson` and dataset-like `.json` names: opens by default */
   static readonly viewType = 'vlmLens.dataset';
-  /** any `.json`: offered through "Open in VLM Lens" / "Reopen Editor With…" */
+  /** any `.json`: offered through "Open Records in VLM Lens" / "Reopen Editor With…" */
   static readonly jsonViewType = 'vlmLens.datasetJson';
 
   private readonly panels = new Set<Panel>();

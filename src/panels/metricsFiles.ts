@@ -12,7 +12,7 @@ const PROGRESS_BYTES = 16 * 1024 * 1024;
 const KEEP = 8;
 
 /**
- * Files shown with "Show in VLM Lens": trainer_state.json, lmms-eval results, eval logs and
+ * Files shown with "Show Metrics in VLM Lens": trainer_state.json, lmms-eval results, eval logs and
  * generation.py output. Each is read once (a log streams in chunks), watched, and read again
  * when it changes on disk (a trainer_state.json grows while training runs).
  */

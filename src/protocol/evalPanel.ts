@@ -79,7 +79,7 @@ export interface TrajectoryView {
   curves: ErrorCurve[];
 }
 
-/** A log / results / trainer_state file shown with "Show in VLM Lens". */
+/** A log / results / trainer_state file shown with "Show Metrics in VLM Lens". */
 export interface MetricsFileState {
   /** `file:` + its path: what `selected` is when it is shown */
   id: string;
@@ -105,7 +105,7 @@ export interface PanelState {
   series?: SeriesView;
   bars?: BarsView;
   trajectory?: TrajectoryView;
-  /** files opened with "Show in VLM Lens", newest first */
+  /** files opened with "Show Metrics in VLM Lens", newest first */
   files: Array<{ id: string; name: string; path: string }>;
   /** the selected file */
   file?: MetricsFileState;
@@ -177,7 +177,7 @@ export type EvalPanelCommands = {
   openFile: { path: string };
   /** save a shown file's metrics as CSV */
   exportFileMetrics: { id: string };
-  /** forget a file shown with "Show in VLM Lens" */
+  /** forget a file shown with "Show Metrics in VLM Lens" */
   closeFile: { id: string };
   /** draw these shown files' curves over the selected file's */
   setOverlays: { ids: string[] };

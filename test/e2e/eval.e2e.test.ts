@@ -458,9 +458,9 @@ test('files users already have: Score Predictions makes a run without a process;
   await panelShot(vs, 'eval-panel-scored-files-compared', f.locator('.compare-summary'));
 });
 
-test('Show in VLM Lens: a trainer_state.json draws loss, eval loss and learning rate over steps, and follows the file as training writes it', async () => {
+test('Show Metrics in VLM Lens: a trainer_state.json draws loss, eval loss and learning rate over steps, and follows the file as training writes it', async () => {
   await vs.openFile('checkpoints/checkpoint-3000/trainer_state.json');
-  await vs.editorTitleAction('Show in VLM Lens');
+  await vs.editorTitleAction('Show Metrics in VLM Lens');
   const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'HF Trainer state: trainer_state.json' });
   await f.locator('.chart[data-chart="curve-loss"]').waitFor();
   await f.locator('.chart[data-chart="curve-learningRate"]').waitFor();
@@ -482,9 +482,9 @@ test('Show in VLM Lens: a trainer_state.json draws loss, eval loss and learning 
   assert.match(await f.locator('.summary .facts').innerText(), /global_step 950/);
 });
 
-test('Show in VLM Lens on a generation.py output: per-task metrics as bars, the missing file and the mixed-scale average said', async () => {
+test('Show Metrics in VLM Lens on a generation.py output: per-task metrics as bars, the missing file and the mixed-scale average said', async () => {
   await vs.openFile('generation_stdout.txt');
-  await vs.runCommand('VLM Lens: Show in VLM Lens');
+  await vs.runCommand('VLM Lens: Show Metrics in VLM Lens');
   const f = await vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: 'eval log: generation_stdout.txt' });
   const row = await f.locator('table.metrics tr', { hasText: 'contact_box' }).first().innerText();
   assert.match(row, /mean_iou[\s\S]*0\.4232/);

@@ -61,10 +61,10 @@ after(async () => {
   await vs?.close();
 });
 
-/** .jsonl opens in the viewer; other .json files through the Explorer's "Open in VLM Lens". */
+/** .jsonl opens in the viewer; other .json files through the Explorer's "Open Records in VLM Lens". */
 async function openInViewer(rel: string): Promise<Frame> {
   if (rel.endsWith('.jsonl')) await vs.openFile(rel);
-  else await vs.explorerContextMenu(rel, 'Open in VLM Lens');
+  else await vs.explorerContextMenu(rel, 'Open Records in VLM Lens');
   const name = rel.split('/').pop() ?? rel;
   return vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: name });
 }

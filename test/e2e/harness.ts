@@ -242,7 +242,7 @@ export class VsCodeSession {
     });
   }
 
-  /** Clicks an action in the active editor's title bar (e.g. "Show in VLM Lens"). */
+  /** Clicks an action in the active editor's title bar (e.g. "Show Metrics in VLM Lens"). */
   async editorTitleAction(label: string): Promise<void> {
     await this.dismissHover();
     const action = this.page.locator(`.editor-group-container.active .editor-actions .action-label[aria-label^="${label}"]`).first();

@@ -1,5 +1,5 @@
 /**
- * Training logs in the Eval panel as a user opens them with Show in VLM Lens: a real PyTorch
+ * Training logs in the Eval panel as a user opens them with Show Metrics in VLM Lens: a real PyTorch
  * Lightning metrics.csv and a GRPO train.log (TRL dict lines between tqdm bars, ending in an
  * out-of-memory error). The charts are grouped by what they measure, smoothing redraws them
  * with the raw line kept, the failure is said with its line, two files overlay, and two NAVSIM
@@ -33,9 +33,9 @@ after(async () => {
   await vs?.close();
 });
 
-/** Show in VLM Lens from the Explorer; the panel's frame once it shows that file. */
+/** Show Metrics in VLM Lens from the Explorer; the panel's frame once it shows that file. */
 async function show(rel: string, status: string) {
-  await vs.explorerContextMenu(rel, 'Show in VLM Lens');
+  await vs.explorerContextMenu(rel, 'Show Metrics in VLM Lens');
   return vs.webviewFrame('VLM Lens Eval', { selector: '.summary .status', hasText: status });
 }
 

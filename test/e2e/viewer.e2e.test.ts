@@ -61,9 +61,9 @@ async function openInViewer(rel: string): Promise<Frame> {
   return viewer(rel.split('/').pop());
 }
 
-/** Explorer → "Open in VLM Lens" (also when the file was last shown as text). */
+/** Explorer → "Open Records in VLM Lens" (also when the file was last shown as text). */
 async function showInViewer(rel: string): Promise<Frame> {
-  await vs.explorerContextMenu(rel, 'Open in VLM Lens');
+  await vs.explorerContextMenu(rel, 'Open Records in VLM Lens');
   return viewer(rel.split('/').pop());
 }
 
@@ -228,7 +228,7 @@ test('bad input says what is wrong: empty, binary, object, truncated, deleted wh
   await f.locator('.notices', { hasText: 'The file was deleted on disk.' }).waitFor({ timeout: 15_000 });
 });
 
-test('explorer "Open in VLM Lens", and "Reopen as Text" one click from the viewer', async () => {
+test('explorer "Open Records in VLM Lens", and "Reopen as Text" one click from the viewer', async () => {
   // VS Code remembers that this file was last opened as text; the explorer command still opens the viewer
   await vs.runCommand('View: Close All Editors');
   const f = await showInViewer('data/train.jsonl');

@@ -270,7 +270,7 @@ function renderCharts(run: RunView): void {
   renderBarPicker(chartsBox, run);
 }
 
-// ---------- a file shown with "Show in VLM Lens" ----------
+// ---------- a file shown with "Show Metrics in VLM Lens" ----------
 function renderFile(file: MetricsFileState): void {
   resetCharts();
   clear(summary);

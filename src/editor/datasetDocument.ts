@@ -317,6 +317,15 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
 
   private async load(start: number, count: number): Promise<LoadedRecord[]> {
     const recs = await loadRecords(this.file, this._index, start, count, { maxRecordBytes: this.config.maxRecordBytes(), formats: this.config.formats(this.uri).formats });
+    // a run's prediction file: each record's image sizes from the run's eval input, by id
+    const sizes = await this.services.overlay.runInputSizes(this.uri);
+    if (sizes) {
+      for (const r of recs) {
+        const f = r.record?.id !== undefined ? sizes.get(String(r.record.id)) : undefined;
+        if (!r.record || !f) continue;
+        r.record = { ...r.record, declaredSize: r.record.declaredSize ?? f.image, resizedSize: r.record.resizedSize ?? f.resized };
+      }
+    }
     for (const r of recs) this.recordCache.set(r.index, r);
     while (this.recordCache.size > 500) this.recordCache.delete(this.recordCache.keys().next().value as number);
     return recs;

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import picomatch from 'picomatch';
 import { QWEN_MAX_PIXELS, QWEN_MIN_PIXELS } from '../core/geometry/conventions';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
+import { evalInputSizes } from '../core/eval/runStore';
+import type { EvalInputFacts } from '../core/eval/predictionMetrics';
 
 const OVERRIDE_KEY = 'vlmLens.conventionOverrides';
 
@@ -16,18 +18,36 @@ export class OverlayConfig {
   /** fires with the file whose override changed, or undefined when settings changed */
   readonly onDidChange = this._onDidChange.event;
 
-  /** prediction files of eval runs: the convention their newest run scored them in */
-  private runs = new Map<string, { convention: Convention; run: string }>();
+  /** prediction files of eval runs: the convention their newest run scored them in, and its eval input */
+  private runs = new Map<string, { convention: Convention; run: string; dataset?: string }>();
+  /** eval inputs' image sizes by record id, read once each */
+  private readonly inputs = new Map<string, Promise<Map<string, EvalInputFacts> | undefined>>();
 
   constructor(private readonly state: vscode.Memento) {}
 
   /** The conventions runs scored their prediction files in (path → convention and run); the files whose entry changed are redrawn. */
-  setRunConventions(next: Map<string, { convention: Convention; run: string }>): void {
+  setRunConventions(next: Map<string, { convention: Convention; run: string; dataset?: string }>): void {
     const changed = new Set<string>();
     for (const [k, v] of next) if (this.runs.get(k)?.convention !== v.convention) changed.add(k);
     for (const k of this.runs.keys()) if (!next.has(k)) changed.add(k);
     this.runs = next;
     for (const k of changed) this._onDidChange.fire(vscode.Uri.file(k));
+  }
+
+  /**
+   * The image sizes of this file's records from the eval input of the run that scored it
+   * (joined by id, as scoring does): a RoboInter prediction file has no w/h/new_w/new_h of
+   * its own, and its boxes are in the resized frame.
+   */
+  runInputSizes(uri: vscode.Uri): Promise<Map<string, EvalInputFacts> | undefined> {
+    const dataset = uri.scheme === 'file' ? this.runs.get(uri.fsPath)?.dataset : undefined;
+    if (!dataset) return Promise.resolve(undefined);
+    let p = this.inputs.get(dataset);
+    if (!p) {
+      p = evalInputSizes(dataset).then((r) => r.facts);
+      this.inputs.set(dataset, p);
+    }
+    return p;
   }
 
   /** The convention of the eval run that scored this file, with the run named. */

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isInside } from '../util/paths';
 import { checkRunRecord, isInsideName, isSafeRunId, newRunId, runLabel, type RunRecord } from './runs';
 import type { Convention } from '../geometry/types';
-import type { SampleResult } from './predictionMetrics';
+import { inputFacts, type EvalInputFacts, type SampleResult } from './predictionMetrics';
+import { readPredictionText } from './predictionFile';
 
 /** A listener list with the shape of VS Code's events (the extension and the CLI both subscribe). */
 class Listeners<T> {
@@ -252,16 +253,34 @@ export class RunStore {
  * The prediction files runs scored, each with the coordinate convention its newest run read
  * it in (and that run, in words): a file opened from a run is shown as the run scored it.
  */
-export function predictionFileConventions(runs: RunRecord[]): Map<string, { convention: Convention; run: string }> {
-  const out = new Map<string, { convention: Convention; run: string }>();
+export function predictionFileConventions(runs: RunRecord[]): Map<string, { convention: Convention; run: string; dataset?: string }> {
+  const out = new Map<string, { convention: Convention; run: string; dataset?: string }>();
   const newestFirst = [...runs].sort((a, b) => (b.startedAt ?? b.queuedAt).localeCompare(a.startedAt ?? a.queuedAt));
   for (const run of newestFirst) {
     for (const r of run.results) {
       const convention = r.aggregate?.convention;
       if (!r.predictionsFile || !convention) continue;
       const path = isAbsolute(r.predictionsFile) ? r.predictionsFile : resolve(run.cwd, r.predictionsFile);
-      if (!out.has(path)) out.set(path, { convention, run: `${runLabel(run)} (${run.profile})` });
+      if (!out.has(path)) out.set(path, { convention, run: `${runLabel(run)} (${run.profile})`, dataset: run.dataset });
     }
   }
   return out;
+}
+
+/** Eval input files larger than this are not read to give a prediction file's records their image sizes. */
+export const MAX_EVAL_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The image sizes of an eval input's records by id (`w`, `h`, `new_w`, `new_h`, `image_size`),
+ * as scoring joins them to predictions: what a prediction file's records lack to be drawn in a
+ * `resized` convention. Undefined when the file is too large or unreadable (said by `why`).
+ */
+export async function evalInputSizes(dataset: string): Promise<{ facts?: Map<string, EvalInputFacts>; why?: string }> {
+  try {
+    const { size } = await stat(dataset);
+    if (size > MAX_EVAL_INPUT_BYTES) return { why: `${dataset} is larger than ${MAX_EVAL_INPUT_BYTES >> 20} MB` };
+    return { facts: inputFacts(readPredictionText(await readFile(dataset, 'utf8')).records) };
+  } catch (e) {
+    return { why: `${dataset}: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { userInfo } from 'node:os';
 import { interruptedRuns, runLabel, type EvalProfile, type RunRecord } from '../core/eval/runs';
 import { echoFilter, executeRun, formatSeconds, planRuns, type RunInputs, type RunJob, type RunnerMessages } from '../core/eval/runner';
 import { emptySummary, type LogSummary } from '../core/eval/logParse';
@@ -86,6 +87,26 @@ export class EvalService implements vscode.Disposable {
   }
 
   private readonly followed = new Map<string, Followed>();
+  /** all of the user's jobs on the cluster (squeue -u), polled while Slurm runs are followed */
+  private clusterJobs: { pending: number; running: number } | undefined;
+  private clusterTimer: NodeJS.Timeout | undefined;
+
+  /** Counts the user's jobs on the cluster now and every minute while this window follows Slurm runs. */
+  private pollClusterJobs(): void {
+    if (this.clusterTimer || this.disposed) return;
+    const tick = async () => {
+      this.clusterTimer = undefined;
+      if (this.disposed || this.followed.size === 0) {
+        this.clusterJobs = undefined;
+        return;
+      }
+      const r = await this.slurmClient().mine(userInfo().username);
+      this.clusterJobs = 'error' in r ? undefined : r;
+      this.showStatus();
+      if (!this.disposed) this.clusterTimer = setTimeout(() => void tick(), 60_000);
+    };
+    this.clusterTimer = setTimeout(() => void tick(), 0);
+  }
 
   private slurmClient(settings?: SlurmSettings): SlurmClient {
     return new SlurmClient(this.start, { bin: settings?.bin ?? slurmDefaults().bin, cwd: this.store.workspace, messages: slurmMessages() });
@@ -107,6 +128,7 @@ export class EvalService implements vscode.Disposable {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0} eval run(s) submitted to Slurm (job {1}). The Eval Runs view shows where they stand.', ok.length, ids));
     }
     for (const r of ok) this.follow(r, client);
+    this.pollClusterJobs();
     this.showStatus();
   }
 
@@ -163,6 +185,7 @@ export class EvalService implements vscode.Disposable {
     const { runs } = await this.store.list();
     // Slurm jobs went on without the window: follow them again by job id
     for (const r of runs) if (isSlurmRunOpen(r.run) && !this.followed.has(r.run.id)) this.follow(r.run, this.slurmClient());
+    if (this.followed.size) this.pollClusterJobs();
     this.showStatus();
     const alive = (pid: number) => {
       try {
@@ -237,7 +260,8 @@ export class EvalService implements vscode.Disposable {
       }
       const pending = slurm.filter((r) => r.status === 'queued').length;
       this.status.text = `$(server) ${vscode.l10n.t('Slurm: {0} running, {1} pending', slurm.length - pending, pending)}`;
-      this.status.tooltip = slurm.map((r) => `${runLabel(r)}: ${r.slurm ? describeJob(r.slurm, slurmMessages()) : r.status}`).join('\n');
+      const mine = this.clusterJobs ? [vscode.l10n.t('All your jobs on the cluster: {0} running, {1} pending', this.clusterJobs.running, this.clusterJobs.pending)] : [];
+      this.status.tooltip = [...slurm.map((r) => `${runLabel(r)}: ${r.slurm ? describeJob(r.slurm, slurmMessages()) : r.status}`), ...mine].join('\n');
       this.status.show();
       return;
     }
@@ -351,6 +375,7 @@ export class EvalService implements vscode.Disposable {
     this.disposed = true;
     // Slurm jobs go on without the window; the next start follows them again
     this.followed.clear();
+    if (this.clusterTimer) clearTimeout(this.clusterTimer);
     const now = new Date().toISOString();
     for (const j of this.queue.splice(0)) {
       j.run.status = 'cancelled';

@@ -126,6 +126,10 @@ test('Evaluate Checkpoint with a Slurm profile: pending with its reason, running
   const row = session.page.locator('.pane-body .monaco-list-row', { hasText: 'contact_box' }).first();
   await row.filter({ hasText: new RegExp(`Slurm ${queued.slurm?.jobId} · pending #1 · Resources`) }).waitFor({ timeout: 30_000 });
   assert.match(await session.statusBarText(), /Slurm: 0 running, 1 pending/);
+  // its tooltip counts all the user's jobs on the cluster too (the busy one included)
+  await session.page.locator('.statusbar-item', { hasText: 'Slurm: 0 running, 1 pending' }).first().hover();
+  await session.page.locator('.monaco-hover, .workbench-hover', { hasText: 'All your jobs on the cluster: 1 running, 1 pending' }).first().waitFor({ timeout: 15_000 });
+  await session.dismissHover();
   await session.screenshot('slurm-pending');
 
   // the node is free: it runs there, then completes

@@ -31,7 +31,10 @@ const KIND_CLASS: Record<string, string> = { chosen: 'kind-chosen', rejected: 'k
 export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, s: ViewerStrings, labels: Record<FormatId, string>, actions: DetailActions, highlight: RegExp | undefined, overlayHost: OverlayHost): RecordOverlayView | undefined {
   clear(root);
   const rec = d.record;
-  const overlay = rec && d.geometry ? new RecordOverlayView(rec, d.geometry, s, overlayHost) : undefined;
+  // what the record's problem rows say is not said again by a notice (mojibake, invalid UTF-8, a shape's flags)
+  const listed = d.problems ?? [];
+  const covered = new Set(listed.map((p) => p.code));
+  const overlay = rec && d.geometry ? new RecordOverlayView(rec, d.geometry, s, overlayHost, covered) : undefined;
   const head = h(
     'div',
     { class: 'detail-head' },
@@ -70,16 +73,19 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
       ),
     );
   }
-  if (d.invalidUtf8) root.append(h('div', { class: 'problem warning', text: fmt(s.invalidUtf8At, d.invalidUtf8.line + 1, d.invalidUtf8.column + 1) }));
+  if (d.invalidUtf8 && !covered.has('VLM061')) root.append(h('div', { class: 'problem warning', text: fmt(s.invalidUtf8At, d.invalidUtf8.line + 1, d.invalidUtf8.column + 1) }));
   for (const m of d.mojibake ?? []) {
+    if (listed.some((p) => p.code === 'VLM060' && p.message.includes(m.original))) continue;
     root.append(h('div', { class: 'problem warning mojibake', text: fmt(s.mojibakeFound, m.original, m.fixed, m.path.join('.')) }));
   }
-  if (d.problems && d.problems.length > 0) {
+  // the parse error is shown above with its context: its row would say it again
+  const rows = d.parseError ? listed.filter((p) => p.code !== 'VLM001' && p.code !== 'VLM002') : listed;
+  if (rows.length > 0) {
     root.append(
       h(
         'div',
         { class: 'record-problems', role: 'list', 'aria-label': s.problemsOfRecord },
-        ...d.problems.map((p) =>
+        ...rows.map((p) =>
           h(
             'div',
             { class: `record-problem ${p.severity}`, role: 'listitem', 'data-code': p.code },

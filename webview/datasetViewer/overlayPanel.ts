@@ -44,6 +44,8 @@ export class RecordOverlayView {
     private readonly geometry: RecordGeometryView,
     private readonly s: ViewerStrings,
     private readonly host: OverlayHost,
+    /** rule codes the record's problem rows show: their notes are not repeated under the image */
+    private readonly covered: ReadonlySet<string> = new Set(),
   ) {
     const ui = host.ui;
     const box = (cls: string, label: string, on: boolean, change: (v: boolean) => void) => {
@@ -162,10 +164,11 @@ export class RecordOverlayView {
       else text = fmt(this.s.pointPair, name(c.pred), c.distance.toFixed(1));
       this.legend.append(h('span', { class: `metric metric-${c.kind}`, text }));
     }
-    for (const sh of o.shapes) for (const f of sh.flags) this.notes.append(h('div', { class: 'problem warning shape-flag', text: `${sh.role} ${sh.kind}${sh.label ? ` "${sh.label}"` : ''}: ${f}` }));
+    const flagsListed = this.covered.has('VLM040') || this.covered.has('VLM041') || this.covered.has('VLM042');
+    if (!flagsListed) for (const sh of o.shapes) for (const f of sh.flags) this.notes.append(h('div', { class: 'problem warning shape-flag', text: `${sh.role} ${sh.kind}${sh.label ? ` "${sh.label}"` : ''}: ${f}` }));
     for (const sk of o.skipped) this.notes.append(h('div', { class: 'problem warning', text: fmt(this.s.notDrawn, sk.reason) }));
     const mixed = this.host.state.mixed;
-    if (mixed && o.choice.source === 'auto') this.notes.append(h('div', { class: 'problem warning mixed-conventions', text: fmt(this.s.mixedConventions, Object.entries(mixed).map(([c, n]) => `${c} ${n}`).join(', ')) }));
+    if (mixed && o.choice.source === 'auto' && !this.covered.has('VLM043')) this.notes.append(h('div', { class: 'problem warning mixed-conventions', text: fmt(this.s.mixedConventions, Object.entries(mixed).map(([c, n]) => `${c} ${n}`).join(', ')) }));
     if (this.rec.images.length > 1) this.notes.append(h('div', { class: 'muted', text: this.s.drawnOnFirstImage }));
   }
 

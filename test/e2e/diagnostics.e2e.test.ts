@@ -267,7 +267,13 @@ test('Reopen as Text: the text at the selected record replaces the viewer tab, a
   await vs.problems();
   await vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'must be equal to one of the allowed values' }).first().click();
   await vs.page.locator('.tab.active', { hasText: 'items.jsonl' }).waitFor();
-  await vs.page.locator('.statusbar', { hasText: 'Ln 2, Col 19' }).waitFor();
+  try {
+    await vs.page.locator('.statusbar', { hasText: 'Ln 2, Col 19' }).waitFor({ timeout: 15_000 });
+  } catch {
+    await vs.screenshot('reopen-as-text-then-problem-failed');
+    const tabTexts = await vs.page.locator('.tabs-container .tab').allInnerTexts();
+    throw new Error(`the problem's click did not land at Ln 2, Col 19; tabs: ${tabTexts.join(' | ')}; status bar: ${await vs.statusBarText()}`);
+  }
   assert.equal(await tabs.count(), 1, 'still one tab for the file');
   assert.equal(await vs.page.locator('.editor-group-container.active .monaco-editor').count() > 0, true, 'the active editor is text');
   await vs.screenshot('reopen-as-text-then-problem');

@@ -264,11 +264,26 @@ export class VsCodeSession {
     const parts = relPath.split('/');
     for (let i = 0; i < parts.length; i++) {
       const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${parts[i]}"]`).first();
-      await row.waitFor({ state: 'visible' });
+      await this.scrollExplorerTo(row);
       if (i === parts.length - 1) return row;
       if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
     }
     throw new Error('unreachable');
+  }
+
+  /**
+   * Waits for an explorer row, scrolling the tree when it is not rendered: the tree is a
+   * virtual list, so a row below (or above) what fits in the side bar is not in the page.
+   */
+  private async scrollExplorerTo(row: Locator): Promise<void> {
+    if (await row.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) return;
+    const tree = this.page.locator('.explorer-folders-view .monaco-list').first();
+    for (const dy of [...Array<number>(15).fill(240), ...Array<number>(30).fill(-240)]) {
+      await tree.hover();
+      await this.page.mouse.wheel(0, dy);
+      if (await row.waitFor({ state: 'visible', timeout: 200 }).then(() => true, () => false)) return;
+    }
+    await row.waitFor({ state: 'visible' });
   }
 
   /** Right-clicks an explorer row (no hover tooltip in the way) and returns the open context menu. */

@@ -105,8 +105,44 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     if (ours.length) await vscode.window.tabGroups.close(ours, true);
   }
 
+  /** files VLM Lens itself asked to show in the viewer, for a few seconds: never sent back to their text */
+  private readonly asked = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** Marks that the viewer is wanted for `uri` (Open Records in VLM Lens, a sample from the Eval panel). */
+  wantViewer(uri: vscode.Uri): void {
+    const key = uri.toString();
+    clearTimeout(this.asked.get(key));
+    this.asked.set(
+      key,
+      setTimeout(() => this.asked.delete(key), 5000),
+    );
+  }
+
+  /**
+   * VS Code opens a file's default editor (this viewer) even where the file is open as text
+   * in the same group: a click on a problem, Go to File. When nothing of VLM Lens asked for
+   * the viewer and the text tab is still there a moment later (Reopen Editor With… replaces
+   * it, and then the viewer stays), the text is shown again and this viewer closed.
+   */
+  private async backToText(doc: DatasetDocument, panel: vscode.WebviewPanel): Promise<boolean> {
+    const key = doc.uri.toString();
+    if (this.asked.has(key) || doc.uri.scheme !== 'file') return false;
+    const textTab = () =>
+      vscode.window.tabGroups.all.find((g) => g.viewColumn === panel.viewColumn)?.tabs.find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key);
+    if (!textTab()) return false;
+    await new Promise((r) => setTimeout(r, 300));
+    if (!textTab() || this.asked.has(key)) return false;
+    await vscode.window.showTextDocument(doc.uri, { viewColumn: panel.viewColumn, preview: false });
+    const ours = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === key && t.group.viewColumn === panel.viewColumn);
+    if (ours.length) await vscode.window.tabGroups.close(ours, true);
+    return true;
+  }
+
   /** Opens `uri` in the viewer at record `index` (e.g. a sample linked from the eval panel). */
   async revealRecord(uri: vscode.Uri, index: number): Promise<void> {
+    this.wantViewer(uri);
     const viewType = /\.(jsonl|ndjson)$/i.test(uri.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
     for (const p of this.panels) if (p.doc.uri.toString() === uri.toString()) p.doc.lastSelected = index;
     await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
@@ -143,6 +179,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
 
   /** Called by VS Code for every editor panel showing the document. */
   resolveCustomEditor(doc: DatasetDocument, panel: vscode.WebviewPanel): void {
+    void this.backToText(doc, panel).catch((e: unknown) => this.log.warn(`could not show ${doc.uri.fsPath} as text again: ${String(e)}`));
     const webview = panel.webview;
     webview.options = webviewOptions(this.context.extensionUri, [this.images.cacheDir]);
     const disposables: vscode.Disposable[] = [];

@@ -11,6 +11,7 @@ export function registerViewerCommands(provider: DatasetEditorProvider): vscode.
         return;
       }
       const viewType = /\.(jsonl|ndjson)$/i.test(target.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
+      provider.wantViewer(target);
       await vscode.commands.executeCommand('vscode.openWith', target, viewType);
     }),
     vscode.commands.registerCommand('vlmLens.reopenAsText', async (uri?: vscode.Uri) => {

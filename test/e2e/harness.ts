@@ -283,7 +283,11 @@ export class VsCodeSession {
       await this.page.mouse.wheel(0, dy);
       if (await row.waitFor({ state: 'visible', timeout: 200 }).then(() => true, () => false)) return;
     }
-    await row.waitFor({ state: 'visible' });
+    await row.waitFor({ state: 'visible', timeout: 5000 }).catch(async (e: Error) => {
+      const rows = await this.page.locator('.explorer-folders-view .monaco-list-row').evaluateAll((els) => els.map((el) => `${el.getAttribute('aria-label') ?? ''}${el.getAttribute('aria-expanded') === 'true' ? ' (open)' : ''}`));
+      await this.screenshot('explorer-row-missing');
+      throw new Error(`${e.message}\nexplorer rows: ${rows.join(' | ')}`);
+    });
   }
 
   /** Right-clicks an explorer row (no hover tooltip in the way) and returns the open context menu. */

@@ -230,8 +230,12 @@ test('two small camera frames: side by side and scaled up, a layout toggle, labe
   await f.locator('.detail canvas.overlay').hover({ position: { x: x1, y: (y1 + y2) / 2 } });
   const tip = f.locator('.overlay-tip');
   await tip.waitFor();
-  const [t, vp] = await Promise.all([tip.boundingBox(), f.evaluate(() => ({ w: window.innerWidth, h: window.innerHeight }))]);
-  assert.ok(t && t.x >= 0 && t.y >= 0 && t.x + t.width <= vp.w && t.y + t.height <= vp.h, `tooltip ${JSON.stringify(t)} inside ${JSON.stringify(vp)}`);
+  // in the webview's own coordinates (the page's would add the frame's offset)
+  const { t, vp } = await tip.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { t: { x: r.x, y: r.y, width: r.width, height: r.height }, vp: { w: window.innerWidth, h: window.innerHeight } };
+  });
+  assert.ok(t.x >= 0 && t.y >= 0 && t.x + t.width <= vp.w && t.y + t.height <= vp.h, `tooltip ${JSON.stringify(t)} inside ${JSON.stringify(vp)}`);
   await vs.dismissHover();
 
   // stacked: the second camera under the first

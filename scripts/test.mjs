@@ -2,7 +2,8 @@
 // `npm test`: installs what is missing, then type-check, lint, package, unit tests (node's
 // test runner, plain Node) and end-to-end tests (the packaged VSIX in code-server, driven
 // in Debian's Chromium). Stops at the first failing step with a non-zero exit code.
-// Options: --unit (only up to the unit tier), --e2e (only the e2e tier, after packaging),
+// Options: --unit (only the unit tier: build, then node --test; no system packages, type-check,
+// lint or packaging), --e2e (only the e2e tier, after packaging),
 //          any other argument is passed to node --test as a file filter (substring match).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -44,21 +45,27 @@ function findTests(dir, suffix) {
 const npx = (bin) => join(root, 'node_modules', '.bin', bin);
 
 try {
-  step('system packages', () => ensureSystemPackages());
+  // the unit tier alone needs no system package (the Slurm tests skip themselves without slurm-wlm outside CI)
+  if (!onlyUnit) step('system packages', () => ensureSystemPackages());
   step('npm packages', () => ensureNodeModules());
 } catch (e) {
   log(e instanceof Error ? e.message : String(e));
   process.exit(1);
 }
 
-if (!onlyE2e) {
+if (!onlyE2e && !onlyUnit) {
   step('type-check (host, webview, tests)', () => run('npm', ['run', '--silent', 'typecheck']));
   step('lint', () => run(npx('eslint'), ['--max-warnings', '0', '.']));
 }
 let vsix;
-step('build and package the VSIX', () => {
-  vsix = packageExtension();
-});
+if (onlyUnit) {
+  // the CLI tests run dist/cli.js: built, not packaged
+  step('build', () => run(process.execPath, [join(root, 'scripts', 'build.mjs')]));
+} else {
+  step('build and package the VSIX', () => {
+    vsix = packageExtension();
+  });
+}
 
 if (!onlyE2e) {
   const unit = findTests(join(root, 'test'), '.unit.test.ts');

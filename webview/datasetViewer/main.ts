@@ -3,6 +3,9 @@
  * (search, go to record, reopen as text), a virtualized record list and the detail pane.
  * The record data stays on the host; the webview asks for pages and records.
  */
+import { RowMap } from './rowMap';
+import { PageCache } from './pageCache';
+import { SearchMatches } from './searchMatches';
 import {
   type ImageView,
   type IndexStatus,
@@ -58,70 +61,38 @@ let overlayView: RecordOverlayView | undefined;
 let validation: ValidationView | undefined;
 /** the selected record (the list works in rows: with a filter they differ) */
 let selectedRecord = -1;
-/** records shown when the list is filtered to problems (ascending) */
-let filter: { code: string | null; records: number[] } | undefined;
+/** rows ↔ records (all records, or those with problems while the list is filtered) */
+const rows = new RowMap();
 
 function recordTotal(): number {
   return indexStatus?.records ?? 0;
 }
 
-function recordOfRow(row: number): number {
-  return filter ? (filter.records[row] ?? -1) : row;
-}
-
-/** The row showing a record (-1: filtered out). */
-function rowOfRecord(record: number): number {
-  if (!filter) return record;
-  const r = filter.records;
-  let lo = 0;
-  let hi = r.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (r[mid] === record) return mid;
-    if (r[mid] < record) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
+const recordOfRow = (row: number): number => rows.recordOfRow(row);
+const rowOfRecord = (record: number): number => rows.rowOfRecord(record);
 
 // ---- row pages (LRU) ---------------------------------------------------------------------
-const pages = new Map<number, RowInfo[]>();
-const loadingPages = new Set<number>();
-let pageGeneration = 0;
+const pages = new PageCache<RowInfo>(PAGE);
 
 function rowAt(i: number): RowInfo | undefined {
-  const p = pages.get(Math.floor(i / PAGE));
-  return p?.[i % PAGE];
+  return pages.rowAt(i);
 }
 
 function ensurePages(first: number, last: number): void {
-  const gen = pageGeneration;
-  for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) {
-    const page = pages.get(p);
-    if (page) {
-      pages.delete(p);
-      pages.set(p, page); // most recently used last
-      if (page.length === PAGE || p * PAGE + page.length >= recordTotal()) continue;
-    }
-    if (loadingPages.has(p)) continue;
-    loadingPages.add(p);
+  const gen = pages.generation;
+  for (const p of pages.want(first, last, recordTotal())) {
     rpc
       .request('getRows', { start: p * PAGE, count: PAGE })
-      .then((rows) => {
-        if (gen !== pageGeneration) return;
-        pages.set(p, rows);
-        while (pages.size > 200) pages.delete(pages.keys().next().value as number);
-        list.invalidate();
+      .then((got) => {
+        if (pages.put(p, got, gen)) list.invalidate();
       })
       .catch(() => undefined)
-      .finally(() => loadingPages.delete(p));
+      .finally(() => pages.settled(p, gen));
   }
 }
 
 function resetPages(): void {
-  pageGeneration++;
-  pages.clear();
-  loadingPages.clear();
+  pages.reset();
   thumbs.clear();
 }
 
@@ -139,7 +110,7 @@ function requestThumb(index: number): void {
     .request('getImage', { index, image: 0, maxSize: THUMB * (window.devicePixelRatio || 1), requestId })
     .then((view) => {
       thumbs.set(index, view);
-      if (filter ? visibleRecords.has(index) : index >= visibleFirst && index <= visibleLast) list.invalidate();
+      if (rows.filter ? visibleRecords.has(index) : index >= visibleFirst && index <= visibleLast) list.invalidate();
     })
     .catch(() => thumbs.delete(index))
     .finally(() => thumbRequests.delete(index));
@@ -151,7 +122,7 @@ let visibleRecords = new Set<number>();
 function onRange(first: number, last: number): void {
   visibleFirst = first;
   visibleLast = last;
-  if (filter) {
+  if (rows.filter) {
     visibleRecords = new Set();
     for (let r = first; r <= last; r++) {
       const rec = recordOfRow(r);
@@ -163,7 +134,7 @@ function onRange(first: number, last: number): void {
   // Forget image work for rows that scrolled away.
   const stale: number[] = [];
   for (const [index, id] of thumbRequests) {
-    if (filter ? !visibleRecords.has(index) : index < first || index > last) {
+    if (rows.filter ? !visibleRecords.has(index) : index < first || index > last) {
       stale.push(id);
       thumbs.delete(index);
       thumbRequests.delete(index);
@@ -177,7 +148,7 @@ function renderRow(el: HTMLElement, rowNumber: number): void {
   clear(el);
   const index = recordOfRow(rowNumber);
   const row = rowAt(index);
-  const isMatch = matchSet.has(index);
+  const isMatch = search.has(index);
   el.classList.toggle('match', isMatch);
   const num = h('div', { class: 'row-num' }, h('span', { text: `#${(index + 1).toLocaleString('en-US')}` }), row ? h('span', { class: 'muted', text: `L${(row.line + 1).toLocaleString('en-US')}` }) : undefined);
   if (!row) {
@@ -419,10 +390,7 @@ function nextProblem(kinds: Array<ScanProblem['kind']>): void {
 }
 
 // ---- search ----------------------------------------------------------------------------
-let searchId = 0;
-let matches: number[] = [];
-const matchSet = new Set<number>();
-let searchDone = true;
+const search = new SearchMatches();
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
 let lastSearch: SearchProgress | undefined;
 
@@ -440,24 +408,20 @@ function startSearch(): void {
   const text = valueOf(searchField);
   state = { ...state, query: text, regex: checked(regexBox), caseSensitive: checked(caseBox) };
   vscodeApi.setState(state);
-  if (searchId) rpc.notify('cancelSearch', { searchId });
-  searchId = 0;
-  matches = [];
-  matchSet.clear();
+  if (search.id) rpc.notify('cancelSearch', { searchId: search.id });
+  search.reset(!!text);
   lastSearch = undefined;
   list.invalidate();
   if (!text) {
-    searchDone = true;
     searchStatus.textContent = '';
     if (selectedRecord >= 0) void showDetail(selectedRecord);
     return;
   }
-  searchDone = false;
   searchStatus.textContent = fmt(S.searching, 0);
   rpc
     .request('startSearch', { text, regex: checked(regexBox), caseSensitive: checked(caseBox) })
     .then((r) => {
-      searchId = r.searchId;
+      search.id = r.searchId;
     })
     .catch((e: unknown) => {
       searchStatus.textContent = e instanceof Error ? e.message : String(e);
@@ -465,23 +429,17 @@ function startSearch(): void {
 }
 
 function onSearchProgress(p: SearchProgress): void {
-  if (p.searchId !== searchId && searchId !== 0) return;
-  if (searchId === 0) searchId = p.searchId; // the reply may arrive after the first results
+  // the reply to startSearch may arrive after the first results
+  const { accepted, first } = search.accept(p);
+  if (!accepted) return;
   lastSearch = p;
   if (p.error) {
     searchStatus.textContent = p.error;
-    searchDone = true;
     return;
   }
-  const firstResults = matches.length === 0 && p.matches.length > 0;
-  for (const m of p.matches) {
-    matches.push(m);
-    matchSet.add(m);
-  }
-  searchDone = p.done;
   updateSearchStatus();
   list.invalidate();
-  if (firstResults && !matchSet.has(selectedRecord)) goToMatch(1);
+  if (first && !search.has(selectedRecord)) goToMatch(1);
   else if (p.done && selectedRecord >= 0) void showDetail(selectedRecord);
 }
 
@@ -489,21 +447,18 @@ function updateSearchStatus(): void {
   const p = lastSearch;
   if (!p) return;
   const pct = p.totalBytes > 0 ? Math.floor((p.scannedBytes / p.totalBytes) * 100) : 100;
-  const pos = matches.indexOf(selectedRecord);
+  const pos = search.position(selectedRecord) - 1;
   let text: string;
-  if (!searchDone) text = fmt(S.searching, pct) + (matches.length ? ` · ${matches.length.toLocaleString('en-US')}` : '');
+  if (!search.done) text = fmt(S.searching, pct) + (search.count ? ` · ${search.count.toLocaleString('en-US')}` : '');
   else if (p.totalMatches === 0) text = S.noMatches;
   else text = fmt(S.matchesOf, pos >= 0 ? pos + 1 : 0, p.totalMatches);
-  if (p.capped) text += ` · ${fmt(S.matchesCapped, matches.length, p.totalMatches)}`;
+  if (p.capped) text += ` · ${fmt(S.matchesCapped, search.count, p.totalMatches)}`;
   searchStatus.textContent = text;
 }
 
 function goToMatch(dir: 1 | -1): void {
-  if (matches.length === 0) return;
-  const cur = selectedRecord;
-  let target: number | undefined;
-  if (dir > 0) target = matches.find((m) => m > cur) ?? matches[0];
-  else target = [...matches].reverse().find((m) => m < cur) ?? matches[matches.length - 1];
+  const target = search.next(selectedRecord, dir);
+  if (target === undefined) return;
   select(target);
   updateSearchStatus();
 }
@@ -581,7 +536,7 @@ document.addEventListener('keydown', (e) => {
 rpc.onNotification('indexProgress', (s) => {
   indexStatus = s;
   if (s.notices) setNotices(s.notices);
-  if (!filter) list.setCount(s.records);
+  if (!rows.filter) list.setCount(s.records);
   if (selectedRecord < 0 && s.records > 0) select(state.selected !== undefined && state.selected < s.records ? state.selected : 0);
   renderHeader();
   if (s.done) ensurePages(visibleFirst, Math.max(visibleFirst, visibleLast));
@@ -607,8 +562,8 @@ rpc.onNotification('fileChanged', (c) => {
   if (c.kind === 'appended') {
     // the last page may have grown; keep everything else
     const lastPage = Math.floor(Math.max(0, recordTotal() - 1) / PAGE);
-    pages.delete(lastPage);
-    if (!filter) list.setCount(c.records);
+    pages.drop(lastPage);
+    if (!rows.filter) list.setCount(c.records);
     list.invalidate();
     flash(fmt(S.fileAppended, c.records));
     if (valueOf(searchField)) startSearch();
@@ -617,7 +572,7 @@ rpc.onNotification('fileChanged', (c) => {
   // rewritten or restored: everything is re-read; the selection is kept where possible
   resetPages();
   setNotices(c.kind === 'rewritten' ? [S.fileReindexed] : []);
-  filter = undefined;
+  rows.set(undefined);
   setValue(filterBox, 'all');
   list.setCount(0);
   list.setSelected(-1);
@@ -638,8 +593,8 @@ function setFilterValue(value: string): void {
 function applyFilter(value: string): void {
   const token = ++filterToken;
   if (!value || value === 'all') {
-    if (!filter) return;
-    filter = undefined;
+    if (!rows.filter) return;
+    rows.set(undefined);
     list.setCount(recordTotal());
     if (selectedRecord >= 0) {
       list.setSelected(selectedRecord);
@@ -653,7 +608,7 @@ function applyFilter(value: string): void {
     .request('problemRecords', { code })
     .then(({ records }) => {
       if (token !== filterToken) return;
-      filter = { code, records };
+      rows.set({ code, records });
       list.setCount(records.length);
       list.setSelected(-1);
       list.invalidate();
@@ -672,7 +627,7 @@ function renderFilterOptions(): void {
   const byCode = v?.byCode;
   if (!v || !byCode || v.recordsWithProblems === undefined || v.recordsWithProblems === 0) {
     filterBox.setAttribute('hidden', '');
-    if (filter) setFilterValue('all');
+    if (rows.filter) setFilterValue('all');
     return;
   }
   const current = valueOf(filterBox);
@@ -696,12 +651,10 @@ rpc.onNotification('validation', (v) => {
   if (v.running) return;
   // a run ended: rows carry their problem codes, so fetch them again, and the selected record's problems
   renderFilterOptions();
-  pages.clear();
-  loadingPages.clear();
-  pageGeneration++;
+  pages.reset();
   list.invalidate();
   onRange(visibleFirst, Math.max(visibleFirst, visibleLast));
-  if (filter) applyFilter(valueOf(filterBox));
+  if (rows.filter) applyFilter(valueOf(filterBox));
   else if (selectedRecord >= 0) void showDetail(selectedRecord);
 });
 

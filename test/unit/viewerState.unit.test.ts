@@ -1,0 +1,69 @@
+/**
+ * The dataset viewer's state, apart from its DOM (webview/datasetViewer/{rowMap,pageCache,
+ * searchMatches}.ts, run in Node): rows ↔ records under a problems filter, the page cache's
+ * requests, recency and generations, and the streamed search matches.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RowMap } from '../../webview/datasetViewer/rowMap';
+import { PageCache } from '../../webview/datasetViewer/pageCache';
+import { SearchMatches } from '../../webview/datasetViewer/searchMatches';
+
+test('rows are records, or under a filter the filtered records, found both ways', () => {
+  const m = new RowMap();
+  assert.equal(m.rowCount(50), 50);
+  assert.equal(m.recordOfRow(7), 7);
+  m.set({ code: 'VLM041', records: [3, 10, 42] });
+  assert.equal(m.rowCount(50), 3);
+  assert.deepEqual([0, 1, 2, 3].map((r) => m.recordOfRow(r)), [3, 10, 42, -1]);
+  assert.deepEqual([3, 10, 42, 11].map((r) => m.rowOfRecord(r)), [0, 1, 2, -1], 'a record filtered out has no row');
+  m.set(undefined);
+  assert.equal(m.rowOfRecord(11), 11);
+});
+
+test('pages: asked once, a short last page asked again as the file grows, the least recent dropped, old answers ignored', () => {
+  const c = new PageCache<string>(10, 2);
+  assert.deepEqual(c.want(0, 25, 100), [0, 1, 2]);
+  assert.deepEqual(c.want(0, 25, 100), [], 'loading pages are not asked twice');
+  const gen = c.generation;
+  const page = (p: number, n = 10) => Array.from({ length: n }, (_, i) => `r${p * 10 + i}`);
+  assert.ok(c.put(0, page(0), gen));
+  assert.ok(c.put(1, page(1), gen));
+  c.settled(0, gen);
+  c.settled(1, gen);
+  assert.equal(c.rowAt(13), 'r13');
+  c.want(0, 0, 100); // page 0 used again: page 1 is now the least recent
+  assert.ok(c.put(2, page(2, 4), gen));
+  c.settled(2, gen);
+  assert.equal(c.size, 2);
+  assert.equal(c.rowAt(13), undefined, 'the least recently used page went');
+  assert.equal(c.rowAt(0), 'r0');
+  assert.deepEqual(c.want(20, 29, 30), [2], 'a last page with 4 of 10 rows is asked again once the file has 30');
+  assert.deepEqual(c.want(20, 23, 24), [], '…but not while it is being asked');
+  c.reset();
+  assert.equal(c.put(2, page(2), gen), false, 'an answer to a request made before the reset is dropped');
+  c.settled(2, gen);
+  assert.equal(c.rowAt(20), undefined);
+  assert.deepEqual(c.want(20, 20, 30), [2]);
+});
+
+test('search matches: the first batch adopts its search id, others are ignored, next/previous wrap', () => {
+  const s = new SearchMatches();
+  s.reset(true);
+  assert.equal(s.done, false);
+  assert.deepEqual(s.accept({ searchId: 7, matches: [4, 9], done: false }), { accepted: true, first: true });
+  assert.equal(s.id, 7);
+  assert.deepEqual(s.accept({ searchId: 6, matches: [1], done: true }), { accepted: false, first: false }, 'a batch of an older search');
+  assert.deepEqual(s.accept({ searchId: 7, matches: [20], done: true }), { accepted: true, first: false });
+  assert.equal(s.done, true);
+  assert.equal(s.count, 3);
+  assert.equal(s.position(9), 2);
+  assert.equal(s.position(5), 0);
+  assert.equal(s.next(9, 1), 20);
+  assert.equal(s.next(20, 1), 4, 'wraps to the first');
+  assert.equal(s.next(4, -1), 20, 'wraps to the last');
+  assert.equal(s.next(10, -1), 9);
+  s.reset(false);
+  assert.equal(s.next(0, 1), undefined);
+  assert.equal(s.done, true);
+});

@@ -67,3 +67,35 @@ test('search matches: the first batch adopts its search id, others are ignored, 
   assert.equal(s.next(0, 1), undefined);
   assert.equal(s.done, true);
 });
+
+test('Eval panel: a samples page for an older query is dropped; the compare choice and the compared rows', async () => {
+  const { SamplesQueryState, chooseCompare, compareRows } = await import('../../webview/evalPanel/panelState');
+  const q = new SamplesQueryState();
+  const g1 = q.bump();
+  q.bin = [0.2, 0.4];
+  q.text = 'droid';
+  const g2 = q.bump();
+  assert.ok(!q.isCurrent(g1) && q.isCurrent(g2));
+  assert.deepEqual(q.params('r1', 200, 200), { runId: 'r1', start: 200, count: 200, order: 'worst', range: [0.2, 0.4], text: 'droid' });
+  q.text = '';
+  assert.equal(q.params('r1', 0, 1).text, undefined);
+
+  const others = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+  let s = chooseCompare(others, { proposed: 'b' });
+  assert.equal(s.compareWith, 'b', 'the host’s proposal');
+  s = chooseCompare(others, { current: 'c', proposed: 'b', lastProposal: s.lastProposal });
+  assert.equal(s.compareWith, 'c', 'the same proposal again does not undo the user’s choice');
+  assert.equal(chooseCompare(others, { current: 'gone' }).compareWith, 'a', 'a run no longer there: the first');
+
+  const rows = [
+    { id: 'x', change: 'better' as const, delta: 0.3 },
+    { id: 'y', change: 'worse' as const, delta: -0.2 },
+    { id: 'z', change: undefined, delta: undefined },
+    { id: 'w', change: 'better' as const, delta: 0.1 },
+  ];
+  const c = { rows, higherIsBetter: true } as unknown as Parameters<typeof compareRows>[0];
+  assert.deepEqual(compareRows(c, 'all', true).map((r) => r.id), ['x', 'w', 'y', 'z'], 'largest gain first, no delta last');
+  assert.deepEqual(compareRows(c, 'better', false).map((r) => r.id), ['w', 'x']);
+  const lower = { rows, higherIsBetter: false } as unknown as Parameters<typeof compareRows>[0];
+  assert.deepEqual(compareRows(lower, 'all', true).map((r) => r.id), ['y', 'w', 'x', 'z'], 'lower is better: a fall is a gain');
+});

@@ -3,6 +3,7 @@
  * (virtualized), comparison of two runs. All data arrives shaped from the host; dataset
  * text is only ever set through textContent.
  */
+import { SamplesQueryState, chooseCompare, compareRows } from './panelState';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, Title, Tooltip, type ChartConfiguration } from 'chart.js';
 import type { BarGroup, CompareView, EvalPanelCommands, EvalPanelEvents, EvalPanelRequests, EvalPanelStrings, MetricsFileState, PanelState, RunView, SampleOrderView, SampleRowView } from '../../src/protocol/evalPanel';
 import { append, clear, fmt, h } from '../shared/dom';
@@ -422,11 +423,8 @@ function renderPdm(p: NonNullable<MetricsFileState['view']['pdm']>): void {
 }
 
 // ---------- samples (virtualized; pages fetched from the host) ----------
-let order: SampleOrderView = 'worst';
-let bin: [number, number] | undefined;
-let text = '';
+const q = new SamplesQueryState();
 let total = 0;
-let query = 0;
 const pages = new Map<number, SampleRowView[]>();
 const PAGE = 200;
 const countLabel = h('span', { class: 'count' });
@@ -455,12 +453,12 @@ const list = new VirtualList({
 async function fetchPages(first: number, last: number): Promise<void> {
   const run = selectedRun();
   if (!run) return;
-  const q = query;
+  const gen = q.generation;
   for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) {
     if (pages.has(p)) continue;
     pages.set(p, []);
-    const r = await rpc.request('samples', { runId: run.id, start: p * PAGE, count: PAGE, order, range: bin, text: text || undefined });
-    if (q !== query) return;
+    const r = await rpc.request('samples', q.params(run.id, p * PAGE, PAGE));
+    if (!q.isCurrent(gen)) return;
     pages.set(p, r.rows);
     list.invalidate();
   }
@@ -468,7 +466,7 @@ async function fetchPages(first: number, last: number): Promise<void> {
 
 async function reloadSamples(): Promise<void> {
   const run = selectedRun();
-  query++;
+  const gen = q.bump();
   pages.clear();
   if (!run?.hasSamples) {
     total = 0;
@@ -476,19 +474,18 @@ async function reloadSamples(): Promise<void> {
     countLabel.textContent = '';
     return;
   }
-  const q = query;
-  const r = await rpc.request('samples', { runId: run.id, start: 0, count: PAGE, order, range: bin, text: text || undefined });
-  if (q !== query) return;
+  const r = await rpc.request('samples', q.params(run.id, 0, PAGE));
+  if (!q.isCurrent(gen)) return;
   total = r.total;
   pages.set(0, r.rows);
   countLabel.textContent = fmt(S.shown, total);
-  binLabel.textContent = bin ? fmt(S.binFilter, num(bin[0], 2), num(bin[1], 2)) : '';
+  binLabel.textContent = q.bin ? fmt(S.binFilter, num(q.bin[0], 2), num(q.bin[1], 2)) : '';
   list.setCount(total);
   list.invalidate();
 }
 
 function setBin(b: [number, number] | undefined): void {
-  bin = b;
+  q.bin = b;
   clearBin.hidden = !b;
   void reloadSamples();
   samplesBox.scrollIntoView({ block: 'nearest' });
@@ -502,7 +499,7 @@ function renderSamplesFrame(): void {
   if (!run?.hasSamples) return;
   const orderDd = h('vscode-single-select', { 'aria-label': 'order' }, h('vscode-option', { value: 'worst' }, S.worstFirst), h('vscode-option', { value: 'best' }, S.bestFirst), h('vscode-option', { value: 'file' }, S.fileOrder));
   orderDd.addEventListener('change', () => {
-    order = valueOf(orderDd) as SampleOrderView;
+    q.order = valueOf(orderDd) as SampleOrderView;
     void reloadSamples();
   });
   const filter = h('vscode-textfield', { placeholder: S.filter, 'aria-label': S.filter });
@@ -510,13 +507,13 @@ function renderSamplesFrame(): void {
   filter.addEventListener('input', () => {
     clearTimeout(t);
     t = setTimeout(() => {
-      text = valueOf(filter);
+      q.text = valueOf(filter);
       void reloadSamples();
     }, 250);
   });
   clearBin.textContent = S.clearFilter;
-  clearBin.hidden = !bin;
-  const csv = h('vscode-button', { secondary: true, onclick: () => rpc.notify('exportSamples', { runId: run.id, order }) }, S.exportCsv);
+  clearBin.hidden = !q.bin;
+  const csv = h('vscode-button', { secondary: true, onclick: () => rpc.notify('exportSamples', { runId: run.id, order: q.order }) }, S.exportCsv);
   const head = h('div', { class: 'sample-row head' }, h('span', { class: 'c-id', text: S.id }), h('span', { class: 'c-score', text: S.score }), h('span', { class: 'c-pred', text: S.pred }), h('span', { class: 'c-gt', text: S.gt }), h('span', { class: 'c-note', text: '' }));
   append(samplesBox, h('div', { class: 'toolbar' }, h('b', { text: S.samples }), orderDd, filter, countLabel, binLabel, clearBin, csv), head, list.element);
 }
@@ -535,9 +532,7 @@ function renderCompareFrame(): void {
     compareBox.append(h('div', { class: 'note', text: S.noCompare }));
     return;
   }
-  if (state.compareWith && state.compareWith !== proposedCompare && others.some((o) => o.id === state.compareWith)) compareWith = state.compareWith;
-  proposedCompare = state.compareWith;
-  if (!compareWith || !others.some((o) => o.id === compareWith)) compareWith = others[0].id;
+  ({ compareWith, lastProposal: proposedCompare } = chooseCompare(others, { current: compareWith, proposed: state.compareWith, lastProposal: proposedCompare }));
   const dd = h('vscode-single-select', { 'aria-label': S.compareWith });
   for (const o of others) {
     const opt = h('vscode-option', { value: o.id }, `${o.label} (${o.step ?? o.checkpointName})`);
@@ -575,9 +570,7 @@ async function loadCompare(el: HTMLElement): Promise<void> {
 }
 
 function renderCompareRows(el: HTMLElement, c: CompareView): void {
-  const rows = c.rows.filter((r) => compareFilter === 'all' || r.change === compareFilter);
-  const gain = (r: (typeof rows)[number]) => (r.delta === undefined ? -Infinity : c.higherIsBetter ? r.delta : -r.delta);
-  rows.sort((x, y) => (compareSortDesc ? gain(y) - gain(x) : gain(x) - gain(y)));
+  const rows = compareRows(c, compareFilter, compareSortDesc);
   const head = h('div', { class: 'sample-row head' }, h('span', { class: 'c-id', text: S.id }), h('span', { class: 'c-score', text: 'A' }), h('span', { class: 'c-score', text: 'B' }), h('span', { class: 'c-score sortable', text: `${S.delta} ${compareSortDesc ? '▼' : '▲'}`, onclick: () => { compareSortDesc = !compareSortDesc; el.querySelector('.vlist')?.remove(); head.remove(); renderCompareRows(el, c); } }));
   const vl = new VirtualList({
     rowHeight: 24,
@@ -624,7 +617,7 @@ function render(): void {
   const key = `${run.id}:${run.status}:${run.hasSamples}`;
   if (key !== renderedRun) {
     renderedRun = key;
-    bin = undefined;
+    q.bin = undefined;
     renderSamplesFrame();
     renderCompareFrame();
     void reloadSamples();

@@ -117,12 +117,17 @@ Exit codes: 0 every run succeeded (or, with --no-wait, was submitted), 1 a run f
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    if (values.json) io.stdout.write(`${JSON.stringify(done, null, 2)}\n`);
-    else for (const r of done) io.stdout.write(summaryOf(r, store));
-    if (done.some((r) => r.status === 'failed' || r.status === 'cancelled')) return EXIT_FINDINGS;
-    return done.some((r) => r.status === 'skipped') ? EXIT_SKIPPED : EXIT_OK;
+    return printRuns(done, store, !!values.json, io);
   },
 };
+
+/** Prints the run records (JSON or a summary each) and returns the exit code they make. */
+function printRuns(runs: RunRecord[], store: RunStore, json: boolean, io: CliIO): number {
+  if (json) io.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+  else for (const r of runs) io.stdout.write(summaryOf(r, store));
+  if (runs.some((r) => r.status === 'failed' || r.status === 'cancelled')) return EXIT_FINDINGS;
+  return runs.some((r) => r.status === 'skipped') ? EXIT_SKIPPED : EXIT_OK;
+}
 
 /**
  * Runs planned jobs on Slurm: submitted (one array for several), then, unless `wait` is off,
@@ -161,10 +166,7 @@ async function runOnSlurm(store: RunStore, jobs: Parameters<typeof submitSlurmRu
       process.off('SIGTERM', onSignal);
     }
   }
-  if (o.json) io.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
-  else for (const r of runs) io.stdout.write(summaryOf(r, store));
-  if (runs.some((r) => r.status === 'failed' || r.status === 'cancelled')) return EXIT_FINDINGS;
-  return runs.some((r) => r.status === 'skipped') ? EXIT_SKIPPED : EXIT_OK;
+  return printRuns(runs, store, o.json, io);
 }
 
 async function pickProfile(workspace: string, name: string | undefined, io: CliIO): Promise<{ profile: EvalProfile; slurmDefault?: SlurmSettings }> {

@@ -69,6 +69,11 @@ export function guessFileConvention(perRecord: Array<ConventionGuess | undefined
     seen[g.convention] = (seen[g.convention] ?? 0) + 1;
     if (!reasons.has(g.convention)) reasons.set(g.convention, g.reason);
   }
+  return fileConventionFromCounts(seen, reasons);
+}
+
+/** The file's convention from how many records looked like each (and why, for the first of each). */
+export function fileConventionFromCounts(seen: Partial<Record<Convention, number>>, reasons = new Map<Convention, string>()): FileConvention {
   const entries = (Object.entries(seen) as Array<[Convention, number]>).sort((a, b) => b[1] - a[1]);
   if (entries.length === 0) return { guess: undefined, seen, mixed: false };
   const total = entries.reduce((a, [, n]) => a + n, 0);

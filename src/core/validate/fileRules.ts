@@ -8,7 +8,7 @@
  * A file validated in parts (worker threads on record ranges) gives one state per part;
  * `FileRules.merge` finds the duplicates across parts and finishes the file.
  */
-import { guessFileConvention, type ConventionGuess } from '../geometry/detect';
+import { fileConventionFromCounts } from '../geometry/detect';
 import { CONVENTIONS, type Convention } from '../geometry/types';
 import type { MessageId, RuleCode } from './rules';
 import type { Fix, Problem, RecordFacts } from './validator';
@@ -18,13 +18,22 @@ export interface ProblemMaker {
   factProblem(f: { index: number; line: number; column: number }, loc: { offset: number; length: number } | undefined, code: RuleCode, id: MessageId, args: Array<string | number>, extra?: Partial<Problem>): Problem | undefined;
 }
 
-/** Growable list of 4-number tuples in a Float64Array. */
+/**
+ * Growable list of 4-integer tuples (record, line, column, length or code) in an Int32Array
+ * (16 bytes a tuple), plus the lists of other parts adopted as they are, never copied.
+ */
 class Tuples {
-  data: Float64Array;
+  data: Int32Array;
   n = 0;
+  private readonly adopted: Int32Array[] = [];
+  private adoptedN = 0;
   /** @param expected tuples to make room for at once (untouched room costs no resident memory) */
   constructor(expected = 256) {
-    this.data = new Float64Array(4 * Math.max(256, expected));
+    this.data = new Int32Array(4 * Math.max(256, expected));
+  }
+  /** Every tuple: this part's and the adopted ones. */
+  get count(): number {
+    return this.n + this.adoptedN;
   }
   push(a: number, b: number, c: number, d: number): void {
     if ((this.n + 1) * 4 > this.data.length) this.reserve(this.n + 1);
@@ -35,25 +44,25 @@ class Tuples {
     this.data[i + 3] = d;
     this.n++;
   }
-  append(other: Float64Array): void {
-    const m = other.length / 4;
-    this.reserve(this.n + m);
-    this.data.set(other, this.n * 4);
-    this.n += m;
+  /** Another part's tuples, kept as they are (the merge adds no copy of a million records). */
+  adopt(other: Int32Array): void {
+    this.adopted.push(other);
+    this.adoptedN += other.length / 4;
   }
   private reserve(tuples: number): void {
     if (tuples * 4 <= this.data.length) return;
     let size = this.data.length;
     while (size < tuples * 4) size *= 2;
-    const next = new Float64Array(size);
+    const next = new Int32Array(size);
     next.set(this.data.subarray(0, this.n * 4));
     this.data = next;
   }
-  slice(): Float64Array {
+  /** This part's tuples (not the adopted ones), trimmed. */
+  slice(): Int32Array {
     return this.data.slice(0, this.n * 4);
   }
   *entries(): Generator<[number, number, number, number]> {
-    for (let i = 0; i < this.n; i++) yield [this.data[i * 4], this.data[i * 4 + 1], this.data[i * 4 + 2], this.data[i * 4 + 3]];
+    for (const d of [this.data.subarray(0, this.n * 4), ...this.adopted]) for (let i = 0; i + 3 < d.length; i += 4) yield [d[i], d[i + 1], d[i + 2], d[i + 3]];
   }
 }
 
@@ -67,10 +76,15 @@ class IdTable {
   private size = 0;
 
   /** @param expected ids to make room for at once: no rehashing while a pass of known length fills it */
-  constructor(expected = 0) {
+  constructor(expected = 0, slots?: Float64Array) {
     let cap = 1 << 12;
     while (cap < expected * 2) cap *= 2;
-    this.slots = new Float64Array(3 * cap);
+    this.slots = slots ?? new Float64Array(3 * cap);
+  }
+
+  /** Another part's table as it is (read only: `find`). */
+  static of(slots: Float64Array): IdTable {
+    return new IdTable(0, slots);
   }
 
   /** Index of `h`'s triple in `slots`, or -1. */
@@ -140,9 +154,9 @@ const unpack = (packed: number) => {
 export interface FileRulesState {
   /** The id table's (hash + 1, packed first use, record) triples; 0 marks an empty slot. */
   idSlots: Float64Array;
-  image: Float64Array;
-  images: Float64Array;
-  convention: Float64Array;
+  image: Int32Array;
+  images: Int32Array;
+  convention: Int32Array;
   reasoning: Problem[];
   /** records with answers (conversations, R1 solutions) */
   conversational: number;
@@ -199,8 +213,8 @@ export class FileRules {
     const push = (p: Problem | undefined) => {
       if (p) out.push(p);
     };
-    const nImages = this.imageKey.images.n;
-    const nImage = this.imageKey.image.n;
+    const nImages = this.imageKey.images.count;
+    const nImage = this.imageKey.image.count;
     if (nImages > 0 && nImage > 0) {
       const minority: 'image' | 'images' = nImage <= nImages ? 'image' : 'images';
       const majority = minority === 'image' ? 'images' : 'image';
@@ -209,9 +223,13 @@ export class FileRules {
         push(this.v.factProblem({ index, line, column }, { offset: 0, length }, 'VLM013', 'imageKeyMixed', [minority, minority === 'image' ? nImages : nImage, majority], fix ? { fix } : {}));
       }
     }
-    const guesses: Array<ConventionGuess | undefined> = [];
-    for (const [, , , code] of this.convention.entries()) guesses.push({ convention: CONVENTIONS[code], reason: '' });
-    const fc = guessFileConvention(guesses);
+    // counted, not one object per record (a million records with boxes)
+    const seen: Partial<Record<Convention, number>> = {};
+    for (const [, , , code] of this.convention.entries()) {
+      const c = CONVENTIONS[code];
+      if (c) seen[c] = (seen[c] ?? 0) + 1;
+    }
+    const fc = fileConventionFromCounts(seen);
     if (fc.mixed && fc.guess) {
       const summary = Object.entries(fc.seen).map(([c, n]) => `${c} ${n}`).join(', ');
       for (const [index, line, column, code] of this.convention.entries()) {
@@ -242,35 +260,32 @@ export class FileRules {
    * of such a record back for the message), then the whole-file rules run.
    */
   static async merge(v: ProblemMaker, parts: FileRulesState[], idOf: (record: number) => Promise<string | undefined>): Promise<Problem[]> {
-    // sized once for every part's ids (counted), so merging never rehashes
-    let ids = 0;
-    for (const s of parts) for (let j = 0; j < s.idSlots.length; j += 3) if (s.idSlots[j] !== 0) ids++;
-    const all = new FileRules(v, ids);
+    // Each part's ids are in its own table; an id of part n is a duplicate when an earlier part
+    // has it (its first use is in the earliest such part). No merged table, and the parts'
+    // position lists are adopted, not copied: the merge adds little to what the parts hold.
+    const all = new FileRules(v, 0);
+    const tables = parts.map((s) => IdTable.of(s.idSlots));
     const out: Problem[] = [];
     for (const [n, s] of parts.entries()) {
-      if (n === 0) {
-        // the first part's ids are all first uses
-        const t = s.idSlots;
-        for (let j = 0; j < t.length; j += 3) if (t[j] !== 0) all.ids.add(t[j] - 1, t[j + 1], t[j + 2]);
-      } else {
-        const laterFirsts: Array<{ h: number; packed: number; rec: number }> = [];
+      if (n > 0) {
         const t = s.idSlots;
         for (let j = 0; j < t.length; j += 3) {
           if (t[j] === 0) continue;
           const h = t[j] - 1;
-          const slot = all.ids.find(h);
-          if (slot >= 0) {
+          for (let k = 0; k < n; k++) {
+            const slot = tables[k].find(h);
+            if (slot < 0) continue;
             const id = (await idOf(t[j + 2])) ?? '?';
             const at = unpack(t[j + 1]);
-            const p = all.duplicate(id, { index: t[j + 2], line: at.line, column: at.column }, { offset: 0, length: JSON.stringify(id).length }, all.ids.slots[slot + 1]);
+            const p = all.duplicate(id, { index: t[j + 2], line: at.line, column: at.column }, { offset: 0, length: JSON.stringify(id).length }, tables[k].slots[slot + 1]);
             if (p) out.push(p);
-          } else laterFirsts.push({ h, packed: t[j + 1], rec: t[j + 2] });
+            break;
+          }
         }
-        for (const x of laterFirsts) all.ids.add(x.h, x.packed, x.rec);
       }
-      all.imageKey.image.append(s.image);
-      all.imageKey.images.append(s.images);
-      all.convention.append(s.convention);
+      all.imageKey.image.adopt(s.image);
+      all.imageKey.images.adopt(s.images);
+      all.convention.adopt(s.convention);
       all.reasoning.push(...s.reasoning);
       all.conversational += s.conversational;
       all.usingReasoning += s.usingReasoning;

@@ -86,7 +86,7 @@ function ensurePages(first: number, last: number): void {
       .then((got) => {
         if (pages.put(p, got, gen)) list.invalidate();
       })
-      .catch(() => undefined)
+      .catch((e: unknown) => flashError(e))
       .finally(() => pages.settled(p, gen));
   }
 }
@@ -335,7 +335,7 @@ async function showDetail(index: number): Promise<void> {
       },
       loadImage: (image, maxSize) => rpc.request('getImage', { index, image, maxSize, requestId: nextRequestId++ }),
       loadVideo: (video) => rpc.request('getVideo', { index, video }),
-      describeFormat: () => void rpc.request('describeFormat', { index }).catch(() => undefined),
+      describeFormat: () => void rpc.request('describeFormat', { index }).catch((e: unknown) => flashError(e)),
       imageLayout: () => state.imageLayout ?? 'row',
       setImageLayout: (layout) => {
         state = { ...state, imageLayout: layout };
@@ -373,10 +373,15 @@ async function showDetail(index: number): Promise<void> {
   }
 }
 
-function flash(text: string): void {
+function flash(text: string, ms = 1200): void {
   const el = h('div', { class: 'flash', text });
   document.body.append(el);
-  setTimeout(() => el.remove(), 1200);
+  setTimeout(() => el.remove(), ms);
+}
+
+/** A request to the host that failed is said (for a few seconds), not swallowed. */
+function flashError(e: unknown): void {
+  flash(e instanceof Error ? e.message : String(e), 6000);
 }
 
 // ---- problems (broken lines) ---------------------------------------------------------------
@@ -619,7 +624,7 @@ function applyFilter(value: string): void {
       }
       select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0]);
     })
-    .catch(() => undefined);
+    .catch((e: unknown) => flashError(e));
 }
 
 function renderFilterOptions(): void {

@@ -129,6 +129,42 @@ describe('submitting without a shell', () => {
     assert.ok(!BATCH_SCRIPT.includes(dir));
   });
 
+  test('a cluster that refuses job arrays gets one job per run; a refusal of another kind fails the runs with sbatch’s words', async () => {
+    const { RunStore } = await import('../../src/core/eval/runStore');
+    const { planRuns } = await import('../../src/core/eval/runner');
+    const { submitSlurmRuns } = await import('../../src/core/eval/slurmRunner');
+    const { SlurmClient } = await import('../../src/core/eval/slurm');
+    type Starter = ConstructorParameters<typeof SlurmClient>[0];
+    // a stand-in sbatch (a Slurm with MaxArraySize=1 answers an array like this)
+    const calls: string[][] = [];
+    let next = 100;
+    const starter =
+      (refuse: RegExp): Starter =>
+      (spec, on) => {
+        calls.push(spec.args);
+        const refused = spec.args.some((a) => refuse.test(a));
+        if (refused) on.stderr('sbatch: error: Batch job submission failed: Invalid job array specification\n');
+        else on.stdout(`${next++}\n`);
+        return { pid: undefined, exited: Promise.resolve({ exitCode: refused ? 1 : 0, stopped: false }), stop: () => undefined, kill: () => undefined };
+      };
+    const ws = mkdtempSync(join(tmpdir(), 'vlm-lens-slurm-fake-'));
+    const store = RunStore.forFolder(ws);
+    const profile = { name: 'p', command: ['python3', 'eval.py', '${task}'], tasks: ['a', 'b', 'c'], slurm: true };
+    let salt = 0;
+    const plan = () => planRuns(profile, join(ws, 'checkpoint-1'), { tasks: ['a', 'b', 'c'] }, { workspaceFolder: ws, store, nextSalt: () => salt++ });
+    const jobs = plan();
+    for (const j of jobs) await store.create(j.run);
+    const runs = await submitSlurmRuns(store, jobs, { sbatch: ['--partition=gpu'] }, new SlurmClient(starter(/^--array=/)));
+    assert.ok(calls[0].some((a) => a.startsWith('--array=0-2')), 'an array was tried first');
+    assert.deepEqual(runs.map((r) => r.slurm?.jobId), ['100', '101', '102'], 'then one job each');
+    assert.ok(runs.every((r) => r.status === 'queued'));
+
+    const again = plan();
+    for (const j of again) await store.create(j.run);
+    const failed = await submitSlurmRuns(store, again, { sbatch: ['--partition=gpu'] }, new SlurmClient(starter(/^--partition=gpu$/)));
+    assert.ok(failed.every((r) => r.status === 'failed' && /^sbatch refused the job: .*Invalid job array specification/.test(r.failure?.message ?? '')), JSON.stringify(failed.map((r) => r.failure)));
+  });
+
   test('a run record’s Slurm job is checked when read back; a Slurm run is never ended as interrupted', () => {
     const base = { version: 1, id: 'r1', profile: 'p', checkpoint: '/c', checkpointName: 'c', cwd: '/w', status: 'running', queuedAt: '2026-11-30T00:00:00Z', log: 'run.log', argv: [], results: [], logMetrics: [] };
     const ok = checkRunRecord({ ...base, slurm: { jobId: '12_3', sbatch: [], output: 'r1/slurm.out', vars: {}, scoring: {} } }, 'r1');

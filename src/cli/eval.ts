@@ -80,7 +80,7 @@ Exit codes: 0 every run succeeded (or, with --no-wait, was submitted), 1 a run f
     const outside = await store.outsideWorkspace();
     if (outside) throw new UsageError(outside);
     let salt = 0;
-    const jobs = planRuns(profile, checkpoint, { dataset, imageDir, questionType: profile.questionType, tasks }, { workspaceFolder: workspace, store, nextSalt: () => salt++, hostPid: process.pid });
+    const jobs = await planRuns(profile, checkpoint, { dataset, imageDir, questionType: profile.questionType, tasks }, { workspaceFolder: workspace, store, nextSalt: () => salt++, hostPid: process.pid });
     for (const j of jobs) await store.create(j.run);
     const slurm = slurmSettingsOf(profile, slurmDefault);
     if (slurm) return runOnSlurm(store, jobs.map((j) => j), slurm, { wait: !values['no-wait'], json: !!values.json }, io);

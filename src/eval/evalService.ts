@@ -72,7 +72,7 @@ export class EvalService implements vscode.Disposable {
   async enqueue(profile: EvalProfile, checkpoints: string[], inputs: RunInputs): Promise<RunRecord[]> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.store.workspace ?? checkpoints[0];
     const jobs: RunJob[] = [];
-    for (const checkpoint of checkpoints) jobs.push(...planRuns(profile, checkpoint, inputs, { workspaceFolder: folder, store: this.store, nextSalt: () => this.salt++, hostPid: process.pid }));
+    for (const checkpoint of checkpoints) jobs.push(...(await planRuns(profile, checkpoint, inputs, { workspaceFolder: folder, store: this.store, nextSalt: () => this.salt++, hostPid: process.pid })));
     for (const job of jobs) await this.store.create(job.run);
     const slurm = slurmSettingsOf(profile, slurmDefaults());
     if (slurm) {

@@ -201,3 +201,15 @@ function runsIn(ws: string): string[] {
   const dir = join(ws, '.vlm-lens', 'runs');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
+
+test('two writers queueing runs in the same second never get the same run id (the folder is taken when the id is)', async () => {
+  const { RunStore } = await import('../../src/core/eval/runStore');
+  const ws = mkdtempSync(join(tmpdir(), 'vlm-lens-ids-'));
+  // two stores on one folder: another `vlm-lens eval`, the extension
+  const a = RunStore.forFolder(ws);
+  const b = RunStore.forFolder(ws);
+  const now = new Date(2026, 10, 30, 5, 12, 2);
+  const ids = await Promise.all([a.reserveId(now, 0), b.reserveId(now, 0), a.reserveId(now, 0), b.reserveId(now, 0)]);
+  assert.equal(new Set(ids).size, 4, ids.join(' '));
+  assert.ok(ids.every((id) => existsSync(join(ws, '.vlm-lens', 'runs', id))), 'each folder is made with its id');
+});

@@ -151,15 +151,15 @@ describe('submitting without a shell', () => {
     const store = RunStore.forFolder(ws);
     const profile = { name: 'p', command: ['python3', 'eval.py', '${task}'], tasks: ['a', 'b', 'c'], slurm: true };
     let salt = 0;
-    const plan = () => planRuns(profile, join(ws, 'checkpoint-1'), { tasks: ['a', 'b', 'c'] }, { workspaceFolder: ws, store, nextSalt: () => salt++ });
-    const jobs = plan();
+    const plan = async () => planRuns(profile, join(ws, 'checkpoint-1'), { tasks: ['a', 'b', 'c'] }, { workspaceFolder: ws, store, nextSalt: () => salt++ });
+    const jobs = await plan();
     for (const j of jobs) await store.create(j.run);
     const runs = await submitSlurmRuns(store, jobs, { sbatch: ['--partition=gpu'] }, new SlurmClient(starter(/^--array=/)));
     assert.ok(calls[0].some((a) => a.startsWith('--array=0-2')), 'an array was tried first');
     assert.deepEqual(runs.map((r) => r.slurm?.jobId), ['100', '101', '102'], 'then one job each');
     assert.ok(runs.every((r) => r.status === 'queued'));
 
-    const again = plan();
+    const again = await plan();
     for (const j of again) await store.create(j.run);
     const failed = await submitSlurmRuns(store, again, { sbatch: ['--partition=gpu'] }, new SlurmClient(starter(/^--partition=gpu$/)));
     assert.ok(failed.every((r) => r.status === 'failed' && /^sbatch refused the job: .*Invalid job array specification/.test(r.failure?.message ?? '')), JSON.stringify(failed.map((r) => r.failure)));

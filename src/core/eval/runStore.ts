@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isInside } from '../util/paths';
@@ -102,24 +102,41 @@ export class RunStore {
     return !isInside(ws, real) ? `${this.root} leads out of the workspace (to ${real}): VLM Lens does not read or write run history there` : undefined;
   }
 
+  /** run folders this store made for runs it is about to create (reserveId) */
+  private readonly reserved = new Set<string>();
+
   /**
-   * An id for a run queued now that no run folder has: ids are made to the second, and the
-   * extension and `vlm-lens eval` may both queue runs in the same second.
+   * An id for a run queued now, its folder made at once so that no other process (another
+   * `vlm-lens eval`, the extension) can take it: ids are made to the second, and two writers
+   * may queue runs in the same second. Refused when the history leads out of the workspace.
    */
-  unusedId(now: Date, salt: number): string {
-    for (let s = salt; ; s++) {
+  async reserveId(now: Date, salt: number): Promise<string> {
+    const why = await this.outsideWorkspace();
+    if (why) throw new UnsafeRunPath(why);
+    await mkdir(this.root, { recursive: true });
+    for (let s = salt; s < salt + 1000; s++) {
       const id = newRunId(now, s);
-      if (!existsSync(this.dirOf(id)) || s >= salt + 1000) return id;
+      try {
+        await mkdir(this.dirOf(id));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw e;
+      }
+      this.reserved.add(id);
+      return id;
     }
+    throw new Error(`no free run id in ${this.root} for ${now.toISOString()} (1000 runs queued in one second?)`);
   }
 
-  /** Saves a new run in a folder of its own; never over another run (throws if the folder exists). */
+  /** Saves a new run in a folder of its own (made by reserveId, or now); never over another run (throws if the folder exists). */
   async create(run: RunRecord): Promise<string> {
     const why = await this.outsideWorkspace();
     if (why) throw new UnsafeRunPath(why);
     const dir = this.dirOf(run.id);
-    await mkdir(this.root, { recursive: true });
-    await mkdir(dir);
+    if (!this.reserved.delete(run.id)) {
+      await mkdir(this.root, { recursive: true });
+      await mkdir(dir);
+    }
     await this.save(run);
     return dir;
   }

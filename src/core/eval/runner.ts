@@ -57,20 +57,20 @@ export const ENGLISH_MESSAGES: RunnerMessages = {
 };
 
 /**
- * The runs of one checkpoint: one per task, each with its id, argument array and working
- * folder; not saved (the caller creates them in its store).
+ * The runs of one checkpoint: one per task, each with its id (its folder reserved in the
+ * store), argument array and working folder; not saved (the caller creates them in its store).
  */
-export function planRuns(
+export async function planRuns(
   profile: EvalProfile,
   checkpoint: string,
   inputs: RunInputs,
   ctx: { workspaceFolder: string; store: RunStore; nextSalt(): number; now?: () => Date; hostPid?: number },
-): RunJob[] {
+): Promise<RunJob[]> {
   const jobs: RunJob[] = [];
   for (const task of inputs.tasks) {
     const now = ctx.now?.() ?? new Date();
-    let id = ctx.store.unusedId(now, ctx.nextSalt());
-    while (jobs.some((j) => j.run.id === id)) id = ctx.store.unusedId(now, ctx.nextSalt());
+    // the run's folder is made now: its id (in ${outputDir} and the argument array) is this run's alone
+    const id = await ctx.store.reserveId(now, ctx.nextSalt());
     const step = stepOf(checkpointStem(checkpoint));
     const vars: Partial<RunVariables> = {
       checkpoint,
@@ -328,8 +328,7 @@ export async function scoreAsRun(
   const name = folderStep !== undefined ? `${basename(folder)}/${basename(file)}` : basename(file);
   const run: RunRecord = {
     version: 1,
-    // the folder is created at once, so the next free id of this second is this run's
-    id: store.unusedId(now, 0),
+    id: await store.reserveId(now, 0),
     profile: SCORED_PROFILE,
     checkpoint: file,
     checkpointName: name,

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Frame } from 'playwright-core';
 import { VsCodeSession } from './harness';
@@ -76,6 +76,11 @@ before(async () => {
       },
     ]),
   );
+  // a real DriveLM scene (test_eval.json, first key frame): six cameras, object tags naming the camera
+  writeFileSync(join(ws, 'data/drivelm_qa.json'), readFileSync(join(__dirname, '..', 'fixtures', 'real', 'drivelm', 'test_eval.first-keyframe.json')));
+  const scene = JSON.parse(readFileSync(join(ws, 'data/drivelm_qa.json'), 'utf8')) as Record<string, { key_frames: Record<string, { image_paths: Record<string, string> }> }>;
+  const frame = Object.values(Object.values(scene)[0].key_frames)[0];
+  for (const [cam, rel] of Object.entries(frame.image_paths)) await writeImage(join(ws, 'data', rel), 1600, 900, { background: cam === 'CAM_BACK' ? '#6d597a' : '#355070', rect: [1000, 400, 1200, 600] });
   // Qwen JSON boxes: convention not fixed by the format (Qwen2.5 absolute vs Qwen3 0–1000)
   writeFileSync(join(ws, 'data/qwen.jsonl'), jsonl([{ messages: [{ role: 'user', content: [{ type: 'image', image: '../img/scene.png' }, { type: 'text', text: 'Find the block.' }] }, { role: 'assistant', content: '```json\n[{"bbox_2d": [100, 80, 200, 160], "label": "block"}]\n```' }] }]));
   vs = await VsCodeSession.launch({ name: 'overlays', workspace: ws, copyWorkspace: false });
@@ -246,4 +251,19 @@ test('two small camera frames: side by side and scaled up, a layout toggle, labe
   // with the whole width, the 320-pixel frame is scaled up
   await f.waitForFunction(() => (document.querySelector<HTMLImageElement>('.detail .image-frame img')?.clientWidth ?? 0) > 320);
   await vs.screenshot('cameras-stacked');
+});
+
+test('a DriveLM scene: each camera’s object tags are drawn on that camera’s image', async () => {
+  const f = await open('data/drivelm_qa.json');
+  const canvasOf = (cam: number) => f.locator(`.detail .image-frame[data-image="${cam}"] canvas.overlay`);
+  // CAM_FRONT is the first image (c3), CAM_BACK the fourth (c1, c2)
+  await canvasOf(3).waitFor();
+  await f.waitForFunction(() => (JSON.parse(document.querySelector<HTMLCanvasElement>('.detail .image-frame[data-image="3"] canvas.overlay')?.dataset.drawn ?? '[]') as unknown[]).length >= 2);
+  const back = JSON.parse((await canvasOf(3).getAttribute('data-drawn')) ?? '[]') as Drawn[];
+  const front = JSON.parse((await canvasOf(0).getAttribute('data-drawn')) ?? '[]') as Drawn[];
+  assert.deepEqual([...new Set(back.map((d) => d.label))].sort(), ['c1', 'c2'], JSON.stringify(back));
+  assert.ok(back.some((d) => d.label === 'c1' && near(d.pixels as number[], [1088.3, 497.5], 0.01)), 'c1 at its pixels on CAM_BACK');
+  assert.deepEqual([...new Set(front.map((d) => d.label))], ['c3']);
+  assert.equal(await f.locator('.detail .overlay-notes', { hasText: 'CAM_BACK' }).count(), 0, 'no “not drawn: on CAM_BACK” note: it is drawn there');
+  await vs.screenshot('drivelm-cameras');
 });

@@ -285,7 +285,7 @@ function renderPart(p: Part, rec: NormalizedRecord, s: ViewerStrings, actions: D
       }
       const ref = rec.images[p.index];
       if (!ref) return h('div', { class: 'media media-missing', text: fmt(s.placeholderWithoutImage, p.index + 1) });
-      return imageFigure(p.index, ref.ref, s, actions, p.index === 0 ? overlay : undefined);
+      return imageFigure(p.index, ref.ref, s, actions, overlay);
     }
   }
 }
@@ -304,8 +304,9 @@ function imageFigure(index: number, ref: string, s: ViewerStrings, actions: Deta
         frame.append(img);
         fitImage(img, fig, view);
         frame.dataset.status = 'ok';
-        if (overlay) {
-          const attach = () => overlay.attach(frame, img, view, fig);
+        // the first image gets the overlay bar's shapes; another camera its own shapes, if any
+        const attach = index === 0 && overlay ? () => overlay.attach(frame, img, view, fig) : overlay?.drawsOn(index) ? () => overlay.attachOther(index, frame, img, view) : undefined;
+        if (attach) {
           if (img.complete) attach();
           else img.addEventListener('load', attach, { once: true });
         }
@@ -313,7 +314,7 @@ function imageFigure(index: number, ref: string, s: ViewerStrings, actions: Deta
         frame.dataset.status = view.status;
         frame.classList.add('image-placeholder');
         frame.append(placeholderText(view, s));
-        overlay?.noImage(fig);
+        if (index === 0) overlay?.noImage(fig);
       }
     })
     .catch(() => undefined);

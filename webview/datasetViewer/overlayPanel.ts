@@ -38,6 +38,8 @@ export class RecordOverlayView {
   private readonly reason = h('span', { class: 'muted convention-reason' });
   private readonly dropdown: HTMLElement;
   private overlays: RecordOverlays | undefined;
+  /** the record's other images (cameras) that have shapes of their own, drawn there */
+  private readonly others = new Map<number, { stage: OverlayStage; source: { width: number; height: number }; view: string }>();
 
   constructor(
     private readonly rec: NormalizedRecord,
@@ -89,6 +91,25 @@ export class RecordOverlayView {
     this.recompute();
   }
 
+  /** Whether image `index` is another camera of the record with shapes of its own (DriveLM `<c1,CAM_BACK,x,y>`). */
+  drawsOn(index: number): boolean {
+    const view = this.rec.images[index]?.view;
+    return index > 0 && view !== undefined && view !== this.rec.images[0]?.view && this.geometry.shapes.some((s) => s.view === view);
+  }
+
+  /** Another camera's image is on screen: its own shapes are drawn on it. */
+  attachOther(index: number, frame: HTMLElement, img: HTMLImageElement, view: ImageView): void {
+    const camera = this.rec.images[index]?.view;
+    if (camera === undefined) return;
+    const source = { width: view.sourceWidth ?? img.naturalWidth, height: view.sourceHeight ?? img.naturalHeight };
+    const stage = new OverlayStage(frame, img, {
+      describe: (shape) => this.describe(shape),
+      onSelect: (shape) => this.host.showSource(shape),
+    });
+    this.others.set(index, { stage, source, view: camera });
+    this.recompute();
+  }
+
   /** The first image could not be shown. */
   noImage(figure: HTMLElement): void {
     if (this.geometry.shapes.length > 0) figure.append(h('div', { class: 'problem warning', text: fmt(this.s.noImageForOverlay, this.geometry.shapes.length) }));
@@ -110,6 +131,7 @@ export class RecordOverlayView {
     this.host.ui = ui; // later toggles build on this one
     this.host.setUi(ui);
     this.stage?.setUi(ui);
+    for (const o of this.others.values()) o.stage.setUi(ui);
   }
 
   private fillDropdown(): void {
@@ -127,8 +149,15 @@ export class RecordOverlayView {
   }
 
   private recompute(): void {
-    if (!this.source) return;
     const st = this.host.state;
+    // each other camera: its own shapes, read as if its image came first
+    for (const [index, o] of this.others) {
+      const rec = { ...this.rec, images: [this.rec.images[index], ...this.rec.images.filter((_, k) => k !== index)] };
+      const drawn = recordOverlays(rec, { shapes: this.geometry.shapes.filter((s) => s.view === o.view), ego: [] }, o.source, st.settings);
+      o.stage.set(drawn.shapes, o.source, compareShapes(drawn.shapes));
+      o.stage.setUi(this.host.ui);
+    }
+    if (!this.source) return;
     this.overlays = recordOverlays(this.rec, { shapes: this.geometry.shapes, ego: this.geometry.ego }, this.source, st.settings);
     const comparisons = compareShapes(this.overlays.shapes);
     this.stage?.set(this.overlays.shapes, this.source, comparisons);
@@ -166,10 +195,12 @@ export class RecordOverlayView {
     }
     const flagsListed = this.covered.has('VLM040') || this.covered.has('VLM041') || this.covered.has('VLM042');
     if (!flagsListed) for (const sh of o.shapes) for (const f of sh.flags) this.notes.append(h('div', { class: 'problem warning shape-flag', text: `${sh.role} ${sh.kind}${sh.label ? ` "${sh.label}"` : ''}: ${f}` }));
-    for (const sk of o.skipped) this.notes.append(h('div', { class: 'problem warning', text: fmt(this.s.notDrawn, sk.reason) }));
+    // a shape of another camera is said only when that camera's image does not show it
+    const shownElsewhere = new Set([...this.others.values()].map((x) => x.view));
+    for (const sk of o.skipped) if (!(sk.shape.view !== undefined && shownElsewhere.has(sk.shape.view))) this.notes.append(h('div', { class: 'problem warning', text: fmt(this.s.notDrawn, sk.reason) }));
     const mixed = this.host.state.mixed;
     if (mixed && o.choice.source === 'auto' && !this.covered.has('VLM043')) this.notes.append(h('div', { class: 'problem warning mixed-conventions', text: fmt(this.s.mixedConventions, Object.entries(mixed).map(([c, n]) => `${c} ${n}`).join(', ')) }));
-    if (this.rec.images.length > 1) this.notes.append(h('div', { class: 'muted', text: this.s.drawnOnFirstImage }));
+    if (this.rec.images.length > 1 && this.others.size === 0) this.notes.append(h('div', { class: 'muted', text: this.s.drawnOnFirstImage }));
   }
 
   private describe(sh: PixelShape): string[] {

@@ -16,7 +16,13 @@ mkdirSync(dataDir, { recursive: true });
 const big = join(dataDir, 'llava_1m.jsonl');
 const small = join(dataDir, 'llava_1k.jsonl');
 console.log('[bench] generating data (cached in bench-data/)…');
-const bigSize = await generateLlava(big, 1_000_000, 357_408_749);
+// three bad records at the end (as in the file issue 15 was measured on): validation must find them
+const BAD = [
+  '{"id": "llava-00000007", "image": "coco/train2017/000000000007.jpg", "conversations": [{"from": "human", "value": "<image>\\nagain?"}, {"from": "gpt", "value": "yes."}]}',
+  '{"id": "bad-truncated", "image": "coco/train2017/000000000001.jpg", "conversations": [{"from": "human", "value": "<image>\\ncut',
+  '{"id": "bad-placeholders", "image": "coco/train2017/000000000002.jpg", "conversations": [{"from": "human", "value": "<image>\\n<image>\\ntwo?"}, {"from": "gpt", "value": "one."}]}',
+];
+const bigSize = await generateLlava(big, 1_000_000, 357_408_749 + BAD.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0), BAD);
 const smallSize = await generateLlava(small, 1_000, undefined);
 
 // The worker thread and schemas as shipped (dist/), and the cases bundled the same way.
@@ -88,26 +94,35 @@ function alternate(a, b, runs = 5) {
   const ta = [];
   const tb = [];
   let rss = 0;
+  let lastStdout = '';
   for (let i = 0; i < runs; i++) {
     for (const [cmd, out] of [[a, ta], [b, tb]]) {
       const t = performance.now();
       const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 28 });
       out.push(performance.now() - t);
+      if (cmd === a) lastStdout = r.stdout;
       if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
       const m = /MAXRSS_KB (\d+)/.exec(r.stderr ?? '');
       if (m) rss = Math.max(rss, Number(m[1]) / 1024);
     }
   }
   const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  return { a: med(ta), b: med(tb), rss };
+  return { a: med(ta), b: med(tb), rss, stdout: lastStdout };
 }
 const val = alternate([process.execPath, '--import', rssHook, cli, 'validate', big, '--json', '--no-images'], [process.execPath, bare, 'parse', big]);
-report('`vlm-lens validate FILE --json` on the 1M file, end to end', val.a, 'ms', 'bare JSON.parse of every line (own process)', val.b, '≤ 2×', val.a <= 2 * val.b);
+const found = (() => {
+  try {
+    return JSON.parse(val.stdout).map((p) => p.code).join(', ');
+  } catch {
+    return 'unreadable output';
+  }
+})();
+report(`\`vlm-lens validate FILE --json\` on the 1M file, end to end (found: ${found})`, val.a, 'ms', 'bare JSON.parse of every line (own process)', val.b, '≤ 2×, the 3 bad records found', val.a <= 2 * val.b && found.split(', ').length === 3);
 report('  its peak RSS', val.rss, 'MB', '—', undefined, '≤ 300 MB', val.rss <= 300, false);
 const ins = alternate([process.execPath, cli, 'inspect', big, '--index', '999999'], [process.execPath, bare, 'lines', big]);
 report('`vlm-lens inspect FILE --index 999999`, end to end', ins.a, 'ms', 'bare newline count (own process)', ins.b, '≤ 1.5×', ins.a <= 1.5 * ins.b);
 const workers = runCase('validateWorkers', big);
-report(`validate the 1M file as the extension does: ${workers.workers} worker thread(s) (${workers.problems} problems), index built`, workers.value, 'ms', 'bare JSON.parse of every line (own process)', val.b, '≤ 1.5×', workers.value <= 1.5 * val.b);
+report(`validate the 1M file as the extension does: ${workers.workers} worker thread(s) (${workers.problems} problems), index built`, workers.value, 'ms', 'bare JSON.parse of every line (own process)', val.b, '≤ 1.5×, 3 problems', workers.value <= 1.5 * val.b && workers.problems === 3);
 const single = runCase('validateAll', big);
 report('  the same on one thread (for reference)', single.value, 'ms', 'bare JSON.parse of every line (own process)', val.b, '(no target)', undefined);
 

@@ -3,8 +3,11 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 
 const WORDS = ['red', 'cup', 'block', 'table', 'gripper', 'left', 'right', 'pick', 'place', 'robot', 'move', 'the', 'a', 'on', 'near', 'blue'];
 
-/** Writes `n` records to `path` unless a file with the expected size is already there. Returns the size. */
-export async function generateLlava(path, n, expectedSize) {
+/**
+ * Writes `n` records to `path`, then the `tail` lines as they are, unless a file with the
+ * expected size is already there. Returns the size.
+ */
+export async function generateLlava(path, n, expectedSize, tail = []) {
   if (expectedSize && existsSync(path) && statSync(path).size === expectedSize) return expectedSize;
   let seed = 12345;
   const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
@@ -26,6 +29,7 @@ export async function generateLlava(path, n, expectedSize) {
       buf = '';
     }
   }
+  for (const line of tail) buf += line + '\n';
   await new Promise((r) => ws.end(buf, r));
   return statSync(path).size;
 }

@@ -83,43 +83,52 @@ Exit codes: 0 every run succeeded (or, with --no-wait, was submitted), 1 a run f
     const jobs = await planRuns(profile, checkpoint, { dataset, imageDir, questionType: profile.questionType, tasks }, { workspaceFolder: workspace, store, nextSalt: () => salt++, hostPid: process.pid });
     for (const j of jobs) await store.create(j.run);
     const slurm = slurmSettingsOf(profile, slurmDefault);
-    if (slurm) return runOnSlurm(store, jobs.map((j) => j), slurm, { wait: !values['no-wait'], json: !!values.json }, io);
+    if (slurm) return runOnSlurm(store, jobs, slurm, { wait: !values['no-wait'], json: !!values.json }, io);
 
     // Ctrl+C: the running script's group is stopped, the rest are saved as cancelled
     let cancelled = false;
     let current: RunningProcess | undefined;
-    const onSignal = () => {
-      cancelled = true;
-      io.stderr.write('vlm-lens eval: stopping the script…\n');
-      current?.stop();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const done: RunRecord[] = [];
-    try {
-      for (const job of jobs) {
-        const name = runLabel(job.run);
-        io.stderr.write(`vlm-lens eval: ${name}: ${job.run.argv.join(' ')}  (cwd ${job.run.cwd}, run ${job.run.id})\n`);
-        const echo = echoFilter();
-        const { run } = await executeRun(store, job, {
-          start: startProcess,
-          isCancelled: () => cancelled,
-          onStarted: (p) => (current = p),
-          onFragment: (f, _stream, events) => {
-            if (echo(f, events)) io.stderr.write(`  ${f}\n`);
-          },
-        });
-        current = undefined;
-        done.push(run);
-        io.stderr.write(`vlm-lens eval: ${name}: ${outcome(run)}\n`);
-      }
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    await onInterrupt(
+      () => {
+        cancelled = true;
+        io.stderr.write('vlm-lens eval: stopping the script…\n');
+        current?.stop();
+      },
+      async () => {
+        for (const job of jobs) {
+          const name = runLabel(job.run);
+          io.stderr.write(`vlm-lens eval: ${name}: ${job.run.argv.join(' ')}  (cwd ${job.run.cwd}, run ${job.run.id})\n`);
+          const echo = echoFilter();
+          const { run } = await executeRun(store, job, {
+            start: startProcess,
+            isCancelled: () => cancelled,
+            onStarted: (p) => (current = p),
+            onFragment: (f, _stream, events) => {
+              if (echo(f, events)) io.stderr.write(`  ${f}\n`);
+            },
+          });
+          current = undefined;
+          done.push(run);
+          io.stderr.write(`vlm-lens eval: ${name}: ${outcome(run)}\n`);
+        }
+      },
+    );
     return printRuns(done, store, !!values.json, io);
   },
 };
+
+/** Runs `body` with `onSignal` called on Ctrl+C (SIGINT) and SIGTERM instead of exiting. */
+async function onInterrupt(onSignal: () => void, body: () => Promise<void>): Promise<void> {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await body();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 /** Prints the run records (JSON or a summary each) and returns the exit code they make. */
 function printRuns(runs: RunRecord[], store: RunStore, json: boolean, io: CliIO): number {
@@ -143,9 +152,7 @@ async function runOnSlurm(store: RunStore, jobs: Parameters<typeof submitSlurmRu
       cancelled = true;
       io.stderr.write('vlm-lens eval: cancelling the Slurm jobs (scancel)…\n');
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    try {
+    await onInterrupt(onSignal, async () => {
       await Promise.all(
         runs
           .filter((r) => r.slurm)
@@ -161,10 +168,7 @@ async function runOnSlurm(store: RunStore, jobs: Parameters<typeof submitSlurmRu
             });
           }),
       );
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    });
   }
   return printRuns(runs, store, o.json, io);
 }

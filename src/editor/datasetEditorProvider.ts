@@ -90,19 +90,27 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     const key = uri.toString();
     const panel = [...this.panels].find((p) => p.doc.uri.toString() === key);
     const selected = panel?.doc.lastSelected;
-    let line: number | undefined;
-    try {
-      line = selected !== undefined && selected < (panel?.doc.index.readyCount ?? 0) ? panel?.doc.index.lineOf(selected) : undefined;
-    } catch {
-      line = undefined;
-    }
+    const line = panel && selected !== undefined && selected < panel.doc.index.readyCount ? panel.doc.index.lineOf(selected) : undefined;
     const at = line === undefined ? undefined : new vscode.Range(line, 0, line, 0);
     await vscode.commands.executeCommand('vscode.openWith', uri, 'default', { viewColumn: column ?? panel?.panel.viewColumn, selection: at, preview: false } satisfies vscode.TextDocumentShowOptions);
-    // the tabs as they are now (tab objects from before the text opened are stale and cannot be closed)
+    await this.closeViewerTabs(key);
+  }
+
+  /**
+   * Closes this viewer's tabs of a file (in one column, or all), as they are now: tab objects
+   * from before an editor opened are stale and cannot be closed.
+   */
+  private async closeViewerTabs(key: string, column?: vscode.ViewColumn): Promise<void> {
     const ours = vscode.window.tabGroups.all
+      .filter((g) => column === undefined || g.viewColumn === column)
       .flatMap((g) => g.tabs)
       .filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === key && (t.input.viewType === DatasetEditorProvider.viewType || t.input.viewType === DatasetEditorProvider.jsonViewType));
     if (ours.length) await vscode.window.tabGroups.close(ours, true);
+  }
+
+  /** The viewer for a file: the JSONL one, or the one for JSON documents. */
+  static viewTypeFor(uri: vscode.Uri): string {
+    return /\.(jsonl|ndjson)$/i.test(uri.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
   }
 
   /** files VLM Lens itself asked to show in the viewer, for a few seconds: never sent back to their text */
@@ -133,17 +141,14 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     await new Promise((r) => setTimeout(r, 300));
     if (!textTab() || this.asked.has(key)) return false;
     await vscode.window.showTextDocument(doc.uri, { viewColumn: panel.viewColumn, preview: false });
-    const ours = vscode.window.tabGroups.all
-      .flatMap((g) => g.tabs)
-      .filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === key && t.group.viewColumn === panel.viewColumn);
-    if (ours.length) await vscode.window.tabGroups.close(ours, true);
+    await this.closeViewerTabs(key, panel.viewColumn);
     return true;
   }
 
   /** Opens `uri` in the viewer at record `index` (e.g. a sample linked from the eval panel). */
   async revealRecord(uri: vscode.Uri, index: number): Promise<void> {
     this.wantViewer(uri);
-    const viewType = /\.(jsonl|ndjson)$/i.test(uri.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
+    const viewType = DatasetEditorProvider.viewTypeFor(uri);
     for (const p of this.panels) if (p.doc.uri.toString() === uri.toString()) p.doc.lastSelected = index;
     await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
     for (const p of this.panels) {

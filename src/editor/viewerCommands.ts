@@ -10,9 +10,8 @@ export function registerViewerCommands(provider: DatasetEditorProvider): vscode.
         void vscode.window.showInformationMessage(vscode.l10n.t('Open a .jsonl or .json file first.'));
         return;
       }
-      const viewType = /\.(jsonl|ndjson)$/i.test(target.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
       provider.wantViewer(target);
-      await vscode.commands.executeCommand('vscode.openWith', target, viewType);
+      await vscode.commands.executeCommand('vscode.openWith', target, DatasetEditorProvider.viewTypeFor(target));
     }),
     vscode.commands.registerCommand('vlmLens.reopenAsText', async (uri?: vscode.Uri) => {
       const target = uri ?? provider.activePanel?.doc.uri;

@@ -138,7 +138,7 @@ export class EvalService implements vscode.Disposable {
     const f: Followed = { run, cancelled: false, summary: emptySummary() };
     this.followed.set(run.id, f);
     const echo = echoFilter();
-    let lastUpdate = 0;
+    const due = every(500);
     void followSlurmRun(this.store, run, {
       client,
       messages: runnerMessages(),
@@ -149,10 +149,7 @@ export class EvalService implements vscode.Disposable {
       },
       onOutput: (summary) => {
         f.summary = summary;
-        const now = Date.now();
-        if (now - lastUpdate < 500) return;
-        lastUpdate = now;
-        this.updated.fire({ ...run, samples: summary.samples, logMetrics: summary.metrics, errors: summary.errors });
+        if (due()) this.fireLive(run, summary);
       },
       onState: (r) => {
         if (r.slurm) this.output.info(`[${r.id}] Slurm job ${r.slurm.jobId}: ${describeJob(r.slurm, client.messages)}`);
@@ -299,7 +296,7 @@ export class EvalService implements vscode.Disposable {
       async (progress, token) => {
         token.onCancellationRequested(() => void this.cancel(run.id));
         let reported = 0;
-        let lastUpdate = 0;
+        const due = every(500);
         await executeRun(this.store, a.job, {
           start: this.start,
           messages: runnerMessages(),
@@ -315,9 +312,7 @@ export class EvalService implements vscode.Disposable {
           },
           onOutput: (summary: LogSummary) => {
             a.summary = summary;
-            const now = Date.now();
-            if (now - lastUpdate < 500) return;
-            lastUpdate = now;
+            if (!due()) return;
             const p = summary.progress;
             if (p) {
               const eta = p.remaining === undefined ? '' : vscode.l10n.t(', about {0} left', formatSeconds(p.remaining));
@@ -325,7 +320,7 @@ export class EvalService implements vscode.Disposable {
               reported = Math.max(reported, p.percent);
             } else if (summary.samples !== undefined) progress.report({ message: vscode.l10n.t('{0} samples', summary.samples) });
             this.showStatus();
-            this.updated.fire({ ...run, samples: summary.samples, logMetrics: summary.metrics, errors: summary.errors });
+            this.fireLive(run, summary);
           },
         });
       },
@@ -333,6 +328,11 @@ export class EvalService implements vscode.Disposable {
     if (this.disposed) return; // saved as cancelled by dispose()
     this.updated.fire(run);
     this.announce(run);
+  }
+
+  /** A running run as its output stands so far (throttled by the caller). */
+  private fireLive(run: RunRecord, summary: LogSummary): void {
+    this.updated.fire({ ...run, samples: summary.samples, logMetrics: summary.metrics, errors: summary.errors });
   }
 
   /**
@@ -395,6 +395,17 @@ export class EvalService implements vscode.Disposable {
     this.status.dispose();
     this.updated.dispose();
   }
+}
+
+/** A gate that opens at most once every `ms` milliseconds (live updates of a run's output). */
+function every(ms: number): () => boolean {
+  let last = 0;
+  return () => {
+    const now = Date.now();
+    if (now - last < ms) return false;
+    last = now;
+    return true;
+  };
 }
 
 /** The failure of a run VS Code closed under (said once, whether found at dispose or at the next start). */

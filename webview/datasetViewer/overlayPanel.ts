@@ -170,7 +170,7 @@ export class RecordOverlayView {
   private renderReason(): void {
     const o = this.overlays;
     if (!o) return;
-    const src = { override: this.s.sourceOverride, setting: this.s.sourceSetting, run: this.s.sourceRun, format: this.s.sourceFormat, auto: this.s.sourceAuto };
+    const src = this.sourceLabels();
     const parts: string[] = [];
     const byFormat = [...new Set(o.shapes.filter((x) => x.conventionSource === 'format').map((x) => `${x.parser} → ${x.convention}`))];
     if (o.shapes.some((x) => x.conventionSource !== 'format')) parts.push(fmt(this.s.conventionBecause, o.choice.convention, `${src[o.choice.source]}${o.choice.reason && o.choice.source !== 'override' ? `, ${o.choice.reason}` : ''}`));
@@ -203,8 +203,13 @@ export class RecordOverlayView {
     if (this.rec.images.length > 1 && this.others.size === 0) this.notes.append(h('div', { class: 'muted', text: this.s.drawnOnFirstImage }));
   }
 
+  /** Where a convention came from, in words. */
+  private sourceLabels(): Record<PixelShape['conventionSource'], string> {
+    return { override: this.s.sourceOverride, setting: this.s.sourceSetting, run: this.s.sourceRun, format: this.s.sourceFormat, auto: this.s.sourceAuto };
+  }
+
   private describe(sh: PixelShape): string[] {
-    const src = { override: this.s.sourceOverride, setting: this.s.sourceSetting, run: this.s.sourceRun, format: this.s.sourceFormat, auto: this.s.sourceAuto };
+    const src = this.sourceLabels();
     const role = { gt: this.s.layerGt, pred: this.s.layerPred, prompt: this.s.layerPrompt }[sh.role];
     const lines = [`${role} · ${sh.kind}${sh.label ? ` “${sh.label}”` : ''}`];
     const turn = sh.source.turn !== undefined ? this.rec.turns[sh.source.turn] : undefined;

@@ -109,6 +109,16 @@ export async function planRuns(
   return jobs;
 }
 
+/** The environment a run's script gets on top of the inherited one: unbuffered Python output, and the profile's `env` expanded. */
+export function runEnvironment(profile: EvalProfile, vars: Partial<RunVariables>): Record<string, string> {
+  return { PYTHONUNBUFFERED: '1', ...Object.fromEntries(Object.entries(profile.env ?? {}).map(([k, v]) => [k, expandString(v, vars)])) };
+}
+
+/** The first lines of a run's log: what runs, and where. */
+export function logHeader(run: Pick<RunRecord, 'argv' | 'cwd'>): string {
+  return `# ${run.argv.join(' ')}\n# cwd ${run.cwd}\n`;
+}
+
 /** A checkpoint's name without a weights file's extension: `epoch=3-step=2000.ckpt` → `epoch=3-step=2000`. */
 export function checkpointStem(path: string): string {
   return basename(path).replace(/\.(?:ckpt|safetensors|pt|pth|bin)$/i, '');
@@ -163,7 +173,7 @@ export async function executeRun(store: RunStore, job: RunJob, hooks: RunHooks):
   run.status = 'running';
   run.startedAt = new Date().toISOString();
   await store.save(run);
-  log.write(`# ${run.argv.join(' ')}\n# cwd ${run.cwd}\n`);
+  log.write(logHeader(run));
 
   const started = Date.now();
   const stderrTail: string[] = [];
@@ -184,13 +194,12 @@ export async function executeRun(store: RunStore, job: RunJob, hooks: RunHooks):
     run.status = 'cancelled';
   } else {
     const [file, ...args] = run.argv;
-    const env = Object.fromEntries(Object.entries(profile.env ?? {}).map(([k, v]) => [k, expandString(v, vars)]));
     const chunk = (stream: 'stdout' | 'stderr') => (c: string) => {
       log.write(c);
       onFragments(split[stream].push(c), stream);
       hooks.onOutput?.(summary);
     };
-    const proc = hooks.start({ file, args, cwd: run.cwd, env: { PYTHONUNBUFFERED: '1', ...env } }, { stdout: chunk('stdout'), stderr: chunk('stderr') });
+    const proc = hooks.start({ file, args, cwd: run.cwd, env: runEnvironment(profile, vars) }, { stdout: chunk('stdout'), stderr: chunk('stderr') });
     hooks.onStarted?.(proc);
     if (proc.pid !== undefined) {
       // the group is recorded before anything else can happen, so a crash leaves it findable

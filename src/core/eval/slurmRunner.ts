@@ -10,8 +10,8 @@ import { appendFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { FragmentSplitter, diagnoseFailure, emptySummary, parseFragment, summarize, type LogEvent, type LogSummary } from './logParse';
-import { ENGLISH_MESSAGES, finishRun, type RunJob, type RunnerMessages } from './runner';
-import { expandString, type EvalProfile, type RunRecord, type ScoringSettings } from './runs';
+import { ENGLISH_MESSAGES, finishRun, logHeader, runEnvironment, type RunJob, type RunnerMessages } from './runner';
+import { type EvalProfile, type RunRecord, type ScoringSettings } from './runs';
 import type { RunStore } from './runStore';
 import { describeJob, isEnded, refusedArray, runStatusOf, sbatchArgs, slurmTime, writeJobFiles, type SlurmClient, type SlurmSettings } from './slurm';
 
@@ -32,11 +32,10 @@ const scoringOf = (p: EvalProfile): ScoringSettings => ({
  */
 export async function submitSlurmRuns(store: RunStore, jobs: RunJob[], settings: SlurmSettings, client: SlurmClient): Promise<RunRecord[]> {
   for (const { run, profile, vars } of jobs) {
-    const env = Object.fromEntries(Object.entries(profile.env ?? {}).map(([k, v]) => [k, expandString(v, vars)]));
     const dir = store.dirOf(run.id);
-    await writeJobFiles(dir, run.argv, { PYTHONUNBUFFERED: '1', ...env });
+    await writeJobFiles(dir, run.argv, runEnvironment(profile, vars));
     await mkdir(join(dir, 'output'), { recursive: true });
-    await writeFile(join(dir, run.log), `# ${run.argv.join(' ')}\n# cwd ${run.cwd}\n# sbatch ${(settings.sbatch ?? []).join(' ')}\n`);
+    await writeFile(join(dir, run.log), `${logHeader(run)}# sbatch ${(settings.sbatch ?? []).join(' ')}\n`);
   }
   const groups = new Map<string, RunJob[]>();
   for (const j of jobs) groups.set(j.run.cwd, [...(groups.get(j.run.cwd) ?? []), j]);

@@ -1,0 +1,241 @@
+/**
+ * The viewer's filter and sort over one file: the query text a user types
+ * (`quality_score <= 2 ORDER BY reward DESC`), split into its WHERE and ORDER BY parts, run
+ * through a RecordTable opened on first use and kept until the file changes. Results are
+ * checked against the viewer's own record count: rows that cannot be matched to records
+ * are refused, never shown as the wrong records.
+ */
+import { QueryError, RecordTable, type Column, type RunOptions, type TableKind, type Unreadable } from './recordTable';
+
+export interface ParsedQuery {
+  where: string;
+  orderBy: string;
+  desc: boolean;
+  /** offset of `orderBy` in the text (for errors) */
+  orderAt: number;
+}
+
+/**
+ * Splits `expr ORDER BY expr [ASC|DESC]` at its last ORDER BY outside quotes and
+ * parentheses. A text that starts with ORDER BY has no filter.
+ */
+export function parseQueryText(text: string): ParsedQuery {
+  let depth = 0;
+  let quote: string | undefined;
+  let cut = -1;
+  let cutEnd = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === 'o' || c === 'O') && (i === 0 || /\s/.test(text[i - 1]))) {
+      const m = /^order\s+by\s/i.exec(text.slice(i));
+      if (m) {
+        cut = i;
+        cutEnd = i + m[0].length;
+      }
+    }
+  }
+  if (cut < 0) return { where: text.trim(), orderBy: '', desc: false, orderAt: text.length };
+  let order = text.slice(cutEnd);
+  let desc = false;
+  const dir = /\s+(asc|desc)\s*$/i.exec(' ' + order);
+  if (dir) {
+    desc = dir[1].toLowerCase() === 'desc';
+    order = order.slice(0, order.length - (dir[0].length - 1));
+  }
+  const lead = order.length - order.trimStart().length;
+  return { where: text.slice(0, cut).trim(), orderBy: order.trim(), desc, orderAt: cutEnd + lead };
+}
+
+interface TypeNode {
+  kind: 'scalar' | 'struct' | 'list' | 'map';
+  name?: string;
+  fields?: Array<{ name: string; type: TypeNode }>;
+  of?: TypeNode;
+}
+
+/** Parses a DuckDB type string (`STRUCT("from" VARCHAR, "value" VARCHAR)[]`). */
+export function parseDuckType(s: string): TypeNode {
+  let i = 0;
+  const ws = () => {
+    while (i < s.length && s[i] === ' ') i++;
+  };
+  const ident = (): string => {
+    ws();
+    if (s[i] === '"') {
+      let out = '';
+      i++;
+      while (i < s.length) {
+        if (s[i] === '"' && s[i + 1] === '"') {
+          out += '"';
+          i += 2;
+        } else if (s[i] === '"') {
+          i++;
+          break;
+        } else out += s[i++];
+      }
+      return out;
+    }
+    const m = /^[^\s,()"[\]]+/.exec(s.slice(i));
+    i += m ? m[0].length : 0;
+    return m ? m[0] : '';
+  };
+  const type = (): TypeNode => {
+    ws();
+    let node: TypeNode;
+    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(i))?.[0] ?? '';
+    i += word.length;
+    ws();
+    if (/^STRUCT$/i.test(word) && s[i] === '(') {
+      i++;
+      const fields: Array<{ name: string; type: TypeNode }> = [];
+      while (i < s.length && s[i] !== ')') {
+        const name = ident();
+        const t = type();
+        fields.push({ name, type: t });
+        ws();
+        if (s[i] === ',') i++;
+      }
+      i++;
+      node = { kind: 'struct', fields };
+    } else if (/^MAP$/i.test(word) && s[i] === '(') {
+      let depth = 0;
+      do {
+        if (s[i] === '(') depth++;
+        else if (s[i] === ')') depth--;
+        i++;
+      } while (i < s.length && depth > 0);
+      node = { kind: 'map', name: 'MAP' };
+    } else {
+      // DECIMAL(18,3) and the like
+      if (s[i] === '(') {
+        while (i < s.length && s[i] !== ')') i++;
+        i++;
+      }
+      node = { kind: 'scalar', name: word.toUpperCase() };
+    }
+    ws();
+    while (s[i] === '[') {
+      while (i < s.length && s[i] !== ']') i++;
+      i++;
+      node = { kind: 'list', of: node };
+      ws();
+    }
+    return node;
+  };
+  return type();
+}
+
+function quoteIfNeeded(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The field paths a filter can name, for completion: every column and, inside structs and
+ * lists, `col.field` and `col[1].field` (DuckDB lists count from 1). Capped at `cap`.
+ */
+export function fieldPaths(columns: Column[], cap = 500): Array<{ path: string; type: string }> {
+  const out: Array<{ path: string; type: string }> = [];
+  const walk = (path: string, t: TypeNode, depth: number) => {
+    if (out.length >= cap) return;
+    out.push({ path, type: typeLabel(t) });
+    if (depth > 6) return;
+    if (t.kind === 'struct') for (const f of t.fields ?? []) walk(`${path}.${quoteIfNeeded(f.name)}`, f.type, depth + 1);
+    else if (t.kind === 'list' && t.of && (t.of.kind === 'struct' || t.of.kind === 'list')) walk(`${path}[1]`, t.of, depth + 1);
+  };
+  for (const c of columns) walk(quoteIfNeeded(c.name), parseDuckType(c.type), 0);
+  return out;
+}
+
+function typeLabel(t: TypeNode): string {
+  if (t.kind === 'struct') return 'struct';
+  if (t.kind === 'list') return `list of ${t.of ? typeLabel(t.of) : '?'}`;
+  if (t.kind === 'map') return 'map';
+  const n = t.name ?? '?';
+  if (/INT|DECIMAL|DOUBLE|FLOAT|REAL|HUGEINT/.test(n)) return 'number';
+  if (n === 'VARCHAR') return 'text';
+  if (n === 'BOOLEAN') return 'boolean';
+  if (n === 'JSON') return 'json (mixed types)';
+  return n.toLowerCase();
+}
+
+export interface QueryOutcome {
+  /** matching records in order */
+  records: Int32Array;
+  /** records the table has (the whole file) */
+  total: number;
+  unreadable: Unreadable;
+}
+
+export type TableOpener = (path: string, kind: TableKind, opts: RunOptions) => Promise<RecordTable>;
+
+/** One file's query table, opened on first use, closed when the file changes or the session ends. */
+export class QuerySession {
+  private table: Promise<RecordTable> | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly kind: TableKind,
+    private readonly open: TableOpener = (p, k, o) => RecordTable.open(p, k, o),
+  ) {}
+
+  private get(opts: RunOptions): Promise<RecordTable> {
+    if (!this.table) {
+      const t = this.open(this.path, this.kind, opts);
+      this.table = t;
+      // a failed or cancelled open is tried again next time
+      t.catch(() => {
+        if (this.table === t) this.table = undefined;
+      });
+    }
+    return this.table;
+  }
+
+  /** The fields of the file (opens the table). */
+  async fields(opts: RunOptions = {}): Promise<Array<{ path: string; type: string }>> {
+    return fieldPaths((await this.get(opts)).columns);
+  }
+
+  /**
+   * Runs a query text against the file. `expectedRecords`: the viewer's count of records
+   * (when known): a table of another size cannot be matched to the viewer's records.
+   */
+  async run(text: string, expectedRecords: number | undefined, opts: RunOptions = {}): Promise<QueryOutcome> {
+    const q = parseQueryText(text);
+    const table = await this.get(opts);
+    if (expectedRecords !== undefined && table.rows !== expectedRecords) {
+      // DuckDB reads on past a broken line into the next one: its rows no longer line up
+      const near = table.unreadable.records[0];
+      const hint = near === undefined ? '' : ` (it could not read record ${near + 1}: a broken line there throws it off; fix that line to filter this file)`;
+      throw new QueryError(`the query engine read ${table.rows} records where the file has ${expectedRecords}${hint}: its results cannot be matched to records, so none are shown`, undefined, 'file');
+    }
+    try {
+      const r = await table.filter(q.where, q.orderBy, q.desc, opts);
+      return { records: r.records, total: table.rows, unreadable: r.unreadable };
+    } catch (e) {
+      // errors are located in the text the user typed
+      if (e instanceof QueryError && e.at !== undefined) {
+        const whereAt = text.indexOf(q.where);
+        throw new QueryError(e.message, e.part === 'order' ? q.orderAt + e.at : Math.max(0, whereAt) + e.at, e.part);
+      }
+      throw e;
+    }
+  }
+
+  /** The file changed: the next query reads it again. */
+  invalidate(): void {
+    const t = this.table;
+    this.table = undefined;
+    void t?.then((x) => x.close()).catch(() => undefined);
+  }
+
+  dispose(): void {
+    this.invalidate();
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Filter and sort through DuckDB (src/core/query): results are the viewer's record indices
+ * (checked against the project's own record index and a plain JSON.parse of each line), a
+ * field that appears late is still a column, broken lines are said, errors are located in
+ * the text typed, and the SQL cannot reach any file but the dataset.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeFile } from '../../src/core/io/randomAccessFile';
+import { RecordIndex } from '../../src/core/index/recordIndex';
+import { readRecord } from '../../src/core/index/recordReader';
+import { QueryCancelled, QueryError, RecordTable } from '../../src/core/query/recordTable';
+import { QuerySession, fieldPaths, parseDuckType, parseQueryText } from '../../src/core/query/querySession';
+
+const dir = mkdtempSync(join(tmpdir(), 'vlm-lens-query-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+interface Rec {
+  id: string;
+  quality_score?: number;
+  reward?: number;
+  conversations: Array<{ from: string; value: string }>;
+  images?: string[];
+  late_field?: string;
+}
+
+/** 30,000 records (more than DuckDB's default schema sample), blank lines among them, and a cut last line. */
+function bigFile(): { path: string; lines: string[]; records: Array<Rec | undefined> } {
+  const lines: string[] = [];
+  const records: Array<Rec | undefined> = [];
+  for (let i = 0; i < 30_000; i++) {
+    const r: Rec = {
+      id: `s${i}`,
+      quality_score: i % 5,
+      reward: (i * 7919) % 1000 / 10,
+      conversations: [
+        { from: 'human', value: `<image>\nWhere is object ${i % 13}?` },
+        { from: 'gpt', value: i % 9 === 0 ? `<box>[${i % 100}, 10, 50, 60]</box>` : 'on the left' },
+      ],
+      images: i % 4 === 0 ? ['a.jpg', 'b.jpg'] : ['a.jpg'],
+    };
+    if (i === 29_990) r.late_field = 'only here';
+    if (i === 100) lines.push('');
+    if (i === 200) lines.push('   ');
+    lines.push(JSON.stringify(r));
+    records.push(r);
+  }
+  // a write cut short
+  lines.push('{"id": "s30000", "conversations": [{"from": "human", "va');
+  records.push(undefined);
+  const path = join(dir, 'big.jsonl');
+  writeFileSync(path, lines.join('\n') + '\n');
+  return { path, lines, records };
+}
+
+const big = bigFile();
+
+test('a WHERE filter returns the record indices of the viewer’s index, in file order', async () => {
+  const t = await RecordTable.open(big.path, 'jsonl');
+  try {
+    assert.equal(t.rows, big.records.length, 'one row per non-blank line');
+    assert.deepEqual(t.unreadable, { count: 1, records: [30_000] }, 'the cut line is counted and listed');
+    const { records } = await t.filter("quality_score <= 1 AND conversations[2].value LIKE '%<box>%'");
+    const expected = big.records.flatMap((r, k) => (r && (r.quality_score ?? 9) <= 1 && r.conversations[1].value.includes('<box>') ? [k] : []));
+    assert.ok(expected.length > 100);
+    assert.deepEqual([...records], expected);
+    // the same records through the project's own index: the ids agree
+    const file = await NodeFile.open(big.path);
+    try {
+      const idx = await RecordIndex.build(file, { fileName: 'big.jsonl' });
+      assert.equal(idx.count, t.rows);
+      for (const k of [records[0], records[records.length >> 1], records[records.length - 1]]) {
+        const raw = await readRecord(file, idx, k);
+        assert.equal((JSON.parse(raw!.text) as Rec).id, big.records[k]!.id);
+      }
+    } finally {
+      await file.close();
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+test('a field first seen 29,990 records in is a column (the schema is read from every record)', async () => {
+  const t = await RecordTable.open(big.path, 'jsonl');
+  try {
+    assert.ok(t.columns.some((c) => c.name === 'late_field'));
+    const { records } = await t.filter("late_field = 'only here'");
+    assert.deepEqual([...records], [big.records.findIndex((r) => r?.late_field)]);
+  } finally {
+    await t.close();
+  }
+});
+
+test('ORDER BY sorts by any expression, ties and NULLs in a fixed order', async () => {
+  const session = new QuerySession(big.path, 'jsonl');
+  try {
+    const out = await session.run('len(images) > 1 ORDER BY reward DESC', big.records.length);
+    const expected = big.records
+      .flatMap((r, k) => (r && (r.images?.length ?? 0) > 1 ? [{ k, reward: r.reward ?? -1 }] : []))
+      .sort((a, b) => b.reward - a.reward || a.k - b.k)
+      .map((x) => x.k);
+    assert.deepEqual([...out.records], expected);
+    assert.equal(out.total, big.records.length);
+    // an empty filter with only an ORDER BY: every readable record
+    const all = await session.run('ORDER BY id', undefined);
+    assert.equal(all.records.length, big.records.length, 'every record, the cut one too');
+    assert.equal(all.records[all.records.length - 1], 30_000, 'the cut line has no id: NULLs last');
+  } finally {
+    session.dispose();
+  }
+});
+
+test('a broken line in the middle: the results are right or refused, never other records', async () => {
+  const lines: string[] = [];
+  const records: Array<Rec | undefined> = [];
+  for (let i = 0; i < 3000; i++) {
+    if (i === 1000 || i === 2000) {
+      lines.push(i === 1000 ? '{"id": "broken", "conversations": [' : '{"id": "bad" "x": 1}');
+      records.push(undefined);
+    }
+    const r: Rec = { id: `m${i}`, quality_score: i % 3, conversations: [{ from: 'human', value: `q${i}` }] };
+    lines.push(JSON.stringify(r));
+    records.push(r);
+  }
+  const path = join(dir, 'middle.jsonl');
+  writeFileSync(path, lines.join('\n') + '\n');
+  const session = new QuerySession(path, 'jsonl');
+  try {
+    const out = await session.run('quality_score = 2', records.length).catch((e: unknown) => e);
+    if (out instanceof QueryError) {
+      assert.equal(out.part, 'file');
+      assert.match(out.message, /cannot be matched to records/);
+      return;
+    }
+    assert.ok(!(out instanceof Error), String(out));
+    const got = (out as { records: Int32Array; unreadable: { records: number[] } });
+    for (const k of [1000, 2001]) assert.ok(got.unreadable.records.includes(k), `broken record ${k} said`);
+    const expected = records.flatMap((r, k) => (r?.quality_score === 2 && !got.unreadable.records.includes(k) ? [k] : []));
+    assert.deepEqual([...got.records], expected, 'every result is a record that matches; the unreadable ones are said');
+  } finally {
+    session.dispose();
+  }
+});
+
+test('errors say what is wrong and where in the text typed', async () => {
+  const session = new QuerySession(big.path, 'jsonl');
+  try {
+    await assert.rejects(session.run('qualty_score <= 2', undefined), (e: QueryError) => {
+      assert.equal(e.part, 'where');
+      assert.match(e.message, /qualty_score/);
+      assert.match(e.message, /quality_score/, 'DuckDB names the candidate');
+      return true;
+    });
+    const text = 'quality_score <= 2 ORDER BY nosuch DESC';
+    await assert.rejects(session.run(text, undefined), (e: QueryError) => {
+      assert.equal(e.part, 'order');
+      assert.equal(e.at, text.indexOf('nosuch'));
+      return true;
+    });
+    await assert.rejects(session.run('quality_score <= ', undefined), (e: QueryError) => e.part === 'where' && /syntax error/i.test(e.message));
+    await assert.rejects(session.run('quality_score <= 2', 5), (e: QueryError) => e.part === 'file' && /cannot be matched/.test(e.message), 'a count that differs from the viewer’s is refused');
+  } finally {
+    session.dispose();
+  }
+});
+
+test('the SQL reaches the dataset file only: no other file, no writes, no settings, one statement', async () => {
+  const secret = join(dir, 'secret.txt');
+  writeFileSync(secret, 'token');
+  const t = await RecordTable.open(big.path, 'jsonl');
+  try {
+    await assert.rejects(t.sql(`SELECT * FROM read_text('${secret}')`), /Permission|disabled/);
+    const out = join(dir, 'out.csv');
+    await assert.rejects(t.sql(`COPY (SELECT 1) TO '${out}'`), /Permission|disabled/);
+    assert.ok(!existsSync(out));
+    await assert.rejects(t.sql('SET enable_external_access = true'), /locked/);
+    await assert.rejects(t.sql('SELECT 1; SELECT 2'), /multiple statements/);
+    // a WHERE text cannot close the statement and start another
+    await assert.rejects(t.filter(`true); COPY (SELECT 1) TO '${out}'; SELECT (1`), QueryError);
+    assert.ok(!existsSync(out));
+    const ok = await t.sql('SELECT count(*) AS n, max(quality_score) AS top FROM records');
+    assert.deepEqual(ok.rows, [{ n: big.records.length, top: 4 }]);
+  } finally {
+    await t.close();
+  }
+});
+
+test('a running query is cancelled by its signal', async () => {
+  const t = await RecordTable.open(big.path, 'jsonl');
+  try {
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(t.filter('true', '', false, { signal: ac.signal }), QueryCancelled);
+    // and the table still answers afterwards
+    assert.equal((await t.filter('quality_score = 4')).records.length, big.records.filter((r) => r?.quality_score === 4).length);
+  } finally {
+    await t.close();
+  }
+});
+
+test('real files: a LLaVA-Bench JSONL and a LLaMA-Factory JSON array open as tables of their records', async () => {
+  const real = join(__dirname, '../fixtures/real');
+  const jsonl = join(real, 'llava-bench/caps_boxes_coco2014_val_80.first3.jsonl');
+  const lines = readFileSync(jsonl, 'utf8').split('\n').filter((l) => l.trim());
+  const a = await RecordTable.open(jsonl, 'jsonl');
+  try {
+    assert.equal(a.rows, lines.length);
+    const first = JSON.parse(lines[0]) as Record<string, unknown>;
+    for (const key of Object.keys(first)) assert.ok(a.columns.some((c) => c.name === key), `column ${key}`);
+  } finally {
+    await a.close();
+  }
+  const arr = join(real, 'llamafactory/alpaca_en_demo.subset.json');
+  const items = JSON.parse(readFileSync(arr, 'utf8')) as Array<{ instruction: string; output: string }>;
+  const b = await RecordTable.open(arr, 'json-array');
+  try {
+    assert.equal(b.rows, items.length);
+    const { records } = await b.filter('length(output) > 200', 'length(output)', true);
+    const expected = items
+      .map((r, k) => ({ k, n: [...r.output].length }))
+      .filter((x) => x.n > 200)
+      .sort((x, y) => y.n - x.n || x.k - y.k)
+      .map((x) => x.k);
+    assert.deepEqual([...records], expected);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the query text: its ORDER BY split off outside quotes and brackets', () => {
+  assert.deepEqual(parseQueryText('a > 1 ORDER BY b DESC'), { where: 'a > 1', orderBy: 'b', desc: true, orderAt: 15 });
+  assert.deepEqual(parseQueryText("note = 'order by x' order by len(y)"), { where: "note = 'order by x'", orderBy: 'len(y)', desc: false, orderAt: 29 });
+  assert.deepEqual(parseQueryText('ORDER BY reward'), { where: '', orderBy: 'reward', desc: false, orderAt: 9 });
+  assert.equal(parseQueryText('list_filter(x, y -> y.order by_z)').orderBy, '', 'inside brackets it is not a clause');
+});
+
+test('field paths for completion come from DuckDB’s nested types', () => {
+  assert.deepEqual(parseDuckType('STRUCT("from" VARCHAR, "value" VARCHAR)[]'), {
+    kind: 'list',
+    of: { kind: 'struct', fields: [{ name: 'from', type: { kind: 'scalar', name: 'VARCHAR' } }, { name: 'value', type: { kind: 'scalar', name: 'VARCHAR' } }] },
+  });
+  const paths = fieldPaths([
+    { name: 'conversations', type: 'STRUCT("from" VARCHAR, "value" VARCHAR)[]' },
+    { name: 'meta', type: 'STRUCT(width BIGINT, "bbox coords" DOUBLE[])' },
+    { name: 'quality score', type: 'DOUBLE' },
+  ]).map((p) => `${p.path}: ${p.type}`);
+  assert.deepEqual(paths, [
+    'conversations: list of struct',
+    'conversations[1]: struct',
+    'conversations[1].from: text',
+    'conversations[1].value: text',
+    'meta: struct',
+    'meta.width: number',
+    'meta."bbox coords": list of number',
+    '"quality score": number',
+  ]);
+});

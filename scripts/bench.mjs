@@ -28,7 +28,7 @@ const smallSize = await generateLlava(small, 1_000, undefined);
 // The worker thread and schemas as shipped (dist/), and the cases bundled the same way.
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production'], { cwd: root, stdio: 'inherit' });
 const casesJs = join(dataDir, 'bench-cases.cjs');
-await build({ entryPoints: [join(root, 'scripts/bench/cases.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], outfile: casesJs, external: ['sharp'], logLevel: 'warning' });
+await build({ entryPoints: [join(root, 'scripts/bench/cases.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'], outfile: casesJs, external: ['sharp', '@duckdb/node-api'], logLevel: 'warning' });
 
 function runCase(name, file, arg, nodeArgs = []) {
   const r = spawnSync(process.execPath, [...nodeArgs, casesJs, name, file, arg ?? ''], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, VLM_LENS_ROOT: root } });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One build script for every bundle (the hexeditor / esbuild-sample pattern):
-//   dist/extension.js        extension host (Node, CJS; vscode + sharp external)
-//   dist/cli.js              the `vlm-lens` CLI (Node, CJS, shebang; sharp external)
+//   dist/extension.js        extension host (Node, CJS; vscode, sharp and DuckDB external)
+//   dist/cli.js              the `vlm-lens` CLI (Node, CJS, shebang; sharp and DuckDB external)
 //   dist/*Worker.js          worker threads used by the host
 //   dist/webview/*.js|.css   webview bundles (browser, IIFE)
 // Type checking is separate (`npm run typecheck`), as esbuild does not type-check.
@@ -59,7 +59,7 @@ const configs = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode', 'sharp'],
+    external: ['vscode', 'sharp', '@duckdb/node-api'],
     mainFields: ['module', 'main'],
   },
   {
@@ -69,7 +69,7 @@ const configs = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['sharp'],
+    external: ['sharp', '@duckdb/node-api'],
     mainFields: ['module', 'main'],
     banner: { js: '#!/usr/bin/env node' },
   },

@@ -5,6 +5,7 @@ import { metricsCommand } from './metrics';
 import { readCommand } from './read';
 import { evalCommand } from './eval';
 import { runsCommand } from './runs';
+import { queryCommand } from './query';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, runsCommand, readCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, runsCommand, queryCommand, readCommand];

@@ -14,6 +14,7 @@ import { RecordIndex } from '../../src/core/index/recordIndex';
 import { readRecord } from '../../src/core/index/recordReader';
 import { QueryCancelled, QueryError, RecordTable } from '../../src/core/query/recordTable';
 import { QuerySession, fieldPaths, parseDuckType, parseQueryText } from '../../src/core/query/querySession';
+import { runCli } from './runCli';
 
 const dir = mkdtempSync(join(tmpdir(), 'vlm-lens-query-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -258,4 +259,25 @@ test('field paths for completion come from DuckDB’s nested types', () => {
     'meta."bbox coords": list of number',
     '"quality score": number',
   ]);
+});
+
+test('vlm-lens query: SQL over the file as `records`, JSON out, errors located, broken lines said', () => {
+  const ok = runCli(['query', big.path, 'SELECT quality_score AS q, count(*) AS n FROM records WHERE q IS NOT NULL GROUP BY q ORDER BY q', '--json']);
+  assert.equal(ok.code, 0, ok.stderr);
+  const out = JSON.parse(ok.stdout) as { rows: Array<{ q: number; n: number }>; records: number; unreadable: { count: number; records: number[] } };
+  const counts = new Map<number, number>();
+  for (const r of big.records) if (r) counts.set(r.quality_score ?? -1, (counts.get(r.quality_score ?? -1) ?? 0) + 1);
+  assert.deepEqual(out.rows, [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([q, n]) => ({ q, n })));
+  assert.equal(out.records, big.records.length);
+  assert.deepEqual(out.unreadable, { count: 1, records: [30_000] });
+  assert.match(ok.stderr, /1 record\(s\) could not be read .*record 30000/);
+
+  const bad = runCli(['query', big.path, 'SELECT qualty FROM records']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /the SQL failed: .*qualty/);
+  assert.match(bad.stderr, /\n {2}SELECT qualty FROM records\n {9}\^/, 'a caret under the unknown name');
+
+  const text = runCli(['query', big.path, 'SELECT __record, id FROM records WHERE id = \'s7\'']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^__record\s+id\n-+\s+-+\n7\s+s7\n\(1 row\)\n$/);
 });

@@ -176,7 +176,7 @@ export class RecordTable {
       await conn.run('SET enable_external_access = false');
       await conn.run('SET lock_configuration = true');
       const described = await run(conn, `DESCRIBE SELECT * FROM ${reader(path, kind)}`, opts, 'file');
-      const columns = described.getRowObjectsJson().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      const columns = described.getRowObjectsJson().map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
       if (columns.length === 0) throw new QueryError('no fields found in the file', undefined, 'file');
       const rowNumber = kind === 'parquet' ? `CAST(file_row_number AS INTEGER)` : `CAST(row_number() OVER () - 1 AS INTEGER)`;
       const source = kind === 'parquet' ? `read_parquet(${sqlString(path)}, file_row_number=true)` : reader(path, kind, columns);

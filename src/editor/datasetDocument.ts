@@ -13,6 +13,8 @@ import { type FileConvention } from '../core/geometry/detect';
 import { type Size } from '../core/geometry/types';
 import { sampleFileConvention } from '../core/dataset/conventionSample';
 import { Disposable } from '../util/dispose';
+import { QuerySession } from '../core/query/querySession';
+import { tableKindOf } from '../core/query/recordTable';
 import { type ViewerConfig } from './viewerConfig';
 import { type OverlayConfig } from './overlayConfig';
 
@@ -85,6 +87,44 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
     this._register(services.overlay.onDidChange((u) => {
       if (!u || u.toString() === this.uri.toString()) this._onOverlayState.fire(this.overlayState());
     }));
+    // the query table reads the file as it was: a change means reading it again
+    this._register(this.onFileChanged(() => this.query?.invalidate()));
+    this._register({ dispose: () => this.query?.dispose() });
+  }
+
+  private query: QuerySession | undefined;
+
+  /**
+   * The file as a SQL table for the viewer's filter (DuckDB, opened on the first query);
+   * undefined when it cannot be one (not on disk, one JSON object, a list under a key).
+   */
+  querySession(): QuerySession | undefined {
+    if (this.uri.scheme !== 'file') return undefined;
+    const kind = this._index.listKey === undefined ? tableKindOf(this.uri.fsPath, this._index.kind) : undefined;
+    if (!kind) return undefined;
+    if (this.query?.kind !== kind) {
+      this.query?.dispose();
+      this.query = new QuerySession(this.uri.fsPath, kind);
+    }
+    return this.query;
+  }
+
+  /** Resolves when the record index is complete (at once if it is). */
+  async indexed(signal?: AbortSignal): Promise<void> {
+    while (!this._indexStatus.done && !this.isDisposed && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const sub = this.onIndexProgress((p) => {
+          if (p.done) {
+            sub.dispose();
+            resolve();
+          }
+        });
+        setTimeout(() => {
+          sub.dispose();
+          resolve();
+        }, 1000);
+      });
+    }
   }
 
   static async open(uri: vscode.Uri, services: DatasetServices, opts: { headless?: boolean } = {}): Promise<DatasetDocument> {

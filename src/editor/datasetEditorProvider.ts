@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { RpcEndpoint } from '../protocol/rpc';
 import { type ProblemView, type RecordScoresView, type ValidationView, type ViewerCommands, type ViewerEvents, type ViewerRequests } from '../protocol/datasetViewer';
+import { QueryCancelled, QueryError } from '../core/query/recordTable';
 import { SearchSyntaxError } from '../core/search/searchRecords';
 import { FORMAT_LABELS } from '../core/records/model';
 import { AbortError } from '../core/index/recordIndex';
@@ -199,6 +200,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     if (panel.active) this.active = entry;
     const imageRequests = new Map<number, AbortController>();
     let search: { id: number; ac: AbortController } | undefined;
+    let query: { id: number; ac: AbortController } | undefined;
     let nextSearchId = 1;
 
     disposables.push(webview.onDidReceiveMessage((m: unknown) => void rpc.handleMessage(m)));
@@ -229,6 +231,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         fileName: doc.fileName,
         fileSize: doc.indexStatus.totalBytes,
         kind: doc.index.kind,
+        queryable: doc.querySession() !== undefined,
         strings: viewerStrings(),
         formatLabels: FORMAT_LABELS,
         index: doc.indexStatus,
@@ -311,6 +314,47 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     rpc.onNotification('cancelSearch', ({ searchId }) => {
       if (search?.id === searchId) search.ac.abort();
     });
+    // the filter: a SQL condition over the records' fields, through DuckDB (src/core/query)
+    rpc.onRequest('queryFields', async () => {
+      const session = doc.querySession();
+      if (!session) return { fields: [], error: vscode.l10n.t('Filtering needs JSON Lines, a JSON array of records or Parquet on disk.') };
+      try {
+        return { fields: await session.fields() };
+      } catch (e) {
+        return { fields: [], error: e instanceof Error ? e.message : String(e) };
+      }
+    });
+    rpc.onRequest('queryRecords', async ({ text, queryId }) => {
+      query?.ac.abort();
+      const ac = new AbortController();
+      query = { id: queryId, ac };
+      const session = doc.querySession();
+      if (!session) return { queryId, error: { message: vscode.l10n.t('Filtering needs JSON Lines, a JSON array of records or Parquet on disk.'), part: 'file' as const } };
+      const started = Date.now();
+      let phase: 'schema' | 'filter' = 'filter';
+      try {
+        await doc.indexed(ac.signal);
+        const out = await session.run(text, doc.index.count, {
+          signal: ac.signal,
+          onPhase: (p) => {
+            phase = p;
+            notify('queryProgress', { queryId, percent: 0, phase });
+          },
+          onProgress: (percent) => notify('queryProgress', { queryId, percent, phase }),
+        });
+        return { queryId, records: Array.from(out.records), sorted: out.sorted, total: out.total, unreadable: out.unreadable, ms: Date.now() - started };
+      } catch (e) {
+        if (e instanceof QueryCancelled || ac.signal.aborted) return { queryId, cancelled: true };
+        if (e instanceof QueryError) return { queryId, error: { message: e.message, at: e.at, part: e.part } };
+        this.log.error(`filtering ${doc.uri.fsPath} failed: ${String(e)}`);
+        return { queryId, error: { message: e instanceof Error ? e.message : String(e), part: 'file' as const } };
+      } finally {
+        if (query?.id === queryId) query = undefined;
+      }
+    });
+    rpc.onNotification('cancelQuery', ({ queryId }) => {
+      if (query?.id === queryId) query.ac.abort();
+    });
     rpc.onNotification('openAtLine', ({ line, column }) => void openAtLine(doc.uri, line, column));
     rpc.onNotification('reopenAsText', () => void this.reopenAsText(doc.uri, panel.viewColumn));
     rpc.onNotification('copy', ({ text }) => void vscode.env.clipboard.writeText(text));
@@ -322,6 +366,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
 
     panel.onDidDispose(() => {
       search?.ac.abort();
+      query?.ac.abort();
       for (const ac of imageRequests.values()) ac.abort();
       rpc.dispose();
       disposeAll(disposables);

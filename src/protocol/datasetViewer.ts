@@ -158,6 +158,8 @@ export interface ReadyInfo {
   fileName: string;
   fileSize: number;
   kind: DatasetKind;
+  /** the records can be filtered with SQL (JSON Lines, a JSON array of records, Parquet, on disk) */
+  queryable: boolean;
   strings: ViewerStrings;
   index: IndexStatus;
   /** notes about the file as a whole (top level is an object, truncated array…) */
@@ -188,6 +190,30 @@ export interface SearchProgress extends SearchUpdate {
   error?: string;
 }
 
+/** A filter's outcome (queryRecords): the records in order, or why there are none. */
+export interface QueryResultView {
+  queryId: number;
+  /** matching record indices, in the asked order */
+  records?: number[];
+  /** ordered by an expression (else the records ascend, in file order) */
+  sorted?: boolean;
+  /** records the query engine read (the whole file) */
+  total?: number;
+  /** records the engine could not read: never among the results, said apart */
+  unreadable?: { count: number; records: number[] };
+  /** the query failed: what and where in the text typed (`part` 'file': the file cannot be queried) */
+  error?: { message: string; at?: number; part: 'where' | 'order' | 'sql' | 'file' };
+  cancelled?: boolean;
+  /** how long it took, in ms */
+  ms?: number;
+}
+
+/** A field a filter can name (for completion). */
+export interface QueryField {
+  path: string;
+  type: string;
+}
+
 /** Requests the webview sends (the host answers). */
 export type ViewerRequests = {
   /** first message: initial state and localized strings */
@@ -208,6 +234,10 @@ export type ViewerRequests = {
   recordScores: { params: { index: number; id?: string }; result: RecordScoresView | null };
   /** the records with problems (of one rule code, or any when null), ascending */
   problemRecords: { params: { code: string | null }; result: { records: number[] } };
+  /** filters and sorts the records with a SQL WHERE expression [ORDER BY …] (DuckDB); progress streams as queryProgress */
+  queryRecords: { params: { text: string; queryId: number }; result: QueryResultView };
+  /** the fields of the file a filter can name (reads the file's schema on first use) */
+  queryFields: { params: Record<string, never>; result: { fields: QueryField[]; error?: string } };
 };
 
 /** Notifications the webview sends. */
@@ -228,6 +258,8 @@ export type ViewerCommands = {
   showRun: { runId: string };
   /** read this file's coordinates in this convention (null: back to automatic) */
   setConvention: { convention: Convention | null };
+  /** stop a running filter */
+  cancelQuery: { queryId: number };
 };
 
 /** Notifications the host sends. */
@@ -246,6 +278,8 @@ export type ViewerEvents = {
   overlayState: OverlayState;
   /** validation advanced or finished */
   validation: ValidationView;
+  /** a filter advanced (percent of the file read; `schema`: reading every record's fields first) */
+  queryProgress: { queryId: number; percent: number; phase: 'schema' | 'filter' };
 };
 
 /** Localized strings used by the viewer (built by the host with vscode.l10n). */
@@ -260,6 +294,20 @@ export interface ViewerStrings {
   mojibakeRecords: string;
   mojibakeFound: string;
   searchPlaceholder: string;
+  queryPlaceholder: string;
+  queryHelp: string;
+  queryRun: string;
+  queryClear: string;
+  queryCancel: string;
+  queryMatches: string;
+  queryNoMatches: string;
+  queryUnreadable: string;
+  queryUnreadableOne: string;
+  queryReadingFields: string;
+  queryFiltering: string;
+  queryUnavailable: string;
+  queryFailed: string;
+  queryCancelled: string;
   matchCase: string;
   useRegex: string;
   searching: string;

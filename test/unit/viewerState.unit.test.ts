@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { RowMap } from '../../webview/datasetViewer/rowMap';
 import { PageCache } from '../../webview/datasetViewer/pageCache';
 import { SearchMatches } from '../../webview/datasetViewer/searchMatches';
+import { accept, errorMark, remember, suggest, wordAt } from '../../webview/datasetViewer/queryBox';
 
 test('rows are records, or under a filter the filtered records, found both ways', () => {
   const m = new RowMap();
@@ -19,6 +20,40 @@ test('rows are records, or under a filter the filtered records, found both ways'
   assert.deepEqual([3, 10, 42, 11].map((r) => m.rowOfRecord(r)), [0, 1, 2, -1], 'a record filtered out has no row');
   m.set(undefined);
   assert.equal(m.rowOfRecord(11), 11);
+});
+
+test('a sorted query result: rows in its order, a record’s row found without bisection', () => {
+  const m = new RowMap();
+  m.set({ kind: 'query', code: null, records: Int32Array.from([42, 3, 17, 10]), ascending: false });
+  assert.deepEqual([0, 1, 2, 3, 4].map((r) => m.recordOfRow(r)), [42, 3, 17, 10, -1]);
+  assert.deepEqual([42, 3, 17, 10, 11].map((r) => m.rowOfRecord(r)), [0, 1, 2, 3, -1]);
+  // the same records taken as ascending would be searched wrongly: the flag matters
+  m.set({ kind: 'query', code: null, records: [3, 10, 17, 42], ascending: true });
+  assert.equal(m.rowOfRecord(17), 2);
+});
+
+test('the filter box: the field at the cursor completed, history first-in and unique, the error marked', () => {
+  const fields = [
+    { path: 'conversations', type: 'list of struct' },
+    { path: 'conversations[1].from', type: 'text' },
+    { path: 'conversations[1].value', type: 'text' },
+    { path: 'quality_score', type: 'number' },
+    { path: 'meta.value_bins', type: 'list of number' },
+  ];
+  assert.deepEqual(wordAt('quality_score <= 2 AND conv', 27), { start: 23, word: 'conv' });
+  assert.equal(wordAt("note = 'conv", 12), undefined, 'inside a string literal: nothing to complete');
+  assert.equal(wordAt('x > 12', 6), undefined, 'a number is not a field');
+  assert.deepEqual(suggest('quality_score <= 2 AND conv', 27, fields).map((f) => f.path), ['conversations', 'conversations[1].from', 'conversations[1].value']);
+  assert.deepEqual(suggest('value', 5, fields).map((f) => f.path), ['conversations[1].value', 'meta.value_bins'], 'a name after a dot is found too');
+  assert.deepEqual(suggest('quality_score', 13, fields), [], 'a complete name offers nothing');
+  assert.deepEqual(accept('len(conv) > 1', 8, 'conversations'), { text: 'len(conversations) > 1', cursor: 17 });
+  assert.deepEqual(accept('conv', 2, 'conversations[1].value'), { text: 'conversations[1].value', cursor: 22 }, 'the whole word is replaced, not only what precedes the cursor');
+  assert.deepEqual(remember(['b', 'a'], ' a '), ['a', 'b']);
+  assert.deepEqual(remember(['a'], '   '), ['a']);
+  assert.equal(remember(Array.from({ length: 30 }, (_, i) => `q${i}`), 'new').length, 20);
+  assert.deepEqual(errorMark('quality_score <= 2 ORDER BY nosuch', 28), { before: 'quality_score <= 2 ORDER BY ', mark: 'nosuch', after: '' });
+  assert.deepEqual(errorMark('a =', 3), { before: 'a =', mark: ' ', after: '' }, 'an error at the end is still seen');
+  assert.deepEqual(errorMark('a', undefined), { before: 'a', mark: '', after: '' });
 });
 
 test('pages: asked once, a short last page asked again as the file grows, the least recent dropped, old answers ignored', () => {

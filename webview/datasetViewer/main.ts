@@ -6,6 +6,7 @@
 import { RowMap } from './rowMap';
 import { PageCache } from './pageCache';
 import { SearchMatches } from './searchMatches';
+import { accept as acceptSuggestion, errorMark, remember, suggest, type FieldSuggestion } from './queryBox';
 import {
   type ImageView,
   type IndexStatus,
@@ -19,6 +20,7 @@ import {
   type ViewerRequests,
   type ViewerStrings,
   type ValidationView,
+  type QueryResultView,
 } from '../../src/protocol/datasetViewer';
 import { compileQuery } from '../../src/core/text/query';
 import { connect } from '../shared/rpcClient';
@@ -42,6 +44,9 @@ interface UiState {
   overlay?: OverlayUi;
   /** a record's several images: side by side (default) or stacked */
   imageLayout?: 'row' | 'stack';
+  /** the filter applied (a SQL condition [ORDER BY …]), and the last ones run */
+  filter?: string;
+  filterHistory?: string[];
 }
 
 const rpc = connect<ViewerRequests, ViewerCommands, ViewerEvents>();
@@ -242,9 +247,18 @@ const gotoField = h('vscode-textfield', { class: 'goto' });
 const filterBox = h('vscode-single-select', { class: 'problem-filter', hidden: '' });
 const reopenBtn = h('vscode-button', { secondary: true, class: 'reopen-text' });
 const toolbar = h('div', { class: 'toolbar' }, searchField, caseBox, regexBox, prevBtn, nextBtn, searchStatus, h('span', { class: 'spacer' }), filterBox, gotoField, reopenBtn);
+const queryInput = h('input', { class: 'query-input', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-autocomplete': 'list' });
+const querySuggest = h('div', { class: 'query-suggest', role: 'listbox', hidden: '' });
+const queryRunBtn = h('vscode-button', { secondary: true, class: 'query-run' });
+const queryClearBtn = h('vscode-button', { secondary: true, class: 'query-clear', hidden: '' });
+const queryCancelBtn = h('vscode-button', { secondary: true, class: 'query-cancel', hidden: '' });
+const queryStatus = h('span', { class: 'query-status muted', 'aria-live': 'polite' });
+const queryBar = h('div', { class: 'query-bar' }, h('div', { class: 'query-wrap' }, queryInput, querySuggest), queryRunBtn, queryClearBtn, queryCancelBtn, queryStatus);
+const queryError = h('div', { class: 'query-error', hidden: '', role: 'alert' });
+const queryNote = h('div', { class: 'query-note muted', hidden: '' });
 const detail = h('div', { class: 'detail', tabindex: '-1' });
 const main = h('div', { class: 'main' }, h('div', { class: 'list-pane' }, list.element), detail);
-app.append(header, notices, toolbar, main);
+app.append(header, notices, toolbar, queryBar, queryError, queryNote, main);
 
 // ---- header ----------------------------------------------------------------------------
 function renderHeader(): void {
@@ -572,18 +586,22 @@ rpc.onNotification('fileChanged', (c) => {
     list.invalidate();
     flash(fmt(S.fileAppended, c.records));
     if (valueOf(searchField)) startSearch();
+    if (rows.filter?.kind === 'query') runQuery();
     return;
   }
   // rewritten or restored: everything is re-read; the selection is kept where possible
   resetPages();
   setNotices(c.kind === 'rewritten' ? [S.fileReindexed] : []);
+  const requery = rows.filter?.kind === 'query';
   rows.set(undefined);
+  queryInactive();
   setValue(filterBox, 'all');
   list.setCount(0);
   list.setSelected(-1);
   selectedRecord = -1;
   state = { ...state, selected: state.selected };
   if (valueOf(searchField)) startSearch();
+  if (requery && c.kind !== 'deleted') runQuery();
 });
 
 // ---- problems filter ---------------------------------------------------------------------
@@ -597,6 +615,7 @@ function setFilterValue(value: string): void {
 
 function applyFilter(value: string): void {
   const token = ++filterToken;
+  if (rows.filter?.kind === 'query' || runningQuery) queryInactive();
   if (!value || value === 'all') {
     if (!rows.filter) return;
     rows.set(undefined);
@@ -613,7 +632,7 @@ function applyFilter(value: string): void {
     .request('problemRecords', { code })
     .then(({ records }) => {
       if (token !== filterToken) return;
-      rows.set({ code, records });
+      rows.set({ kind: 'problems', code, records, ascending: true });
       list.setCount(records.length);
       list.setSelected(-1);
       list.invalidate();
@@ -663,6 +682,229 @@ rpc.onNotification('validation', (v) => {
   else if (selectedRecord >= 0) void showDetail(selectedRecord);
 });
 
+// ---- query filter (a SQL condition over the fields, through DuckDB on the host) -----------
+let queryCounter = 0;
+/** the id of the query running, 0 when none */
+let runningQuery = 0;
+let fields: FieldSuggestion[] | undefined;
+let fieldsAsked = false;
+let suggestions: FieldSuggestion[] = [];
+let suggestAt = 0;
+/** the user moved in the suggestions (Enter then takes one instead of running the filter) */
+let suggestMoved = false;
+
+function loadFields(): void {
+  if (fieldsAsked) return;
+  fieldsAsked = true;
+  rpc
+    .request('queryFields', {})
+    .then((r) => {
+      fields = r.fields;
+      if (document.activeElement === queryInput) updateSuggest();
+    })
+    .catch(() => (fieldsAsked = false));
+}
+
+function updateSuggest(): void {
+  const text = queryInput.value;
+  const cursor = queryInput.selectionStart ?? text.length;
+  suggestions = text.trim() === '' ? (state.filterHistory ?? []).map((h) => ({ path: h, type: '' })) : suggest(text, cursor, fields ?? []);
+  suggestAt = 0;
+  suggestMoved = false;
+  renderSuggest();
+}
+
+function renderSuggest(): void {
+  clear(querySuggest);
+  if (suggestions.length === 0) {
+    querySuggest.hidden = true;
+    return;
+  }
+  suggestions.forEach((f, i) =>
+    querySuggest.append(
+      h(
+        'div',
+        {
+          class: `query-suggestion${i === suggestAt ? ' active' : ''}`,
+          role: 'option',
+          'aria-selected': i === suggestAt ? 'true' : 'false',
+          // mousedown: before the input's blur hides the list
+          onmousedown: (e: Event) => {
+            e.preventDefault();
+            takeSuggestion(i);
+          },
+        },
+        h('span', { class: 'path', text: f.path }),
+        f.type ? h('span', { class: 'type muted', text: f.type }) : null,
+      ),
+    ),
+  );
+  querySuggest.hidden = false;
+}
+
+function hideSuggest(): void {
+  suggestions = [];
+  renderSuggest();
+}
+
+function takeSuggestion(i: number): void {
+  const f = suggestions[i];
+  if (!f) return;
+  if (!f.type) {
+    // a filter from the history: the whole text
+    queryInput.value = f.path;
+    queryInput.setSelectionRange(f.path.length, f.path.length);
+  } else {
+    const r = acceptSuggestion(queryInput.value, queryInput.selectionStart ?? queryInput.value.length, f.path);
+    queryInput.value = r.text;
+    queryInput.setSelectionRange(r.cursor, r.cursor);
+  }
+  hideSuggest();
+}
+
+/** The query UI back to "no filter applied" (the text stays), a running query cancelled. */
+function queryInactive(): void {
+  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
+  runningQuery = 0;
+  queryCounter++;
+  queryClearBtn.hidden = true;
+  queryCancelBtn.hidden = true;
+  queryStatus.textContent = '';
+  queryNote.hidden = true;
+  queryError.hidden = true;
+  if (state.filter !== undefined) {
+    state = { ...state, filter: undefined };
+    vscodeApi.setState(state);
+  }
+}
+
+function clearQuery(): void {
+  queryInput.value = '';
+  hideSuggest();
+  if (rows.filter?.kind === 'query') setFilterValue('all');
+  queryInactive();
+}
+
+function showQueryError(text: string, error: NonNullable<QueryResultView['error']>): void {
+  clear(queryError);
+  const mark = errorMark(text, error.at);
+  queryError.append(
+    h('div', { class: 'message', text: fmt(S.queryFailed, error.message) }),
+    error.at === undefined || error.part === 'file' ? null : h('code', { class: 'at' }, mark.before, h('mark', { text: mark.mark }), mark.after),
+  );
+  queryError.hidden = false;
+  if (error.at !== undefined && error.part !== 'file') {
+    queryInput.focus();
+    queryInput.setSelectionRange(mark.before.length, mark.before.length + mark.mark.length);
+  }
+}
+
+function runQuery(): void {
+  const text = queryInput.value.trim();
+  hideSuggest();
+  if (!text) {
+    clearQuery();
+    return;
+  }
+  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
+  const id = ++queryCounter;
+  runningQuery = id;
+  state = { ...state, filter: text, filterHistory: remember(state.filterHistory ?? [], text) };
+  vscodeApi.setState(state);
+  queryError.hidden = true;
+  queryNote.hidden = true;
+  queryStatus.textContent = fmt(S.queryFiltering, 0);
+  queryCancelBtn.hidden = false;
+  rpc
+    .request('queryRecords', { text, queryId: id })
+    .then((r) => {
+      if (id !== queryCounter) return;
+      runningQuery = 0;
+      queryCancelBtn.hidden = true;
+      if (r.cancelled) {
+        queryStatus.textContent = S.queryCancelled;
+        return;
+      }
+      if (r.error || !r.records) {
+        queryStatus.textContent = '';
+        showQueryError(text, r.error ?? { message: '?', part: 'file' });
+        return;
+      }
+      const records = r.records;
+      // one filter at a time: the problems filter steps back
+      filterToken++;
+      setValue(filterBox, 'all');
+      rows.set({ kind: 'query', code: null, records, ascending: !r.sorted });
+      list.setCount(records.length);
+      list.setSelected(-1);
+      list.invalidate();
+      queryClearBtn.hidden = false;
+      queryStatus.textContent = fmt(S.queryMatches, records.length, r.total ?? 0, ((r.ms ?? 0) / 1000).toFixed(1));
+      const bad = r.unreadable;
+      if (bad && bad.count > 0) {
+        const shown = bad.records.slice(0, 5).map((k) => formatNumberPlain(k + 1));
+        queryNote.textContent = bad.count === 1 ? fmt(S.queryUnreadableOne, shown[0] ?? '?') : fmt(S.queryUnreadable, bad.count, shown.join(', ') + (bad.count > shown.length ? ', …' : ''));
+        queryNote.hidden = false;
+      }
+      if (records.length === 0) {
+        clear(detail);
+        detail.append(h('div', { class: 'muted empty-turns', text: S.queryNoMatches }));
+        return;
+      }
+      select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0], { focusList: false });
+    })
+    .catch((e: unknown) => {
+      if (id !== queryCounter) return;
+      runningQuery = 0;
+      queryCancelBtn.hidden = true;
+      queryStatus.textContent = '';
+      flashError(e);
+    });
+}
+
+function formatNumberPlain(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+rpc.onNotification('queryProgress', (p) => {
+  if (p.queryId !== runningQuery) return;
+  queryStatus.textContent = fmt(p.phase === 'schema' ? S.queryReadingFields : S.queryFiltering, Math.round(p.percent));
+});
+
+queryInput.addEventListener('focus', () => {
+  loadFields();
+  updateSuggest();
+});
+queryInput.addEventListener('blur', () => hideSuggest());
+queryInput.addEventListener('input', () => updateSuggest());
+queryInput.addEventListener('keydown', (e) => {
+  const open = !querySuggest.hidden && suggestions.length > 0;
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    if (!open) return;
+    e.preventDefault();
+    suggestAt = (suggestAt + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length;
+    suggestMoved = true;
+    renderSuggest();
+  } else if (e.key === 'Tab' && open) {
+    e.preventDefault();
+    takeSuggestion(suggestAt);
+  } else if (e.key === 'Enter') {
+    e.preventDefault();
+    if (open && suggestMoved) takeSuggestion(suggestAt);
+    else runQuery();
+  } else if (e.key === 'Escape') {
+    e.preventDefault();
+    // the first Escape closes the completions; with nothing typed (the history shown) it clears at once
+    if (open && queryInput.value.trim() !== '') hideSuggest();
+    else clearQuery();
+  }
+});
+queryRunBtn.addEventListener('click', () => runQuery());
+queryClearBtn.addEventListener('click', () => clearQuery());
+queryCancelBtn.addEventListener('click', () => {
+  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
+});
+
 // ---- start -------------------------------------------------------------------------------
 async function start(): Promise<void> {
   info = await rpc.request('ready', {});
@@ -674,6 +916,13 @@ async function start(): Promise<void> {
   validation = info.validation;
   renderFilterOptions();
   searchField.setAttribute('placeholder', S.searchPlaceholder);
+  queryInput.setAttribute('placeholder', S.queryPlaceholder);
+  queryInput.setAttribute('title', S.queryHelp);
+  queryInput.setAttribute('aria-label', S.queryRun);
+  queryRunBtn.textContent = S.queryRun;
+  queryClearBtn.textContent = S.queryClear;
+  queryCancelBtn.textContent = S.queryCancel;
+  queryBar.hidden = !info.queryable;
   caseBox.textContent = S.matchCase;
   regexBox.textContent = S.useRegex;
   prevBtn.setAttribute('title', S.prevMatch);
@@ -688,6 +937,10 @@ async function start(): Promise<void> {
   } else detail.append(h('div', { class: 'muted empty-turns', text: S.selectRecord }));
   const initial = state.selected ?? info.initialIndex;
   if (indexStatus.records > 0) select(initial !== undefined && initial < indexStatus.records ? initial : 0);
+  if (state.filter && !queryBar.hidden) {
+    queryInput.value = state.filter;
+    runQuery();
+  }
   if (state.query) {
     setValue(searchField, state.query);
     setChecked(caseBox, state.caseSensitive === true);

@@ -171,6 +171,8 @@ export interface QueryOutcome {
   /** records the table has (the whole file) */
   total: number;
   unreadable: Unreadable;
+  /** ordered by an expression (else file order: the records ascend) */
+  sorted: boolean;
 }
 
 export type TableOpener = (path: string, kind: TableKind, opts: RunOptions) => Promise<RecordTable>;
@@ -206,9 +208,11 @@ export class QuerySession {
    * Runs a query text against the file. `expectedRecords`: the viewer's count of records
    * (when known): a table of another size cannot be matched to the viewer's records.
    */
-  async run(text: string, expectedRecords: number | undefined, opts: RunOptions = {}): Promise<QueryOutcome> {
+  async run(text: string, expectedRecords: number | undefined, opts: RunOptions & { onPhase?: (phase: 'schema' | 'filter') => void } = {}): Promise<QueryOutcome> {
     const q = parseQueryText(text);
+    if (!this.table) opts.onPhase?.('schema');
     const table = await this.get(opts);
+    opts.onPhase?.('filter');
     if (expectedRecords !== undefined && table.rows !== expectedRecords) {
       // DuckDB reads on past a broken line into the next one: its rows no longer line up
       const near = table.unreadable.records[0];
@@ -217,7 +221,7 @@ export class QuerySession {
     }
     try {
       const r = await table.filter(q.where, q.orderBy, q.desc, opts);
-      return { records: r.records, total: table.rows, unreadable: r.unreadable };
+      return { records: r.records, total: table.rows, unreadable: r.unreadable, sorted: q.orderBy !== '' };
     } catch (e) {
       // errors are located in the text the user typed
       if (e instanceof QueryError && e.at !== undefined) {

@@ -132,14 +132,18 @@ export function errorOffset(message: string, sql: string): number | undefined {
   return start + col - lead;
 }
 
-/** DuckDB's message without the statement window and caret. */
+/** DuckDB's message without the statement window and caret, an unknown column said in plain words. */
 export function cleanMessage(message: string): string {
-  return message
+  const text = message
     .split('\n')
     .filter((l, i, all) => !/^LINE \d+: /.test(l) && !(i > 0 && /^LINE \d+: /.test(all[i - 1])))
     .join('\n')
     .replace(/\n{2,}/g, '\n')
     .trim();
+  const unknown = /^Binder Error: Referenced column "((?:[^"]|"")*)" not found in FROM clause!(?:\s*Candidate bindings: (.*))?/s.exec(text);
+  if (!unknown) return text;
+  const candidates = [...(unknown[2] ?? '').matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1].replace(/""/g, '"')).filter((c) => c !== RECORD_COLUMN);
+  return `no field "${unknown[1].replace(/""/g, '"')}" in the records${candidates.length ? ` (closest: ${candidates.join(', ')})` : ''}`;
 }
 
 export class RecordTable {

@@ -1,0 +1,113 @@
+/**
+ * Exploring a dataset in a real VS Code (issue 16): the viewer's filter box takes a SQL
+ * condition over the records' fields (run by DuckDB, shipped in the VSIX), completes field
+ * names, sorts with ORDER BY, says what it could not read and where a filter is wrong, and
+ * Escape returns to the whole file at the same record.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { type Frame } from 'playwright-core';
+import { VsCodeSession } from './harness';
+import { jsonl, mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fixtures';
+
+let vs: VsCodeSession;
+const N = 200;
+
+interface Rec {
+  id: string;
+  image: string;
+  quality_score: number;
+  reward: number;
+  conversations: Array<{ from: string; value: string }>;
+}
+
+const records: Rec[] = Array.from({ length: N }, (_, i) => ({
+  id: `q-${String(i + 1).padStart(4, '0')}`,
+  image: 'scene.jpg',
+  quality_score: (i * 7) % 5,
+  reward: ((i * 37) % 101) / 10,
+  conversations: [
+    { from: 'human', value: `<image>\nWhere is object ${i % 11}?` },
+    { from: 'gpt', value: i % 3 === 0 ? `It is here: <box>[${i % 90}, 20, ${(i % 90) + 40}, 80]</box>` : 'It is not in the picture.' },
+  ],
+}));
+
+before(async () => {
+  const src = tempWorkspace('exploration');
+  await writeImage(join(src, 'data/scene.jpg'), 320, 180);
+  mkdirSync(join(src, 'data'), { recursive: true });
+  // the last line was cut while being written
+  writeFileSync(join(src, 'data/sft.jsonl'), jsonl([...records, '{"id": "q-0201", "quality_score": 3, "conversa']));
+  vs = await VsCodeSession.launch({ name: 'exploration', workspace: src });
+});
+
+after(async () => {
+  await vs?.close();
+});
+
+async function viewer(): Promise<Frame> {
+  await vs.openFile('data/sft.jsonl');
+  return vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: 'sft.jsonl' });
+}
+
+test('filter with a SQL condition: field names completed, sorted by ORDER BY, the unreadable line said, Escape back to the same record', async () => {
+  const f = await viewer();
+  await f.locator('.header .record-count', { hasText: `${N + 1} records` }).waitFor();
+  // start on record 10
+  await f.locator('.vrow', { hasText: '#10' }).first().click();
+  await f.locator('.detail .detail-title', { hasText: 'Record 10 of 201' }).waitFor();
+
+  const box = f.locator('.query-input');
+  await box.click();
+  await box.pressSequentially('quality_sc');
+  // the fields come from the file (DuckDB reads its schema): quality_score is offered
+  const offered = f.locator('.query-suggest .query-suggestion', { hasText: 'quality_score' });
+  await offered.waitFor({ timeout: 30_000 });
+  assert.match(await offered.innerText(), /number/);
+  await box.press('Tab');
+  assert.equal(await box.inputValue(), 'quality_score');
+  await box.pressSequentially(" <= 1 AND conversations[2].value LIKE '%<box>%' ORDER BY reward DESC");
+  await box.press('Enter');
+
+  const expected = records
+    .map((r, k) => ({ r, k }))
+    .filter(({ r }) => r.quality_score <= 1 && r.conversations[1].value.includes('<box>'))
+    .sort((a, b) => b.r.reward - a.r.reward || a.k - b.k)
+    .map(({ k }) => k);
+  assert.ok(expected.length > 5 && expected.length < N / 2, `${expected.length} matches`);
+  const status = f.locator('.query-status', { hasText: `${expected.length} of 201 records match` });
+  await status.waitFor({ timeout: 60_000 });
+  // the list holds the matches only, highest reward first
+  const rowNums = async () => (await f.locator('.vrow .row-num span:first-child').allInnerTexts()).map((t) => Number(t.replace(/[#,]/g, '')) - 1);
+  await f.locator('.vrow', { hasText: `#${expected[0] + 1}` }).first().waitFor();
+  const shown = await rowNums();
+  assert.deepEqual(shown.slice(0, 5), expected.slice(0, 5), `rows ${shown.join(', ')}`);
+  // record 10 does not match: the first match is shown
+  await f.locator('.detail .detail-title', { hasText: `Record ${expected[0] + 1} of 201` }).waitFor();
+  assert.match(await f.locator('.query-note').innerText(), /^1 record could not be read by the query engine and is never in the results: record 201$/);
+  await f.locator('.detail .image-frame img').first().waitFor();
+  await vs.screenshot('filter-sorted');
+
+  // a wrong field name: the message, and the name marked in the text
+  await box.fill('qualty_score > 1');
+  await box.press('Enter');
+  const err = f.locator('.query-error');
+  await err.waitFor();
+  assert.match(await err.innerText(), /no field "qualty_score" in the records \(closest: quality_score\)/, 'DuckDB’s candidate is named, not its binder wording');
+  assert.equal(await err.locator('mark').innerText(), 'qualty_score');
+  assert.equal(await f.locator('.query-status').innerText(), '', 'no count for a filter that did not run');
+  await vs.screenshot('filter-error');
+
+  // Escape: the whole file again, at the record shown
+  await box.fill('');
+  await box.press('Escape');
+  await f.locator('.query-clear').waitFor({ state: 'hidden' });
+  await f.locator('.detail .detail-title', { hasText: `Record ${expected[0] + 1} of 201` }).waitFor();
+  // the record after it, which the filter left out, is listed again
+  const next = expected[0] + 1;
+  assert.ok(!expected.includes(next));
+  await f.locator('.vrow .row-num span:first-child', { hasText: new RegExp(`^#${next + 1}$`) }).waitFor();
+  assert.equal(await f.locator('.query-status').innerText(), '');
+  assert.equal(await f.locator('.query-error').isVisible(), false);
+});

@@ -6,6 +6,7 @@ import { readCommand } from './read';
 import { evalCommand } from './eval';
 import { runsCommand } from './runs';
 import { queryCommand } from './query';
+import { statsCommand } from './stats';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, runsCommand, queryCommand, readCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, runsCommand, queryCommand, statsCommand, readCommand];

@@ -32,13 +32,9 @@ Exit codes: 0 ok, 2 usage error, the SQL failed (with where), or the file cannot
     const sql = positionals[1];
     const limit = values.limit === undefined ? 1000 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got '${String(values.limit)}'`);
-    const { kind, records } = await kindAndCount(path);
     let table: RecordTable | undefined;
     try {
-      table = await RecordTable.open(path, kind);
-      if (records !== undefined && table.rows !== records) {
-        throw new UsageError(`the query engine read ${table.rows} records of ${path}, which has ${records}: a broken line throws it off${table.unreadable.records.length ? ` (near record ${table.unreadable.records[0]})` : ''}; fix it to query this file`);
-      }
+      table = await openChecked(path);
       const result = await table.sql(sql, limit);
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...result, records: table.rows, unreadable: table.unreadable }, null, 2)}\n`);
@@ -64,7 +60,7 @@ Exit codes: 0 ok, 2 usage error, the SQL failed (with where), or the file cannot
 };
 
 /** The file's kind as the viewer reads it, and its record count (JSON Lines / arrays: the project's own index). */
-async function kindAndCount(path: string): Promise<{ kind: NonNullable<ReturnType<typeof tableKindOf>>; records?: number }> {
+export async function kindAndCount(path: string): Promise<{ kind: NonNullable<ReturnType<typeof tableKindOf>>; records?: number }> {
   if (/\.parquet$/i.test(path)) return { kind: 'parquet' };
   const file = await NodeFile.open(path).catch((e: unknown) => {
     throw new UsageError(`cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
@@ -77,6 +73,17 @@ async function kindAndCount(path: string): Promise<{ kind: NonNullable<ReturnTyp
   } finally {
     await file.close();
   }
+}
+
+/** The file as a table whose rows are its records (refused when DuckDB's rows do not line up with them). */
+export async function openChecked(path: string): Promise<RecordTable> {
+  const { kind, records } = await kindAndCount(path);
+  const table = await RecordTable.open(path, kind);
+  if (records !== undefined && table.rows !== records) {
+    await table.close();
+    throw new UsageError(`the query engine read ${table.rows} records of ${path}, which has ${records}: a broken line throws it off${table.unreadable.records.length ? ` (near record ${table.unreadable.records[0]})` : ''}; fix it to query this file`);
+  }
+  return table;
 }
 
 function printTable(r: SqlResult, io: CliIO): void {

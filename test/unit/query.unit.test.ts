@@ -15,6 +15,7 @@ import { readRecord } from '../../src/core/index/recordReader';
 import { QueryCancelled, QueryError, RecordTable } from '../../src/core/query/recordTable';
 import { QuerySession, fieldPaths, parseDuckType, parseQueryText } from '../../src/core/query/querySession';
 import { runCli } from './runCli';
+import { fieldStats } from '../../src/core/query/fieldStats';
 
 const dir = mkdtempSync(join(tmpdir(), 'vlm-lens-query-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -279,4 +280,79 @@ test('vlm-lens query: SQL over the file as `records`, JSON out, errors located, 
   const text = runCli(['query', big.path, 'SELECT __record, id FROM records WHERE id = \'s7\'']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^__record\s+id\n-+\s+-+\n7\s+s7\n\(1 row\)\n$/);
+});
+
+test('field statistics: counts, missing, distinct, histogram, top values and list lengths agree with the records; each value filters to its records', async () => {
+  const t = await RecordTable.open(big.path, 'jsonl');
+  try {
+    const s = await fieldStats(t);
+    const good = big.records.filter((r): r is Rec => r !== undefined);
+    assert.equal(s.records, big.records.length);
+    assert.equal(s.leftOut, 0);
+    const by = new Map(s.fields.map((f) => [f.path, f]));
+    assert.deepEqual([...by.keys()].slice(0, 3), ['id', 'quality_score', 'reward']);
+
+    const q = by.get('quality_score')!;
+    assert.equal(q.type, 'number');
+    assert.equal(q.present, good.length);
+    assert.equal(q.missing, 1, 'the cut line');
+    assert.equal(q.distinct, 5);
+    assert.deepEqual(q.top?.map((v) => [v.value, v.count]).sort(), [0, 1, 2, 3, 4].map((v) => [v, good.filter((r) => r.quality_score === v).length]));
+    assert.equal(q.number?.min, 0);
+    assert.equal(q.number?.max, 4);
+    assert.equal(q.number?.bins.reduce((n, b) => n + b.count, 0), good.length, 'every value in one bin');
+
+    const reward = by.get('reward')!;
+    const rewards = good.map((r) => r.reward ?? 0);
+    assert.equal(reward.number?.min, Math.min(...rewards));
+    assert.equal(reward.number?.max, Math.max(...rewards));
+    assert.ok(Math.abs((reward.number?.mean ?? 0) - rewards.reduce((a, b) => a + b, 0) / rewards.length) < 1e-9);
+    // a bin's filter selects exactly the records counted in it
+    const bin = reward.number!.bins[7];
+    const inBin = good.filter((r) => (r.reward ?? -1) >= bin.from && (r.reward ?? -1) < bin.to).length;
+    assert.equal(bin.count, inBin);
+    assert.equal((await t.filter(bin.filter!)).records.length, inBin);
+
+    const images = by.get('images')!;
+    assert.equal(images.type, 'list');
+    assert.deepEqual(images.length, { min: 1, max: 2, mean: good.reduce((n, r) => n + (r.images?.length ?? 0), 0) / good.length });
+    const twoImages = images.top?.find((v) => v.value === 2);
+    assert.equal(twoImages?.count, good.filter((r) => r.images?.length === 2).length);
+
+    const from = by.get('conversations[].from')!;
+    assert.equal(from.per, 'element');
+    assert.deepEqual(from.top?.map((v) => [v.value, v.count, v.records]), [['gpt', good.length, good.length], ['human', good.length, good.length]]);
+    const value = by.get('conversations[].value')!;
+    assert.equal(value.distinct, new Set(good.flatMap((r) => r.conversations.map((c) => c.value))).size);
+    const common = value.top![0];
+    const withIt = good.filter((r) => r.conversations.some((c) => c.value === common.value)).length;
+    assert.equal(common.records, withIt);
+    assert.equal((await t.filter(common.filter!)).records.length, withIt, 'an element value filters to the records holding it');
+
+    const late = by.get('late_field')!;
+    assert.equal(late.present, 1);
+    assert.equal(late.missing, big.records.length - 1);
+  } finally {
+    await t.close();
+  }
+});
+
+test('vlm-lens stats: every field of a real LLaVA-Bench file, as JSON and as text', () => {
+  const file = join(__dirname, '../fixtures/real/llava-bench/caps_boxes_coco2014_val_80.first3.jsonl');
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { instances: Array<{ category: string }> });
+  const r = runCli(['stats', file, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { records: number; fields: Array<{ path: string; present: number; top?: Array<{ value: unknown; count: number; records?: number }> }> };
+  assert.equal(out.records, lines.length);
+  const cat = out.fields.find((f) => f.path === 'instances[].category');
+  const all = lines.flatMap((l) => l.instances.map((i) => i.category));
+  assert.equal(cat?.present, all.length);
+  const counts = new Map<string, number>();
+  for (const c of all) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const [value, count] = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  assert.deepEqual({ value: cat?.top?.[0].value, count: cat?.top?.[0].count }, { value, count });
+  assert.equal(cat?.top?.[0].records, lines.filter((l) => l.instances.some((i) => i.category === value)).length);
+  const text = runCli(['stats', file]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, new RegExp(`^instances\\[\\]\\.category {2}text \\(per element\\) · ${all.length} present, 0 missing · ${counts.size} distinct · .*top: "${value}" ×${count}`, 'm'));
 });

@@ -170,7 +170,7 @@ export class RecordTable {
     const tempDir = await mkdtemp(join(tmpdir(), 'vlm-lens-duckdb-'));
     const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', temp_directory: tempDir };
     if (opts.threads) config.threads = String(opts.threads);
-    config.memory_limit = opts.memoryLimit ?? '1GB';
+    config.memory_limit = opts.memoryLimit ?? '512MB';
     let db: Duck.DuckDBInstance | undefined;
     try {
       db = await duck.DuckDBInstance.create(':memory:', config);

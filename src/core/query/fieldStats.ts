@@ -1,0 +1,211 @@
+/**
+ * Field statistics of a dataset file, through its RecordTable: for every field path (nested
+ * ones too, list elements as `conversations[].from`), how many records have it and how many
+ * miss it, its distinct values, a histogram for numbers, the most common values for text,
+ * labels and mixed-type fields, and lengths of texts and lists. Each value and bin carries
+ * the filter condition that selects its records, so a click can filter to them.
+ *
+ * The records are read once into DuckDB's memory (spilling to its temp folder past its
+ * memory limit); every statistic is then a query over that copy. At most `maxFields` fields.
+ */
+import { RECORD_COLUMN, sqlString, type RecordTable, type RunOptions } from './recordTable';
+import { parseDuckType } from './querySession';
+
+type TypeNode = ReturnType<typeof parseDuckType>;
+
+export interface ValueCount {
+  value: string | number | boolean;
+  count: number;
+  /** list elements: in how many records (`count` counts elements) */
+  records?: number;
+  /** a WHERE condition selecting the records with this value (absent when none can be written) */
+  filter?: string;
+}
+
+export interface Bin {
+  from: number;
+  to: number;
+  count: number;
+  filter?: string;
+}
+
+export interface FieldStat {
+  /** the field as shown: `meta.width`, `conversations[].from` */
+  path: string;
+  /** number, text, boolean, list, struct, json (mixed types), … */
+  type: string;
+  /** per record, or per element of a list (`conversations[].from`: per turn) */
+  per: 'record' | 'element';
+  /** values present (not missing, not null) */
+  present: number;
+  /** records (or elements) where it is missing or null */
+  missing: number;
+  /** distinct values (exact) */
+  distinct?: number;
+  number?: { min: number; max: number; mean: number; bins: Bin[] };
+  /** text length in characters, or list length in elements */
+  length?: { min: number; max: number; mean: number };
+  /** most common values, most common first (ties by value) */
+  top?: ValueCount[];
+  /** for mixed-type (json) fields: how many values of each JSON type */
+  jsonTypes?: ValueCount[];
+}
+
+export interface FieldStatsResult {
+  records: number;
+  fields: FieldStat[];
+  /** fields left out past `maxFields` */
+  leftOut: number;
+}
+
+export interface StatsOptions extends RunOptions {
+  maxFields?: number;
+  topValues?: number;
+  bins?: number;
+}
+
+/** One field to describe: its expression over a row of `source`, and how to filter on it. */
+interface Target {
+  path: string;
+  node: TypeNode;
+  per: 'record' | 'element';
+  /** the FROM of its statistics */
+  source: string;
+  /** the field's expression in that source */
+  expr: string;
+  /** a WHERE condition over `records` true when the field equals `v` (v: a SQL literal or condition on `_v`) */
+  cond: (test: (e: string) => string) => string | undefined;
+}
+
+const STATS_TABLE = '__vlm_stats';
+
+function typeLabel(t: TypeNode): string {
+  if (t.kind === 'struct') return 'struct';
+  if (t.kind === 'list') return 'list';
+  if (t.kind === 'map') return 'map';
+  const n = t.name ?? '?';
+  if (/INT|DECIMAL|DOUBLE|FLOAT|REAL/.test(n)) return 'number';
+  if (n === 'VARCHAR') return 'text';
+  if (n === 'BOOLEAN') return 'boolean';
+  if (n === 'JSON') return 'json (mixed types)';
+  return n.toLowerCase();
+}
+
+function ident(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The fields to describe, depth first, with list elements one level deep. */
+function targets(table: RecordTable): Target[] {
+  const out: Target[] = [];
+  const rec = (path: string, expr: string, node: TypeNode) => {
+    out.push({ path, node, per: 'record', source: STATS_TABLE, expr, cond: (test) => test(expr) });
+    if (node.kind === 'struct') for (const f of node.fields ?? []) rec(`${path}.${f.name}`, `${expr}.${ident(f.name)}`, f.type);
+    if (node.kind === 'list' && node.of) elem(`${path}[]`, expr, 'x', node.of);
+  };
+  // an element of the list `listExpr` (one level: lists inside elements are described by length only)
+  const elem = (path: string, listExpr: string, x: string, node: TypeNode) => {
+    const source = `(SELECT ${RECORD_COLUMN} AS __r, unnest(${listExpr}) AS x FROM ${STATS_TABLE})`;
+    const add = (p: string, e: string, n: TypeNode) => {
+      out.push({ path: p, node: n, per: 'element', source, expr: e, cond: (test) => `len(list_filter(${listExpr}, x -> ${test(e)})) > 0` });
+      if (n.kind === 'struct') for (const f of n.fields ?? []) add(`${p}.${f.name}`, `${e}.${ident(f.name)}`, f.type);
+    };
+    add(path, x, node);
+  };
+  for (const c of table.columns) rec(c.name, ident(c.name), parseDuckType(c.type));
+  return out;
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+function literal(v: string | number | boolean): string {
+  if (typeof v === 'string') return sqlString(v);
+  return String(v);
+}
+
+export async function fieldStats(table: RecordTable, opts: StatsOptions = {}): Promise<FieldStatsResult> {
+  const maxFields = opts.maxFields ?? 200;
+  const topN = opts.topValues ?? 10;
+  const nBins = opts.bins ?? 20;
+  const all = targets(table);
+  const list = all.slice(0, maxFields);
+  await table.sql(`CREATE OR REPLACE TEMP TABLE ${STATS_TABLE} AS SELECT * FROM records`, 1, opts);
+  try {
+    const fields: FieldStat[] = [];
+    for (const t of list) {
+      if (opts.signal?.aborted) break;
+      fields.push(await describe(table, t, topN, nBins, opts));
+    }
+    return { records: table.rows, fields, leftOut: all.length - list.length };
+  } finally {
+    await table.sql(`DROP TABLE IF EXISTS ${STATS_TABLE}`, 1).catch(() => undefined);
+  }
+}
+
+async function one(table: RecordTable, sql: string, opts: RunOptions): Promise<Record<string, unknown>> {
+  return (await table.sql(sql, 1, opts)).rows[0] ?? {};
+}
+
+async function describe(table: RecordTable, t: Target, topN: number, nBins: number, opts: RunOptions): Promise<FieldStat> {
+  const type = typeLabel(t.node);
+  const e = t.expr;
+  const from = t.source;
+  const stat: FieldStat = { path: t.path, type, per: t.per, present: 0, missing: 0 };
+  const base = await one(table, `SELECT count(${e}) AS present, count(*) - count(${e}) AS missing FROM ${from}`, opts);
+  stat.present = num(base.present);
+  stat.missing = num(base.missing);
+  if (stat.present === 0) return stat;
+  const top = async (valueExpr: string, filterable: boolean): Promise<ValueCount[]> => {
+    const records = t.per === 'element' ? ', count(DISTINCT __r) AS r' : '';
+    const r = await table.sql(`SELECT ${valueExpr} AS v, count(*) AS c${records} FROM ${from} WHERE ${e} IS NOT NULL GROUP BY v ORDER BY c DESC, v LIMIT ${topN}`, topN, opts);
+    return r.rows.map((row) => {
+      const value = row.v as string | number | boolean;
+      const vc: ValueCount = { value, count: num(row.c) };
+      if (t.per === 'element') vc.records = num(row.r);
+      if (filterable && (typeof value !== 'string' || value.length <= 500)) vc.filter = t.cond((x) => `${x} = ${literal(value)}`);
+      return vc;
+    });
+  };
+  if (type === 'number') {
+    const r = await one(table, `SELECT min(${e})::DOUBLE AS lo, max(${e})::DOUBLE AS hi, avg(${e})::DOUBLE AS mean, count(DISTINCT ${e}) AS d FROM ${from}`, opts);
+    const lo = num(r.lo);
+    const hi = num(r.hi);
+    stat.distinct = num(r.d);
+    const bins: Bin[] = [];
+    if (hi > lo) {
+      const w = (hi - lo) / nBins;
+      const rows = await table.sql(`SELECT least(floor((${e} - ${lo}) / ${w}), ${nBins - 1})::INTEGER AS b, count(*) AS c FROM ${from} WHERE ${e} IS NOT NULL GROUP BY b ORDER BY b`, nBins, opts);
+      const counts = new Map(rows.rows.map((row) => [num(row.b), num(row.c)]));
+      for (let b = 0; b < nBins; b++) {
+        const a = lo + b * w;
+        const z = b === nBins - 1 ? hi : lo + (b + 1) * w;
+        bins.push({ from: a, to: z, count: counts.get(b) ?? 0, filter: t.cond((x) => (b === nBins - 1 ? `${x} >= ${a} AND ${x} <= ${z}` : `${x} >= ${a} AND ${x} < ${z}`)) });
+      }
+    } else bins.push({ from: lo, to: hi, count: stat.present, filter: t.cond((x) => `${x} = ${lo}`) });
+    stat.number = { min: lo, max: hi, mean: num(r.mean), bins };
+    // few distinct values (labels, bins, scores on a scale): their counts too
+    if (stat.distinct <= 50) stat.top = await top(e, true);
+  } else if (type === 'text') {
+    const r = await one(table, `SELECT count(DISTINCT ${e}) AS d, min(length(${e})) AS lo, max(length(${e})) AS hi, avg(length(${e}))::DOUBLE AS mean FROM ${from}`, opts);
+    stat.distinct = num(r.d);
+    stat.length = { min: num(r.lo), max: num(r.hi), mean: num(r.mean) };
+    stat.top = await top(e, true);
+  } else if (type === 'boolean') {
+    stat.distinct = num((await one(table, `SELECT count(DISTINCT ${e}) AS d FROM ${from}`, opts)).d);
+    stat.top = await top(e, true);
+  } else if (type === 'list') {
+    const r = await one(table, `SELECT min(len(${e})) AS lo, max(len(${e})) AS hi, avg(len(${e}))::DOUBLE AS mean FROM ${from}`, opts);
+    stat.length = { min: num(r.lo), max: num(r.hi), mean: num(r.mean) };
+    // how many records have each length (few lengths: images per record, turns per record)
+    const lengths = await table.sql(`SELECT len(${e}) AS v, count(*) AS c FROM ${from} WHERE ${e} IS NOT NULL GROUP BY v ORDER BY c DESC, v LIMIT ${topN}`, topN, opts);
+    stat.top = lengths.rows.map((row) => ({ value: num(row.v), count: num(row.c), filter: t.per === 'record' ? `len(${e}) = ${num(row.v)}` : undefined }));
+  } else if (type === 'json (mixed types)') {
+    stat.distinct = num((await one(table, `SELECT count(DISTINCT ${e}::VARCHAR) AS d FROM ${from}`, opts)).d);
+    const types = await table.sql(`SELECT json_type(${e}) AS v, count(*) AS c FROM ${from} WHERE ${e} IS NOT NULL GROUP BY v ORDER BY c DESC, v`, 20, opts);
+    stat.jsonTypes = types.rows.map((row) => ({ value: String(row.v), count: num(row.c), filter: t.cond((x) => `json_type(${x}) = ${sqlString(String(row.v))}`) }));
+    stat.top = await top(`${e}::VARCHAR`, false);
+  }
+  return stat;
+}

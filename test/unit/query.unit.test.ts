@@ -308,7 +308,7 @@ test('field statistics: counts, missing, distinct, histogram, top values and lis
     assert.equal(reward.number?.max, Math.max(...rewards));
     assert.ok(Math.abs((reward.number?.mean ?? 0) - rewards.reduce((a, b) => a + b, 0) / rewards.length) < 1e-9);
     // a bin's filter selects exactly the records counted in it
-    const bin = reward.number!.bins[7];
+    const bin = reward.number.bins[7];
     const inBin = good.filter((r) => (r.reward ?? -1) >= bin.from && (r.reward ?? -1) < bin.to).length;
     assert.equal(bin.count, inBin);
     assert.equal((await t.filter(bin.filter!)).records.length, inBin);

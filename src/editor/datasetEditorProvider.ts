@@ -352,6 +352,36 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         if (query?.id === queryId) query = undefined;
       }
     });
+    rpc.onRequest('fieldStats', async ({ queryId }) => {
+      query?.ac.abort();
+      const ac = new AbortController();
+      query = { id: queryId, ac };
+      const session = doc.querySession();
+      if (!session) return { queryId, error: vscode.l10n.t('Filtering needs JSON Lines, a JSON array of records or Parquet on disk.') };
+      const started = Date.now();
+      let phase: 'schema' | 'filter' | 'stats' = 'stats';
+      try {
+        await doc.indexed(ac.signal);
+        const stats = await session.stats(doc.index.count, {
+          signal: ac.signal,
+          onPhase: (p) => {
+            phase = p === 'schema' ? 'schema' : 'stats';
+            notify('queryProgress', { queryId, percent: 0, phase });
+          },
+          onProgress: (percent) => {
+            if (phase === 'schema') notify('queryProgress', { queryId, percent, phase });
+          },
+          onField: (done, total) => notify('queryProgress', { queryId, percent: total ? (100 * done) / total : 100, phase: 'stats' }),
+        });
+        return { queryId, stats, ms: Date.now() - started };
+      } catch (e) {
+        if (e instanceof QueryCancelled || ac.signal.aborted) return { queryId, cancelled: true };
+        if (!(e instanceof QueryError)) this.log.error(`field statistics of ${doc.uri.fsPath} failed: ${String(e)}`);
+        return { queryId, error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        if (query?.id === queryId) query = undefined;
+      }
+    });
     rpc.onNotification('cancelQuery', ({ queryId }) => {
       if (query?.id === queryId) query.ac.abort();
     });

@@ -8,12 +8,14 @@ import type { Convention, EgoTrajectory, RawShape, Size } from '../core/geometry
 import type { OverlaySettings } from '../core/geometry/overlays';
 import type { SearchUpdate } from '../core/search/types';
 import type { RecordScore } from '../core/eval/shaping';
+import type { FieldStatsResult } from '../core/query/fieldStats';
 
 export type { FormatId, NormalizedRecord, RecordSummary, Part, Turn, MediaRef, TurnKind } from '../core/records/model';
 export type { DatasetKind, ScanProblem } from '../core/dataset/types';
 export type { Convention, RawShape, EgoTrajectory, PixelShape, Size } from '../core/geometry/types';
 export type { OverlaySettings } from '../core/geometry/overlays';
 export type { RecordScore } from '../core/eval/shaping';
+export type { FieldStat, FieldStatsResult, ValueCount, Bin } from '../core/query/fieldStats';
 
 /** The file's overlay settings and what the sample of its records showed. */
 export interface OverlayState {
@@ -236,6 +238,8 @@ export type ViewerRequests = {
   problemRecords: { params: { code: string | null }; result: { records: number[] } };
   /** filters and sorts the records with a SQL WHERE expression [ORDER BY …] (DuckDB); progress streams as queryProgress */
   queryRecords: { params: { text: string; queryId: number }; result: QueryResultView };
+  /** statistics of every field (DuckDB); progress streams as queryProgress (phase 'stats'), cancelled with cancelQuery */
+  fieldStats: { params: { queryId: number }; result: { queryId: number; stats?: FieldStatsResult & { unreadable: { count: number; records: number[] } }; error?: string; cancelled?: boolean; ms?: number } };
   /** the fields of the file a filter can name (reads the file's schema on first use) */
   queryFields: { params: Record<string, never>; result: { fields: QueryField[]; error?: string } };
 };
@@ -279,7 +283,7 @@ export type ViewerEvents = {
   /** validation advanced or finished */
   validation: ValidationView;
   /** a filter advanced (percent of the file read; `schema`: reading every record's fields first) */
-  queryProgress: { queryId: number; percent: number; phase: 'schema' | 'filter' };
+  queryProgress: { queryId: number; percent: number; phase: 'schema' | 'filter' | 'stats' };
 };
 
 /** Localized strings used by the viewer (built by the host with vscode.l10n). */
@@ -308,6 +312,21 @@ export interface ViewerStrings {
   queryUnavailable: string;
   queryFailed: string;
   queryCancelled: string;
+  statsButton: string;
+  statsTitle: string;
+  statsComputing: string;
+  statsFailed: string;
+  statsPresent: string;
+  statsPerElement: string;
+  statsDistinct: string;
+  statsRange: string;
+  statsLength: string;
+  statsChars: string;
+  statsValueTitle: string;
+  statsElementValueTitle: string;
+  statsBinTitle: string;
+  statsLeftOut: string;
+  statsBack: string;
   matchCase: string;
   useRegex: string;
   searching: string;

@@ -111,3 +111,42 @@ test('filter with a SQL condition: field names completed, sorted by ORDER BY, th
   assert.equal(await f.locator('.query-status').innerText(), '');
   assert.equal(await f.locator('.query-error').isVisible(), false);
 });
+
+test('field statistics: every field with its counts; a value or a bar filters to its records', async () => {
+  const f = await viewer();
+  await f.locator('.stats-open').click();
+  const card = (path: string) => f.locator(`.stats-field[data-path="${path}"]`);
+  await card('quality_score').waitFor({ timeout: 60_000 });
+  // the counts are the records' own
+  const byScore = new Map<number, number>();
+  for (const r of records) byScore.set(r.quality_score, (byScore.get(r.quality_score) ?? 0) + 1);
+  const chips = await card('quality_score').locator('.stats-value').allInnerTexts();
+  assert.deepEqual(
+    chips.map((c) => c.replace(/\s+/g, ' ')).sort(),
+    [...byScore.entries()].map(([v, n]) => `${v} ×${n}`).sort(),
+  );
+  assert.match(await card('quality_score').locator('.stats-facts').innerText(), new RegExp(`^${N} present, 1 missing · 5 distinct · min 0 · max 4`));
+  assert.match(await card('conversations[].from').innerText(), /per list element/);
+  assert.equal(await card('id').locator('.stats-value').count(), 0, 'values that are all different are not listed as "most common"');
+  // the histogram of reward has ink: bars with height
+  const bars = card('reward').locator('.stats-bin-fill');
+  assert.equal(await bars.count(), 20);
+  const heights = await bars.evaluateAll((els) => els.map((e) => (e as HTMLElement).getBoundingClientRect().height));
+  assert.ok(heights.filter((x) => x > 0).length >= 15, `bar heights ${heights.join(', ')}`);
+  await vs.screenshot('field-statistics');
+
+  // a value filters to its records
+  await card('quality_score').locator('.stats-value', { hasText: /^3×/ }).click();
+  await f.locator('.query-status', { hasText: `${byScore.get(3)} of 201 records match` }).waitFor({ timeout: 30_000 });
+  assert.equal(await f.locator('.query-input').inputValue(), 'quality_score = 3');
+  // and a bar of the histogram to the records in its range
+  await f.locator('.stats-open').click();
+  const bin = card('reward').locator('.stats-bin').nth(0);
+  const title = (await bin.getAttribute('title')) ?? '';
+  const m = /^(\S+) to (\S+): (\d+) records$/.exec(title);
+  assert.ok(m, title);
+  const inRange = records.filter((r) => r.reward >= Number(m[1]) && r.reward < Number(m[2])).length;
+  assert.equal(Number(m[3]), inRange);
+  await bin.click();
+  await f.locator('.query-status', { hasText: `${inRange} of 201 records match` }).waitFor({ timeout: 30_000 });
+});

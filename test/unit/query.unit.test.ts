@@ -291,6 +291,8 @@ test('field statistics: counts, missing, distinct, histogram, top values and lis
     assert.equal(s.leftOut, 0);
     const by = new Map(s.fields.map((f) => [f.path, f]));
     assert.deepEqual([...by.keys()].slice(0, 3), ['id', 'quality_score', 'reward']);
+    assert.equal(by.get('id')?.distinct, good.length);
+    assert.equal(by.get('id')?.top, undefined, 'all different: no most common values');
 
     const q = by.get('quality_score')!;
     assert.equal(q.type, 'number');

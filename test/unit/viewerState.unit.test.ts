@@ -9,6 +9,7 @@ import { RowMap } from '../../webview/datasetViewer/rowMap';
 import { PageCache } from '../../webview/datasetViewer/pageCache';
 import { SearchMatches } from '../../webview/datasetViewer/searchMatches';
 import { accept, errorMark, remember, suggest, wordAt } from '../../webview/datasetViewer/queryBox';
+import { barHeights, chipText, statNumber } from '../../webview/datasetViewer/statsView';
 
 test('rows are records, or under a filter the filtered records, found both ways', () => {
   const m = new RowMap();
@@ -54,6 +55,19 @@ test('the filter box: the field at the cursor completed, history first-in and un
   assert.deepEqual(errorMark('quality_score <= 2 ORDER BY nosuch', 28), { before: 'quality_score <= 2 ORDER BY ', mark: 'nosuch', after: '' });
   assert.deepEqual(errorMark('a =', 3), { before: 'a =', mark: ' ', after: '' }, 'an error at the end is still seen');
   assert.deepEqual(errorMark('a', undefined), { before: 'a', mark: '', after: '' });
+});
+
+test('field statistics as shown: numbers, value chips, bar heights', () => {
+  assert.equal(statNumber(1234567), '1,234,567');
+  assert.equal(statNumber(0.123456), '0.1235');
+  assert.equal(statNumber(2 / 3 * 1000), '666.7');
+  assert.equal(chipText(''), '""', 'an empty string is seen as one');
+  assert.equal(chipText(' padded'), '" padded"');
+  assert.equal(chipText('line one\nline two'), 'line one line two');
+  assert.equal(chipText('x'.repeat(80)).length, 60);
+  assert.equal(chipText(true), 'true');
+  assert.deepEqual(barHeights([{ count: 0 }, { count: 1 }, { count: 1000 }, { count: 500 }]), [0, 2, 100, 50], 'a bin of one record is still seen');
+  assert.deepEqual(barHeights([{ count: 0 }]), [0]);
 });
 
 test('pages: asked once, a short last page asked again as the file grows, the least recent dropped, old answers ignored', () => {

@@ -7,6 +7,7 @@ import { RowMap } from './rowMap';
 import { PageCache } from './pageCache';
 import { SearchMatches } from './searchMatches';
 import { accept as acceptSuggestion, errorMark, remember, suggest, type FieldSuggestion } from './queryBox';
+import { renderStats } from './statsView';
 import {
   type ImageView,
   type IndexStatus,
@@ -21,6 +22,7 @@ import {
   type ViewerStrings,
   type ValidationView,
   type QueryResultView,
+  type FieldStatsResult,
 } from '../../src/protocol/datasetViewer';
 import { compileQuery } from '../../src/core/text/query';
 import { connect } from '../shared/rpcClient';
@@ -253,7 +255,8 @@ const queryRunBtn = h('vscode-button', { secondary: true, class: 'query-run' });
 const queryClearBtn = h('vscode-button', { secondary: true, class: 'query-clear', hidden: '' });
 const queryCancelBtn = h('vscode-button', { secondary: true, class: 'query-cancel', hidden: '' });
 const queryStatus = h('span', { class: 'query-status muted', 'aria-live': 'polite' });
-const queryBar = h('div', { class: 'query-bar' }, h('div', { class: 'query-wrap' }, queryInput, querySuggest), queryRunBtn, queryClearBtn, queryCancelBtn, queryStatus);
+const statsBtn = h('vscode-button', { secondary: true, class: 'stats-open' });
+const queryBar = h('div', { class: 'query-bar' }, h('div', { class: 'query-wrap' }, queryInput, querySuggest), queryRunBtn, queryClearBtn, queryCancelBtn, queryStatus, statsBtn);
 const queryError = h('div', { class: 'query-error', hidden: '', role: 'alert' });
 const queryNote = h('div', { class: 'query-note muted', hidden: '' });
 const detail = h('div', { class: 'detail', tabindex: '-1' });
@@ -574,6 +577,7 @@ rpc.onNotification('overlayState', (o) => {
   list.invalidate(); // thumbnails
 });
 rpc.onNotification('fileChanged', (c) => {
+  statsCache = undefined;
   if (c.kind === 'deleted') {
     setNotices([S.fileDeleted]);
     return;
@@ -839,7 +843,8 @@ function runQuery(): void {
       list.setSelected(-1);
       list.invalidate();
       queryClearBtn.hidden = false;
-      queryStatus.textContent = fmt(S.queryMatches, records.length, r.total ?? 0, ((r.ms ?? 0) / 1000).toFixed(1));
+      filterStatus = fmt(S.queryMatches, records.length, r.total ?? 0, ((r.ms ?? 0) / 1000).toFixed(1));
+      queryStatus.textContent = filterStatus;
       const bad = r.unreadable;
       if (bad && bad.count > 0) {
         const shown = bad.records.slice(0, 5).map((k) => formatNumberPlain(k + 1));
@@ -868,8 +873,66 @@ function formatNumberPlain(n: number): string {
 
 rpc.onNotification('queryProgress', (p) => {
   if (p.queryId !== runningQuery) return;
-  queryStatus.textContent = fmt(p.phase === 'schema' ? S.queryReadingFields : S.queryFiltering, Math.round(p.percent));
+  queryStatus.textContent = fmt(p.phase === 'schema' ? S.queryReadingFields : p.phase === 'stats' ? S.statsComputing : S.queryFiltering, Math.round(p.percent));
 });
+
+// ---- field statistics (in the detail pane) -----------------------------------------------
+let statsCache: { stats: FieldStatsResult; ms: number } | undefined;
+/** what the status said when the filter applied ran */
+let filterStatus = '';
+
+function showStats(): void {
+  if (statsCache) {
+    const { stats, ms } = statsCache;
+    clear(detail);
+    detail.append(
+      renderStats(stats, ms, S, {
+        filter: (condition) => {
+          queryInput.value = condition;
+          runQuery();
+        },
+        back: () => {
+          if (selectedRecord >= 0) void showDetail(selectedRecord);
+          else clear(detail);
+        },
+      }),
+    );
+    detail.scrollTop = 0;
+    return;
+  }
+  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
+  const id = ++queryCounter;
+  runningQuery = id;
+  queryError.hidden = true;
+  queryStatus.textContent = fmt(S.statsComputing, 0);
+  queryCancelBtn.hidden = false;
+  rpc
+    .request('fieldStats', { queryId: id })
+    .then((r) => {
+      if (id !== queryCounter) return;
+      runningQuery = 0;
+      queryCancelBtn.hidden = true;
+      // the filter applied (if any) is still what the list shows
+      queryStatus.textContent = r.cancelled ? S.queryCancelled : rows.filter?.kind === 'query' ? filterStatus : '';
+      if (r.error) {
+        clear(queryError);
+        queryError.append(h('div', { class: 'message', text: fmt(S.statsFailed, r.error) }));
+        queryError.hidden = false;
+        return;
+      }
+      if (!r.stats) return;
+      statsCache = { stats: r.stats, ms: r.ms ?? 0 };
+      showStats();
+    })
+    .catch((e: unknown) => {
+      if (id !== queryCounter) return;
+      runningQuery = 0;
+      queryCancelBtn.hidden = true;
+      queryStatus.textContent = '';
+      flashError(e);
+    });
+}
+statsBtn.addEventListener('click', () => showStats());
 
 queryInput.addEventListener('focus', () => {
   loadFields();
@@ -922,6 +985,7 @@ async function start(): Promise<void> {
   queryRunBtn.textContent = S.queryRun;
   queryClearBtn.textContent = S.queryClear;
   queryCancelBtn.textContent = S.queryCancel;
+  statsBtn.textContent = S.statsButton;
   queryBar.hidden = !info.queryable;
   caseBox.textContent = S.matchCase;
   regexBox.textContent = S.useRegex;

@@ -8,10 +8,8 @@
  * The records are read once into DuckDB's memory (spilling to its temp folder past its
  * memory limit); every statistic is then a query over that copy. At most `maxFields` fields.
  */
-import { RECORD_COLUMN, sqlString, type RecordTable, type RunOptions } from './recordTable';
-import { parseDuckType } from './querySession';
-
-type TypeNode = ReturnType<typeof parseDuckType>;
+import { QueryCancelled, RECORD_COLUMN, sqlString, type RecordTable, type RunOptions } from './recordTable';
+import { parseDuckType, type TypeNode } from './duckTypes';
 
 export interface ValueCount {
   value: string | number | boolean;
@@ -62,6 +60,8 @@ export interface StatsOptions extends RunOptions {
   maxFields?: number;
   topValues?: number;
   bins?: number;
+  /** after the records are read (`done` 0) and after each field */
+  onField?: (done: number, total: number) => void;
 }
 
 /** One field to describe: its expression over a row of `source`, and how to filter on it. */
@@ -134,9 +134,11 @@ export async function fieldStats(table: RecordTable, opts: StatsOptions = {}): P
   await table.sql(`CREATE OR REPLACE TEMP TABLE ${STATS_TABLE} AS SELECT * FROM records`, 1, opts);
   try {
     const fields: FieldStat[] = [];
+    opts.onField?.(0, list.length);
     for (const t of list) {
-      if (opts.signal?.aborted) break;
+      if (opts.signal?.aborted) throw new QueryCancelled();
       fields.push(await describe(table, t, topN, nBins, opts));
+      opts.onField?.(fields.length, list.length);
     }
     return { records: table.rows, fields, leftOut: all.length - list.length };
   } finally {
@@ -191,7 +193,8 @@ async function describe(table: RecordTable, t: Target, topN: number, nBins: numb
     const r = await one(table, `SELECT count(DISTINCT ${e}) AS d, min(length(${e})) AS lo, max(length(${e})) AS hi, avg(length(${e}))::DOUBLE AS mean FROM ${from}`, opts);
     stat.distinct = num(r.d);
     stat.length = { min: num(r.lo), max: num(r.hi), mean: num(r.mean) };
-    stat.top = await top(e, true);
+    // every value different (ids, free text): no "most common" to show
+    if (stat.distinct < stat.present) stat.top = await top(e, true);
   } else if (type === 'boolean') {
     stat.distinct = num((await one(table, `SELECT count(DISTINCT ${e}) AS d FROM ${from}`, opts)).d);
     stat.top = await top(e, true);

@@ -6,6 +6,10 @@
  * are refused, never shown as the wrong records.
  */
 import { QueryError, RecordTable, type Column, type RunOptions, type TableKind, type Unreadable } from './recordTable';
+import { fieldStats, type FieldStatsResult, type StatsOptions } from './fieldStats';
+import { parseDuckType, type TypeNode } from './duckTypes';
+
+export { parseDuckType };
 
 export interface ParsedQuery {
   where: string;
@@ -51,85 +55,6 @@ export function parseQueryText(text: string): ParsedQuery {
   }
   const lead = order.length - order.trimStart().length;
   return { where: text.slice(0, cut).trim(), orderBy: order.trim(), desc, orderAt: cutEnd + lead };
-}
-
-interface TypeNode {
-  kind: 'scalar' | 'struct' | 'list' | 'map';
-  name?: string;
-  fields?: Array<{ name: string; type: TypeNode }>;
-  of?: TypeNode;
-}
-
-/** Parses a DuckDB type string (`STRUCT("from" VARCHAR, "value" VARCHAR)[]`). */
-export function parseDuckType(s: string): TypeNode {
-  let i = 0;
-  const ws = () => {
-    while (i < s.length && s[i] === ' ') i++;
-  };
-  const ident = (): string => {
-    ws();
-    if (s[i] === '"') {
-      let out = '';
-      i++;
-      while (i < s.length) {
-        if (s[i] === '"' && s[i + 1] === '"') {
-          out += '"';
-          i += 2;
-        } else if (s[i] === '"') {
-          i++;
-          break;
-        } else out += s[i++];
-      }
-      return out;
-    }
-    const m = /^[^\s,()"[\]]+/.exec(s.slice(i));
-    i += m ? m[0].length : 0;
-    return m ? m[0] : '';
-  };
-  const type = (): TypeNode => {
-    ws();
-    let node: TypeNode;
-    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(i))?.[0] ?? '';
-    i += word.length;
-    ws();
-    if (/^STRUCT$/i.test(word) && s[i] === '(') {
-      i++;
-      const fields: Array<{ name: string; type: TypeNode }> = [];
-      while (i < s.length && s[i] !== ')') {
-        const name = ident();
-        const t = type();
-        fields.push({ name, type: t });
-        ws();
-        if (s[i] === ',') i++;
-      }
-      i++;
-      node = { kind: 'struct', fields };
-    } else if (/^MAP$/i.test(word) && s[i] === '(') {
-      let depth = 0;
-      do {
-        if (s[i] === '(') depth++;
-        else if (s[i] === ')') depth--;
-        i++;
-      } while (i < s.length && depth > 0);
-      node = { kind: 'map', name: 'MAP' };
-    } else {
-      // DECIMAL(18,3) and the like
-      if (s[i] === '(') {
-        while (i < s.length && s[i] !== ')') i++;
-        i++;
-      }
-      node = { kind: 'scalar', name: word.toUpperCase() };
-    }
-    ws();
-    while (s[i] === '[') {
-      while (i < s.length && s[i] !== ']') i++;
-      i++;
-      node = { kind: 'list', of: node };
-      ws();
-    }
-    return node;
-  };
-  return type();
 }
 
 function quoteIfNeeded(name: string): string {
@@ -208,17 +133,30 @@ export class QuerySession {
    * Runs a query text against the file. `expectedRecords`: the viewer's count of records
    * (when known): a table of another size cannot be matched to the viewer's records.
    */
-  async run(text: string, expectedRecords: number | undefined, opts: RunOptions & { onPhase?: (phase: 'schema' | 'filter') => void } = {}): Promise<QueryOutcome> {
-    const q = parseQueryText(text);
+  /** The field statistics of the file (the same record-count check as run). */
+  async stats(expectedRecords: number | undefined, opts: StatsOptions & { onPhase?: (phase: 'schema' | 'filter') => void } = {}): Promise<FieldStatsResult & { unreadable: Unreadable }> {
     if (!this.table) opts.onPhase?.('schema');
     const table = await this.get(opts);
     opts.onPhase?.('filter');
+    this.check(table, expectedRecords);
+    return { ...(await fieldStats(table, opts)), unreadable: table.unreadable };
+  }
+
+  private check(table: RecordTable, expectedRecords: number | undefined): void {
     if (expectedRecords !== undefined && table.rows !== expectedRecords) {
       // DuckDB reads on past a broken line into the next one: its rows no longer line up
       const near = table.unreadable.records[0];
       const hint = near === undefined ? '' : ` (it could not read record ${near + 1}: a broken line there throws it off; fix that line to filter this file)`;
       throw new QueryError(`the query engine read ${table.rows} records where the file has ${expectedRecords}${hint}: its results cannot be matched to records, so none are shown`, undefined, 'file');
     }
+  }
+
+  async run(text: string, expectedRecords: number | undefined, opts: RunOptions & { onPhase?: (phase: 'schema' | 'filter') => void } = {}): Promise<QueryOutcome> {
+    const q = parseQueryText(text);
+    if (!this.table) opts.onPhase?.('schema');
+    const table = await this.get(opts);
+    opts.onPhase?.('filter');
+    this.check(table, expectedRecords);
     try {
       const r = await table.filter(q.where, q.orderBy, q.desc, opts);
       return { records: r.records, total: table.rows, unreadable: r.unreadable, sorted: q.orderBy !== '' };

@@ -7,6 +7,7 @@ import { evalCommand } from './eval';
 import { runsCommand } from './runs';
 import { queryCommand } from './query';
 import { statsCommand } from './stats';
+import { dedupCommand } from './dedup';
 
 /** Every sub-command of the CLI, in help order. */
-export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, runsCommand, queryCommand, statsCommand, readCommand];
+export const commands: CliCommand[] = [inspectCommand, validateCommand, metricsCommand, evalCommand, runsCommand, queryCommand, statsCommand, dedupCommand, readCommand];

@@ -1,6 +1,8 @@
-import { open as openFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { realpath } from 'node:fs/promises';
+import { open as openFile, realpath, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { resolveImage } from '../core/images/resolveImage';
+import { findImageDuplicates, type HashedImage } from '../core/dedup/imageDuplicates';
+import { dhash } from '../imaging/perceptualHash';
 import { NodeFile } from '../core/io/randomAccessFile';
 import { RecordIndex } from '../core/index/recordIndex';
 import { loadRecords } from '../core/dataset/loadRecords';
@@ -32,7 +34,7 @@ const TEXT_MEMBERS = 10;
 export const dedupCommand: CliCommand = {
   name: 'dedup',
   summary: 'exact and near-duplicate records (MinHash over word shingles), in one file or across files',
-  usage: `Usage: vlm-lens dedup <file> [<file>…] [--threshold T] [--write OUT] [--json] [--format FILE]
+  usage: `Usage: vlm-lens dedup <file> [<file>…] [--threshold T] [--images [--image-root DIR]… [--image-distance D]] [--write OUT] [--json] [--format FILE]
 
 Finds records that repeat, in one dataset or across several (train vs test):
   exact    the same prompt and answer once case, whitespace, punctuation and <image>
@@ -45,14 +47,30 @@ Each cluster keeps its first record (in the order the files are given) and lists
 others with their line, id and similarity to the kept one. Records that do not parse are
 skipped and counted.
 
+With --images, the records' images are compared too, by a 64-bit perceptual hash (dHash):
+resized, re-encoded or recompressed copies of a picture are found even when different
+records or files name them by different paths, and with several files, an image used in
+more than one of them (the same picture in train and test) is said.
+
 Options:
   --threshold T   minimum similarity of prompts and of answers, 0 < T <= 1 (default 0.8)
+  --images        compare the records' images too (read with sharp)
+  --image-root DIR  folder for relative image paths (repeatable; the dataset's folder first)
+  --image-distance D  most differing hash bits for two images to be one picture (default 4)
   --write OUT     write a copy of the one .jsonl / .json array given without the duplicates
                   (the kept record of each cluster stays; the original is never modified)
   --format FILE   a JSON file of user format descriptors (as the vlmLens.formats setting)
   --json          print {files, records, duplicates, exactDuplicates, clusters: [...]} as JSON
 Exit codes: 0 no duplicates, 1 duplicates found, 2 usage or I/O error.`,
-  options: { threshold: { type: 'string' }, write: { type: 'string' }, json: { type: 'boolean' }, format: { type: 'string' } },
+  options: {
+    threshold: { type: 'string' },
+    write: { type: 'string' },
+    json: { type: 'boolean' },
+    format: { type: 'string' },
+    images: { type: 'boolean' },
+    'image-root': { type: 'string', multiple: true },
+    'image-distance': { type: 'string' },
+  },
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('expected one or more dataset files (see vlm-lens dedup --help)');
     const threshold = values.threshold === undefined ? 0.8 : Number(values.threshold);
@@ -65,6 +83,10 @@ Exit codes: 0 no duplicates, 1 duplicates found, 2 usage or I/O error.`,
       const target = await realpath(out).catch(() => out);
       if (input === target) throw new UsageError(`--write ${out} is the input file: the original is never modified; write to another file`);
     }
+    const distance = values['image-distance'] === undefined ? 4 : Number(values['image-distance']);
+    if (!Number.isInteger(distance) || distance < 0 || distance > 20) throw new UsageError(`--image-distance must be an integer from 0 to 20, got '${String(values['image-distance'])}'`);
+    const roots = ((values['image-root'] as string[] | undefined) ?? []).map((r) => resolve(r));
+    const images = values.images ? new ImageUses() : undefined;
     const finder = new NearDuplicateFinder({ threshold });
     const files: FileRef[] = [];
     const where = new Map<number, Where>();
@@ -86,6 +108,7 @@ Exit codes: 0 no duplicates, 1 duplicates found, 2 usage or I/O error.`,
               continue;
             }
             const g = offset + rec.index;
+            if (images) for (const m of rec.record?.images ?? []) await images.add(m.ref, { datasetDir: dirname(path), imageRoots: roots }, { file: path, record: rec.index + 1, line: rec.line + 1, id: rec.record?.id });
             const { prompt, answer } = dedupTexts(rec.record, rec.value);
             const before = finder.added;
             finder.add({ index: g, prompt, answer });
@@ -98,6 +121,7 @@ Exit codes: 0 no duplicates, 1 duplicates found, 2 usage or I/O error.`,
       }
     }
     const result = finder.result();
+    const imageReport = images ? await images.report(distance, paths.length > 1) : undefined;
     // only the records in a cluster need their place kept
     const inClusters = new Set(result.clusters.flatMap((c) => [c.kept, ...c.members.map((m) => m.index)]));
     for (const k of [...where.keys()]) if (!inClusters.has(k)) where.delete(k);
@@ -114,6 +138,7 @@ Exit codes: 0 no duplicates, 1 duplicates found, 2 usage or I/O error.`,
             exactDuplicates: result.exactDuplicates,
             clusters: result.clusters.map((c) => ({ kept: where.get(c.kept), members: c.members.map((m) => ({ ...where.get(m.index), similarity: m.similarity, exact: m.exact })) })),
             written: out,
+            images: imageReport,
           },
           null,
           2,
@@ -130,9 +155,17 @@ Exit codes: 0 no duplicates, 1 duplicates found, 2 usage or I/O error.`,
         io.stdout.write(`keep ${at(where.get(c.kept))} ← ${shown.join(', ')}\n`);
       }
       if (result.clusters.length > TEXT_CLUSTERS) io.stdout.write(`… and ${result.clusters.length - TEXT_CLUSTERS} more clusters (--json lists them all)\n`);
+      if (imageReport) {
+        const r = imageReport;
+        io.stdout.write(`${r.images} images${r.missing ? `, ${r.missing} not found` : ''}${r.unreadable ? `, ${r.unreadable} unreadable` : ''}: ${r.clusters.length} pictures with near-identical copies (dHash within ${distance} bits)${paths.length > 1 ? `, ${r.sharedAcrossFiles.length} used in more than one file` : ''}\n`);
+        const use = (u: Where) => `${many ? `${u.file}:` : ''}L${u.line}`;
+        for (const c of r.clusters.slice(0, TEXT_CLUSTERS)) io.stdout.write(`image ${c.kept.path} (${c.kept.uses.slice(0, 3).map(use).join(', ')}) ≈ ${c.members.slice(0, TEXT_MEMBERS).map((m) => `${m.path} (${m.distance} bits; ${m.uses.slice(0, 3).map(use).join(', ')})`).join(', ')}\n`);
+        for (const sh of r.sharedAcrossFiles.slice(0, TEXT_CLUSTERS)) io.stdout.write(`in several files: ${sh.path}: ${sh.uses.slice(0, TEXT_MEMBERS).map(use).join(', ')}\n`);
+      }
       if (out) io.stdout.write(`wrote ${out}: ${files[0].records - result.duplicates} records kept\n`);
     }
-    return result.duplicates > 0 ? EXIT_FINDINGS : EXIT_OK;
+    const found = result.duplicates > 0 || (imageReport !== undefined && (imageReport.clusters.length > 0 || imageReport.sharedAcrossFiles.length > 0));
+    return found ? EXIT_FINDINGS : EXIT_OK;
   },
 };
 
@@ -159,5 +192,59 @@ async function writeCopy(path: string, out: string, ref: FileRef, result: DedupR
   } finally {
     await handle.close();
     await file.close();
+  }
+}
+
+interface ImageUnit {
+  path: string;
+  uses: Where[];
+  files: Set<string>;
+}
+
+/** The records' images, by resolved file, with the records that use each. */
+class ImageUses {
+  private readonly units = new Map<string, ImageUnit>();
+  missing = 0;
+
+  async add(ref: string, ctx: { datasetDir: string; imageRoots: string[] }, use: Where): Promise<void> {
+    const r = await resolveImage(ref, ctx, async (p) => (await stat(p).catch(() => undefined))?.isFile() === true);
+    if (r.kind !== 'file') {
+      this.missing++;
+      return;
+    }
+    const path = await realpath(r.path).catch(() => r.path);
+    let u = this.units.get(path);
+    if (!u) {
+      u = { path, uses: [], files: new Set() };
+      this.units.set(path, u);
+    }
+    u.uses.push(use);
+    u.files.add(use.file);
+  }
+
+  /** Hashes every image (four at a time) and groups the near-identical ones. */
+  async report(distance: number, severalFiles: boolean) {
+    const units = [...this.units.values()];
+    const hashed: HashedImage[] = [];
+    let unreadable = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < units.length) {
+        const k = next++;
+        try {
+          const h = await dhash(units[k].path);
+          hashed.push({ key: k, hi: h.hi, lo: h.lo });
+        } catch {
+          unreadable++;
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const clusters = findImageDuplicates(hashed, distance).map((c) => ({
+      kept: { path: units[c.kept].path, uses: units[c.kept].uses },
+      members: c.members.map((m) => ({ path: units[m.key].path, distance: m.distance, uses: units[m.key].uses })),
+    }));
+    const sharedAcrossFiles = severalFiles ? units.filter((u) => u.files.size > 1).map((u) => ({ path: u.path, uses: u.uses })) : [];
+    return { images: units.length, missing: this.missing, unreadable, distance, clusters, sharedAcrossFiles };
   }
 }

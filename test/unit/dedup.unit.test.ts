@@ -6,11 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNearDuplicates, jaccard, normalizeText, shingles } from '../../src/core/dedup/nearDuplicates';
 import { runCli } from './runCli';
+import { dhash, dhashOfPixels } from '../../src/imaging/perceptualHash';
+import { findImageDuplicates, hamming } from '../../src/core/dedup/imageDuplicates';
 
 const dir = mkdtempSync(join(tmpdir(), 'vlm-lens-dedup-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -144,4 +147,57 @@ test('vlm-lens dedup: clusters as lines with ids, exit 1, --write a copy without
   const x = runCli(['dedup', copy, testFile]);
   assert.equal(x.code, 1, x.stderr);
   assert.match(x.stdout, new RegExp(`keep .*train\\.dedup\\.jsonl:L4 \\(base-3\\) ← .*test\\.json:L2 \\(base-3\\) exact`));
+});
+
+/** A picture drawn from shapes (SVG through sharp), distinct per `seed`. */
+async function picture(path: string, seed: number, opts: { width?: number; format?: 'png' | 'jpeg'; quality?: number } = {}): Promise<void> {
+  const r = rng(seed);
+  const shapes = Array.from({ length: 6 }, () => {
+    const [x, y, s] = [r() * 640, r() * 480, 40 + r() * 160];
+    const c = `rgb(${Math.floor(r() * 255)},${Math.floor(r() * 255)},${Math.floor(r() * 255)})`;
+    return r() < 0.5 ? `<circle cx="${x}" cy="${y}" r="${s / 2}" fill="${c}"/>` : `<rect x="${x}" y="${y}" width="${s}" height="${s * 0.7}" fill="${c}"/>`;
+  }).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="640" height="480" fill="rgb(${Math.floor(r() * 255)},120,90)"/>${shapes}</svg>`;
+  let img = sharp(Buffer.from(svg));
+  if (opts.width) img = img.resize({ width: opts.width });
+  await (opts.format === 'jpeg' ? img.jpeg({ quality: opts.quality ?? 60 }) : img.png()).toFile(path);
+}
+
+test('perceptual hashes: resized and re-encoded copies are within a few bits, other pictures far', async () => {
+  assert.deepEqual(dhashOfPixels(Uint8Array.from([3, 2, 1, 0, 0, 1, 2, 3]), 4, 2), { hi: 0, lo: 0b000111 }, 'left brighter than right: bits 0–2 set, 3–5 clear');
+  const imgs = join(dir, 'hash');
+  mkdirSync(imgs, { recursive: true });
+  await picture(join(imgs, 'a.png'), 1);
+  await picture(join(imgs, 'a_small.jpg'), 1, { width: 200, format: 'jpeg', quality: 50 });
+  await picture(join(imgs, 'a_copy.jpg'), 1, { format: 'jpeg', quality: 90 });
+  for (const s of [2, 3, 4, 5, 6]) await picture(join(imgs, `other${s}.png`), s);
+  const names = ['a.png', 'a_small.jpg', 'a_copy.jpg', 'other2.png', 'other3.png', 'other4.png', 'other5.png', 'other6.png'];
+  const hashes = await Promise.all(names.map((n) => dhash(join(imgs, n))));
+  assert.ok(hamming(hashes[0], hashes[1]) <= 4, `resized copy: ${hamming(hashes[0], hashes[1])} bits`);
+  assert.ok(hamming(hashes[0], hashes[2]) <= 4, `re-encoded copy: ${hamming(hashes[0], hashes[2])} bits`);
+  for (let i = 3; i < names.length; i++) assert.ok(hamming(hashes[0], hashes[i]) > 12, `${names[i]}: ${hamming(hashes[0], hashes[i])} bits`);
+  const clusters = findImageDuplicates(hashes.map((h, key) => ({ key, ...h })));
+  assert.deepEqual(clusters.map((c) => [c.kept, c.members.map((m) => m.key)]), [[0, [1, 2]]]);
+});
+
+test('vlm-lens dedup --images: copies of a picture under other names, and a picture in both train and test', async () => {
+  const d = join(dir, 'imgset');
+  mkdirSync(join(d, 'images'), { recursive: true });
+  await picture(join(d, 'images/kitchen.png'), 11);
+  await picture(join(d, 'images/kitchen_resized.jpg'), 11, { width: 320, format: 'jpeg', quality: 55 });
+  await picture(join(d, 'images/shelf.png'), 12);
+  await picture(join(d, 'images/drawer.png'), 13);
+  const rec = (id: string, image: string, q: string) => JSON.stringify({ id, image, conversations: [{ from: 'human', value: `<image>\n${q}` }, { from: 'gpt', value: `answer for ${id}` }] });
+  writeFileSync(join(d, 'train.jsonl'), [rec('t1', 'kitchen.png', 'Where is the cup?'), rec('t2', 'shelf.png', 'What is on the shelf?'), rec('t3', 'nowhere.png', 'Missing?')].join('\n') + '\n');
+  writeFileSync(join(d, 'test.jsonl'), [rec('v1', 'kitchen_resized.jpg', 'Which drawer is open?'), rec('v2', 'shelf.png', 'How many books?'), rec('v3', 'drawer.png', 'Is it closed?')].join('\n') + '\n');
+  const r = runCli(['dedup', join(d, 'train.jsonl'), join(d, 'test.jsonl'), '--images', '--image-root', join(d, 'images'), '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { duplicates: number; images: { images: number; missing: number; clusters: Array<{ kept: { path: string; uses: Array<{ line: number }> }; members: Array<{ path: string; distance: number }> }>; sharedAcrossFiles: Array<{ path: string; uses: Array<{ file: string; line: number }> }> } };
+  assert.equal(out.duplicates, 0, 'the texts differ');
+  assert.equal(out.images.images, 4);
+  assert.equal(out.images.missing, 1);
+  assert.deepEqual(out.images.clusters.map((c) => [c.kept.path.endsWith('kitchen.png'), c.members.map((m) => m.path.split('/').pop())]), [[true, ['kitchen_resized.jpg']]]);
+  assert.deepEqual(out.images.sharedAcrossFiles.map((s) => [s.path.split('/').pop(), s.uses.map((u) => `${u.file.split('/').pop()}:${u.line}`)]), [['shelf.png', ['train.jsonl:2', 'test.jsonl:2']]]);
+  const text = runCli(['dedup', join(d, 'train.jsonl'), join(d, 'test.jsonl'), '--images', '--image-root', join(d, 'images')]);
+  assert.match(text.stdout, /4 images, 1 not found: 1 pictures with near-identical copies \(dHash within 4 bits\), 1 used in more than one file/);
 });

@@ -148,6 +148,53 @@ const bareParse = (() => {
 })();
 report(`score a 10k-point trajectory pair (DTW, Fréchet, Hausdorff, RMSE; peak +${traj.peakExtraMb.toFixed(0)} MB RSS)`, traj.value, 'ms', 'bare JSON.parse of the pair', bareParse, '< 1000 ms, ≤ 100 MB', traj.value < 1000 && traj.peakExtraMb <= 100, false);
 
+// Issue 16: exploration through DuckDB. The baseline is the same bare JSON.parse of every
+// line (its own process) as for validation; dedup is measured on 100k records with planted
+// near copies against its 30 s target.
+const where = "conversations[2].value LIKE '%red red red%'";
+const filt = runCase('filter', big, where);
+report(`a WHERE filter over the 1M file, its table open (${filt.matches} matches)`, filt.value, 'ms', 'bare JSON.parse of every line (own process)', val.b, '≤ 1×', filt.value <= val.b);
+const firstQuery = alternate([process.execPath, cli, 'query', big, `SELECT count(*) FROM records WHERE ${where}`], [process.execPath, bare, 'parse', big], 3);
+report('  the first filter, end to end (`vlm-lens query`: index, schema of every record, count, filter)', firstQuery.a, 'ms', 'bare JSON.parse of every line (own process)', firstQuery.b, '(no target)', undefined);
+const statsRun = alternate([process.execPath, '--import', rssHook, cli, 'stats', big, '--json'], [process.execPath, bare, 'parse', big], 3);
+report('`vlm-lens stats FILE --json` on the 1M file, end to end (every field)', statsRun.a, 'ms', 'bare JSON.parse of every line (own process)', statsRun.b, '≤ 2×', statsRun.a <= 2 * statsRun.b);
+report('  its peak RSS', statsRun.rss, 'MB', '—', undefined, '(no target; DuckDB limited to 512 MB, then spills)', undefined, false);
+const dedupFile = join(dataDir, 'dedup_100k.jsonl');
+if (!existsSync(dedupFile)) {
+  // 100k records of 30 + 25 words; one in ten repeats an earlier one with one word changed
+  let seed = 1;
+  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const vocab = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
+  const words = (n) => Array.from({ length: n }, () => vocab[Math.floor(rand() * vocab.length)]);
+  const rows = [];
+  const out = [];
+  for (let i = 0; i < 100_000; i++) {
+    let q;
+    let a;
+    if (i > 1000 && rand() < 0.1) {
+      const src = rows[Math.floor(rand() * rows.length)];
+      q = [...src[0]];
+      q[5] = 'changed';
+      a = src[1];
+    } else {
+      q = words(30);
+      a = words(25);
+    }
+    rows.push([q, a]);
+    out.push(JSON.stringify({ id: `d${i}`, conversations: [{ from: 'human', value: q.join(' ') }, { from: 'gpt', value: a.join(' ') }] }));
+  }
+  writeFileSync(dedupFile, out.join('\n') + '\n');
+}
+const dd = alternate([process.execPath, '--import', rssHook, cli, 'dedup', dedupFile, '--json'], [process.execPath, bare, 'parse', dedupFile], 3);
+const ddFound = (() => {
+  try {
+    return JSON.parse(dd.stdout).duplicates;
+  } catch {
+    return 'unreadable output';
+  }
+})();
+report(`\`vlm-lens dedup\` on 100k records with planted near copies (${ddFound} duplicates; peak ${dd.rss.toFixed(0)} MB RSS)`, dd.a, 'ms', 'bare JSON.parse of every line (own process)', dd.b, '≤ 30 s', dd.a <= 30_000);
+
 // ---- table ----
 const cols = ['figure', 'value', 'baseline', 'ratio', 'target'];
 const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { DatasetWorkerClient } from '../../src/workers/datasetWorkerClient';
 import { validateInParallel } from '../../src/workers/parallelValidate';
+import { RecordTable } from '../../src/core/query/recordTable';
 
 const [, , name, file, arg] = process.argv;
 
@@ -186,7 +187,18 @@ async function trajectory(): Promise<void> {
   print('trajectory', median(samples), 'ms', samples, { peakExtraMb: Math.max(0, peakMb), note });
 }
 
-const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, validateAll, validateWorkers, trajectory };
+/** A WHERE filter over the file as the viewer runs it once its table is open (the first query reads the schema). */
+async function filter(): Promise<void> {
+  const t = await RecordTable.open(file, 'jsonl');
+  let matches = 0;
+  const samples = await timeIt(5, async () => {
+    matches = (await t.filter(arg)).records.length;
+  });
+  await t.close();
+  console.log(JSON.stringify({ name: 'filter', value: median(samples), unit: 'ms', samples, matches }));
+}
+
+const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, validateAll, validateWorkers, trajectory, filter };
 const run = cases[name];
 if (!run) {
   console.error(`unknown case ${name}`);

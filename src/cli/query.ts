@@ -76,9 +76,9 @@ export async function kindAndCount(path: string): Promise<{ kind: NonNullable<Re
 }
 
 /** The file as a table whose rows are its records (refused when DuckDB's rows do not line up with them). */
-export async function openChecked(path: string): Promise<RecordTable> {
+export async function openChecked(path: string, opts: { materialize?: boolean } = {}): Promise<RecordTable> {
   const { kind, records } = await kindAndCount(path);
-  const table = await RecordTable.open(path, kind);
+  const table = await RecordTable.open(path, kind, opts);
   if (records !== undefined && table.rows !== records) {
     await table.close();
     throw new UsageError(`the query engine read ${table.rows} records of ${path}, which has ${records}: a broken line throws it off${table.unreadable.records.length ? ` (near record ${table.unreadable.records[0]})` : ''}; fix it to query this file`);

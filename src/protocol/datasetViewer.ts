@@ -327,6 +327,9 @@ export interface ViewerStrings {
   statsBinTitle: string;
   statsLeftOut: string;
   statsBack: string;
+  galleryButton: string;
+  galleryHelp: string;
+  gallerySize: string;
   matchCase: string;
   useRegex: string;
   searching: string;

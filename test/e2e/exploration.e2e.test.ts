@@ -29,7 +29,7 @@ const records: Rec[] = Array.from({ length: N }, (_, i) => ({
   reward: ((i * 37) % 101) / 10,
   conversations: [
     { from: 'human', value: `<image>\nWhere is object ${i % 11}?` },
-    { from: 'gpt', value: i % 3 === 0 ? `It is here: <box>[${i % 90}, 20, ${(i % 90) + 40}, 80]</box>` : 'It is not in the picture.' },
+    { from: 'gpt', value: i % 3 === 0 ? `It is here: <box>[${100 + (i % 90) * 5}, 250, ${500 + (i % 90) * 5}, 750]</box>` : 'It is not in the picture.' },
   ],
 }));
 
@@ -149,4 +149,49 @@ test('field statistics: every field with its counts; a value or a bar filters to
   assert.equal(Number(m[3]), inRange);
   await bin.click();
   await f.locator('.query-status', { hasText: `${inRange} of 201 records match` }).waitFor({ timeout: 30_000 });
+});
+
+test('gallery: thumbnails with their overlays for the whole file or a filter, a size slider, a click opens the record', async () => {
+  const f = await viewer();
+  const box = f.locator('.query-input');
+  await box.fill('');
+  await box.press('Escape');
+  await f.locator('.query-clear').waitFor({ state: 'hidden' });
+  await f.locator('.gallery-toggle').click();
+  await f.locator('.gallery-pane .gcell').first().waitFor();
+  await f.locator('.gallery-pane .gcell img').first().waitFor({ timeout: 30_000 });
+  // cells in file order, several a row
+  const first = await f.locator('.gallery-pane .vrow[data-index="0"] .gcell').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.record)));
+  assert.ok(first.length >= 3, `cells in the first grid row: ${first.length}`);
+  assert.deepEqual(first, first.map((_, i) => i));
+  // a record with a <box> has its box drawn over its thumbnail
+  const boxed = records.findIndex((r) => r.conversations[1].value.includes('<box>'));
+  const canvas = f.locator(`.gcell[data-record="${boxed}"] canvas.thumb-overlay`);
+  await canvas.waitFor({ timeout: 30_000 });
+  assert.ok(Number(await canvas.getAttribute('data-shapes')) >= 1);
+  await vs.screenshot('gallery');
+
+  // bigger thumbnails: fewer a row
+  const slider = f.locator('.gallery-size');
+  await slider.fill('320');
+  await f.waitForFunction(() => document.querySelectorAll('.gallery-pane .vrow[data-index="0"] .gcell').length > 0);
+  const bigger = await f.locator('.gallery-pane .vrow[data-index="0"] .gcell').count();
+  assert.ok(bigger < first.length, `${bigger} cells a row at 320 px, ${first.length} at 160 px`);
+  const width = await f.locator('.gallery-pane .gcell .gthumb').first().evaluate((e) => (e as HTMLElement).getBoundingClientRect().width);
+  assert.equal(Math.round(width), 320);
+
+  // a filter: the gallery shows its matches only
+  await box.fill('quality_score = 4');
+  await box.press('Enter');
+  const fours = records.flatMap((r, k) => (r.quality_score === 4 ? [k] : []));
+  await f.locator('.query-status', { hasText: `${fours.length} of 201 records match` }).waitFor({ timeout: 30_000 });
+  await f.waitForFunction((k) => document.querySelector<HTMLElement>('.gallery-pane .vrow[data-index="0"] .gcell')?.dataset.record === String(k), fours[0]);
+  const shownRecords = await f.locator('.gallery-pane .vrow[data-index="0"] .gcell').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.record)));
+  assert.deepEqual(shownRecords, fours.slice(0, shownRecords.length));
+  await vs.screenshot('gallery-filtered');
+
+  // a click opens the record in the list and detail view
+  await f.locator(`.gcell[data-record="${fours[1]}"]`).click();
+  await f.locator('.gallery-pane').waitFor({ state: 'hidden' });
+  await f.locator('.detail .detail-title', { hasText: `Record ${fours[1] + 1} of 201` }).waitFor();
 });

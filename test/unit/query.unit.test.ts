@@ -334,6 +334,16 @@ test('field statistics: counts, missing, distinct, histogram, top values and lis
     const late = by.get('late_field')!;
     assert.equal(late.present, 1);
     assert.equal(late.missing, big.records.length - 1);
+
+    // read into memory first (as the CLI does): the same statistics
+    const m = await RecordTable.open(big.path, 'jsonl', { materialize: true });
+    try {
+      assert.ok(m.materialized);
+      assert.deepEqual(m.unreadable, t.unreadable);
+      assert.deepEqual(await fieldStats(m), s);
+    } finally {
+      await m.close();
+    }
   } finally {
     await t.close();
   }

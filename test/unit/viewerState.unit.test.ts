@@ -10,6 +10,7 @@ import { PageCache } from '../../webview/datasetViewer/pageCache';
 import { SearchMatches } from '../../webview/datasetViewer/searchMatches';
 import { accept, errorMark, remember, suggest, wordAt } from '../../webview/datasetViewer/queryBox';
 import { barHeights, chipText, statNumber } from '../../webview/datasetViewer/statsView';
+import { clampSize, columnsFor, gridRowOf, gridRows, listRowsOf } from '../../webview/datasetViewer/galleryLayout';
 
 test('rows are records, or under a filter the filtered records, found both ways', () => {
   const m = new RowMap();
@@ -68,6 +69,24 @@ test('field statistics as shown: numbers, value chips, bar heights', () => {
   assert.equal(chipText(true), 'true');
   assert.deepEqual(barHeights([{ count: 0 }, { count: 1 }, { count: 1000 }, { count: 500 }]), [0, 2, 100, 50], 'a bin of one record is still seen');
   assert.deepEqual(barHeights([{ count: 0 }]), [0]);
+});
+
+test('the gallery grid: columns for the width, rows for the records, a grid row’s list rows', () => {
+  assert.equal(columnsFor(1000, 160), 6, '6 × 160 + 5 gaps of 8 = 1000 fits exactly');
+  assert.equal(columnsFor(999, 160), 5);
+  assert.equal(columnsFor(1000, 384), 2);
+  assert.equal(columnsFor(100, 160), 1, 'at least one, however narrow');
+  assert.equal(columnsFor(0, 160), 1);
+  assert.equal(gridRows(0, 5), 0);
+  assert.equal(gridRows(11, 5), 3);
+  assert.equal(gridRows(10, 5), 2);
+  assert.deepEqual(listRowsOf(2, 5, 11), { first: 10, last: 10 }, 'the last grid row is partly filled');
+  assert.deepEqual(listRowsOf(0, 5, 11), { first: 0, last: 4 });
+  assert.equal(gridRowOf(10, 5), 2);
+  assert.equal(gridRowOf(-1, 5), -1);
+  assert.equal(clampSize(10), 64);
+  assert.equal(clampSize(1000), 384);
+  assert.equal(clampSize(undefined), 160);
 });
 
 test('pages: asked once, a short last page asked again as the file grows, the least recent dropped, old answers ignored', () => {

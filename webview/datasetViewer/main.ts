@@ -8,6 +8,7 @@ import { PageCache } from './pageCache';
 import { SearchMatches } from './searchMatches';
 import { accept as acceptSuggestion, errorMark, remember, suggest, type FieldSuggestion } from './queryBox';
 import { renderStats } from './statsView';
+import { CAPTION_PX, GALLERY_SIZES, clampSize, columnsFor, gridRowHeight, gridRows, listRowsOf } from './galleryLayout';
 import {
   type ImageView,
   type IndexStatus,
@@ -49,6 +50,9 @@ interface UiState {
   /** the filter applied (a SQL condition [ORDER BY …]), and the last ones run */
   filter?: string;
   filterHistory?: string[];
+  /** the gallery (a grid of thumbnails) instead of the list and the record */
+  gallery?: boolean;
+  gallerySize?: number;
 }
 
 const rpc = connect<ViewerRequests, ViewerCommands, ViewerEvents>();
@@ -201,9 +205,8 @@ function renderRow(el: HTMLElement, rowNumber: number): void {
 const SEVERITY_MARK = { error: '✖', warning: '⚠', info: 'ℹ' } as const;
 
 /** The record's overlays on its thumbnail (no labels), with the file's convention. */
-function thumbOverlay(row: RowInfo, source: { width: number; height: number }, shown: { width: number; height: number }): HTMLCanvasElement {
+function thumbOverlay(row: RowInfo, source: { width: number; height: number }, shown: { width: number; height: number }, box = 44): HTMLCanvasElement {
   const canvas = h('canvas', { class: 'thumb-overlay' });
-  const box = 44;
   const scale = Math.min(box / shown.width, box / shown.height) * (shown.width / source.width);
   const w = Math.round(source.width * scale);
   const hh = Math.round(source.height * scale);
@@ -248,7 +251,9 @@ const nextBtn = h('vscode-button', { secondary: true, class: 'next-match icon-bu
 const gotoField = h('vscode-textfield', { class: 'goto' });
 const filterBox = h('vscode-single-select', { class: 'problem-filter', hidden: '' });
 const reopenBtn = h('vscode-button', { secondary: true, class: 'reopen-text' });
-const toolbar = h('div', { class: 'toolbar' }, searchField, caseBox, regexBox, prevBtn, nextBtn, searchStatus, h('span', { class: 'spacer' }), filterBox, gotoField, reopenBtn);
+const galleryBtn = h('vscode-button', { secondary: true, class: 'gallery-toggle' });
+const gallerySizeInput = h('input', { class: 'gallery-size', type: 'range', min: GALLERY_SIZES.min, max: GALLERY_SIZES.max, step: GALLERY_SIZES.step, hidden: '' });
+const toolbar = h('div', { class: 'toolbar' }, searchField, caseBox, regexBox, prevBtn, nextBtn, searchStatus, h('span', { class: 'spacer' }), filterBox, gotoField, galleryBtn, gallerySizeInput, reopenBtn);
 const queryInput = h('input', { class: 'query-input', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-autocomplete': 'list' });
 const querySuggest = h('div', { class: 'query-suggest', role: 'listbox', hidden: '' });
 const queryRunBtn = h('vscode-button', { secondary: true, class: 'query-run' });
@@ -261,7 +266,8 @@ const queryError = h('div', { class: 'query-error', hidden: '', role: 'alert' })
 const queryNote = h('div', { class: 'query-note muted', hidden: '' });
 const detail = h('div', { class: 'detail', tabindex: '-1' });
 const main = h('div', { class: 'main' }, h('div', { class: 'list-pane' }, list.element), detail);
-app.append(header, notices, toolbar, queryBar, queryError, queryNote, main);
+const galleryPane = h('div', { class: 'gallery-pane', hidden: '' });
+app.append(header, notices, toolbar, queryBar, queryError, queryNote, main, galleryPane);
 
 // ---- header ----------------------------------------------------------------------------
 function renderHeader(): void {
@@ -518,6 +524,13 @@ reopenBtn.addEventListener('click', () => rpc.notify('reopenAsText', {}));
 document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement;
   if (target.closest('vscode-textfield, input, textarea, pre, .detail details')) return;
+  if (galleryOn) {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      showGallery(false);
+    }
+    return;
+  }
   const cur = list.selectedIndex; // rows
   let next: number | undefined;
   switch (e.key) {
@@ -968,6 +981,165 @@ queryCancelBtn.addEventListener('click', () => {
   if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
 });
 
+// ---- gallery: a grid of thumbnails with their overlays, for the whole file or a filter -----
+let galleryOn = false;
+let gallerySize = clampSize(state.gallerySize);
+let galleryColumns = 1;
+let gallery: VirtualList | undefined;
+/** gallery thumbnails by record and size, and the requests in flight */
+const galleryThumbs = new Map<string, ImageView | 'loading'>();
+const galleryRequests = new Map<string, number>();
+
+function makeGallery(): VirtualList {
+  gallery?.element.remove();
+  const g = new VirtualList({
+    rowHeight: gridRowHeight(gallerySize),
+    renderRow: renderGalleryRow,
+    onSelect: () => undefined, // cells are clicked, not rows
+    onRange: galleryRange,
+  });
+  g.element.classList.add('gallery');
+  g.element.addEventListener('click', (e) => {
+    const cell = (e.target as HTMLElement).closest<HTMLElement>('.gcell');
+    const rec = cell ? Number(cell.dataset.record) : NaN;
+    if (!Number.isInteger(rec) || rec < 0) return;
+    showGallery(false);
+    select(rec);
+  });
+  galleryPane.append(g.element);
+  return g;
+}
+
+function galleryRefresh(): void {
+  if (!galleryOn || !gallery) return;
+  const width = galleryPane.clientWidth - 24;
+  const cols = columnsFor(width, gallerySize);
+  if (cols !== galleryColumns) {
+    galleryColumns = cols;
+    gallery.setCount(0);
+  }
+  gallery.setCount(gridRows(rows.rowCount(recordTotal()), galleryColumns));
+  gallery.invalidate();
+}
+
+function showGallery(on: boolean): void {
+  galleryOn = on;
+  state = { ...state, gallery: on };
+  vscodeApi.setState(state);
+  main.hidden = on;
+  galleryPane.hidden = !on;
+  gallerySizeInput.hidden = !on;
+  galleryBtn.classList.toggle('active', on);
+  galleryBtn.setAttribute('aria-pressed', String(on));
+  if (on) {
+    gallery ??= makeGallery();
+    galleryRefresh();
+    const row = rowOfRecord(selectedRecord);
+    if (row >= 0) gallery.reveal(Math.floor(row / galleryColumns));
+  } else {
+    // the images in flight are for cells no longer shown
+    const stale = [...galleryRequests.values()];
+    galleryRequests.clear();
+    for (const [k, v] of galleryThumbs) if (v === 'loading') galleryThumbs.delete(k);
+    if (stale.length) rpc.notify('cancelImages', { requestIds: stale });
+    list.invalidate();
+  }
+}
+
+function galleryRange(first: number, last: number): void {
+  const total = rows.rowCount(recordTotal());
+  const wanted = new Set<string>();
+  for (let g = first; g <= last; g++) {
+    const r = listRowsOf(g, galleryColumns, total);
+    for (let row = r.first; row <= r.last; row++) {
+      const rec = recordOfRow(row);
+      if (rec < 0) continue;
+      ensurePages(rec, rec);
+      wanted.add(`${rec}:${gallerySize}`);
+    }
+  }
+  const stale: number[] = [];
+  for (const [key, id] of galleryRequests)
+    if (!wanted.has(key)) {
+      stale.push(id);
+      galleryRequests.delete(key);
+      galleryThumbs.delete(key);
+    }
+  if (stale.length) rpc.notify('cancelImages', { requestIds: stale });
+}
+
+function galleryThumb(index: number): ImageView | 'loading' | undefined {
+  const key = `${index}:${gallerySize}`;
+  const have = galleryThumbs.get(key);
+  if (have !== undefined) return have;
+  const requestId = nextRequestId++;
+  galleryThumbs.set(key, 'loading');
+  galleryRequests.set(key, requestId);
+  rpc
+    .request('getImage', { index, image: 0, maxSize: Math.round(gallerySize * (window.devicePixelRatio || 1)), requestId })
+    .then((view) => {
+      if (galleryThumbs.get(key) !== 'loading') return;
+      galleryThumbs.set(key, view);
+      gallery?.invalidate();
+    })
+    .catch(() => galleryThumbs.delete(key))
+    .finally(() => galleryRequests.delete(key));
+  return 'loading';
+}
+
+function renderGalleryRow(el: HTMLElement, gridRow: number): void {
+  clear(el);
+  el.classList.add('grow');
+  const r = listRowsOf(gridRow, galleryColumns, rows.rowCount(recordTotal()));
+  for (let row = r.first; row <= r.last; row++) {
+    const index = recordOfRow(row);
+    if (index < 0) continue;
+    const info = rowAt(index);
+    const frame = h('div', { class: 'gthumb' });
+    frame.style.width = `${gallerySize}px`;
+    frame.style.height = `${gallerySize}px`;
+    if (info?.summary && info.summary.imageCount > 0) {
+      const t = galleryThumb(index);
+      if (t && t !== 'loading') {
+        if (t.status === 'ok' && t.uri) {
+          frame.append(h('img', { src: t.uri, alt: '' }));
+          if (info.geometry && t.sourceWidth && t.sourceHeight && t.width && t.height) frame.append(thumbOverlay(info, { width: t.sourceWidth, height: t.sourceHeight }, { width: t.width, height: t.height }, gallerySize));
+        } else frame.classList.add('thumb-missing');
+      }
+    } else if (info) frame.append(h('span', { class: 'muted gthumb-text', text: info.summary?.snippet ?? '' }));
+    const caption = h('div', { class: 'gcaption' }, h('span', { text: `#${(index + 1).toLocaleString('en-US')}` }), info?.summary?.id ? h('span', { class: 'muted', text: info.summary.id }) : null);
+    caption.style.height = `${CAPTION_PX}px`;
+    const cell = h('div', { class: `gcell${index === selectedRecord ? ' selected' : ''}`, 'data-record': index, title: info?.summary?.snippet ?? '' }, frame, caption);
+    cell.style.width = `${gallerySize}px`;
+    el.append(cell);
+  }
+}
+
+// the gallery follows the list: its size (records, filters) and its data (pages, thumbnails)
+{
+  const setCount = list.setCount.bind(list);
+  list.setCount = (n: number) => {
+    setCount(n);
+    galleryRefresh();
+  };
+  const invalidate = list.invalidate.bind(list);
+  list.invalidate = () => {
+    invalidate();
+    if (galleryOn) gallery?.invalidate();
+  };
+}
+new ResizeObserver(() => galleryRefresh()).observe(galleryPane);
+galleryBtn.addEventListener('click', () => showGallery(!galleryOn));
+gallerySizeInput.addEventListener('input', () => {
+  gallerySize = clampSize(Number((gallerySizeInput).value));
+  state = { ...state, gallerySize };
+  vscodeApi.setState(state);
+  if (!galleryOn) return;
+  gallery = makeGallery();
+  galleryColumns = 0;
+  galleryRefresh();
+});
+
 // ---- start -------------------------------------------------------------------------------
 async function start(): Promise<void> {
   info = await rpc.request('ready', {});
@@ -986,6 +1158,12 @@ async function start(): Promise<void> {
   queryClearBtn.textContent = S.queryClear;
   queryCancelBtn.textContent = S.queryCancel;
   statsBtn.textContent = S.statsButton;
+  galleryBtn.textContent = S.galleryButton;
+  galleryBtn.setAttribute('title', S.galleryHelp);
+  gallerySizeInput.setAttribute('aria-label', S.gallerySize);
+  gallerySizeInput.setAttribute('title', S.gallerySize);
+  (gallerySizeInput).value = String(gallerySize);
+  if (state.gallery) showGallery(true);
   queryBar.hidden = !info.queryable;
   caseBox.textContent = S.matchCase;
   regexBox.textContent = S.useRegex;

@@ -96,16 +96,16 @@ function ident(name: string): string {
 }
 
 /** The fields to describe, depth first, with list elements one level deep. */
-function targets(table: RecordTable): Target[] {
+function targets(table: RecordTable, table0: string): Target[] {
   const out: Target[] = [];
   const rec = (path: string, expr: string, node: TypeNode) => {
-    out.push({ path, node, per: 'record', source: STATS_TABLE, expr, cond: (test) => test(expr) });
+    out.push({ path, node, per: 'record', source: table0, expr, cond: (test) => test(expr) });
     if (node.kind === 'struct') for (const f of node.fields ?? []) rec(`${path}.${f.name}`, `${expr}.${ident(f.name)}`, f.type);
     if (node.kind === 'list' && node.of) elem(`${path}[]`, expr, 'x', node.of);
   };
   // an element of the list `listExpr` (one level: lists inside elements are described by length only)
   const elem = (path: string, listExpr: string, x: string, node: TypeNode) => {
-    const source = `(SELECT ${RECORD_COLUMN} AS __r, unnest(${listExpr}) AS x FROM ${STATS_TABLE})`;
+    const source = `(SELECT ${RECORD_COLUMN} AS __r, unnest(${listExpr}) AS x FROM ${table0})`;
     const add = (p: string, e: string, n: TypeNode) => {
       out.push({ path: p, node: n, per: 'element', source, expr: e, cond: (test) => `len(list_filter(${listExpr}, x -> ${test(e)})) > 0` });
       if (n.kind === 'struct') for (const f of n.fields ?? []) add(`${p}.${f.name}`, `${e}.${ident(f.name)}`, f.type);
@@ -129,9 +129,11 @@ export async function fieldStats(table: RecordTable, opts: StatsOptions = {}): P
   const maxFields = opts.maxFields ?? 200;
   const topN = opts.topValues ?? 10;
   const nBins = opts.bins ?? 20;
-  const all = targets(table);
+  const source = table.materialized ? 'records' : STATS_TABLE;
+  const all = targets(table, source);
   const list = all.slice(0, maxFields);
-  await table.sql(`CREATE OR REPLACE TEMP TABLE ${STATS_TABLE} AS SELECT * FROM records`, 1, opts);
+  // a table over the file is read into memory once for all the statistics' queries
+  if (!table.materialized) await table.sql(`CREATE OR REPLACE TEMP TABLE ${STATS_TABLE} AS SELECT * FROM records`, 1, opts);
   try {
     const fields: FieldStat[] = [];
     opts.onField?.(0, list.length);
@@ -142,7 +144,7 @@ export async function fieldStats(table: RecordTable, opts: StatsOptions = {}): P
     }
     return { records: table.rows, fields, leftOut: all.length - list.length };
   } finally {
-    await table.sql(`DROP TABLE IF EXISTS ${STATS_TABLE}`, 1).catch(() => undefined);
+    if (!table.materialized) await table.sql(`DROP TABLE IF EXISTS ${STATS_TABLE}`, 1).catch(() => undefined);
   }
 }
 

@@ -37,6 +37,7 @@ export interface Unreadable {
 }
 
 export const UNREADABLE_LIST_CAP = 1000;
+const MATERIALIZED = '__vlm_records';
 /** the column holding each row's record index */
 export const RECORD_COLUMN = '__record';
 
@@ -158,13 +159,15 @@ export class RecordTable {
     /** records the table has */
     readonly rows: number,
     readonly unreadable: Unreadable,
+    /** the records were read into memory (`records` is a table, not a view over the file) */
+    readonly materialized = false,
   ) {}
 
   /**
    * Opens `path` as the table `records`: reads its schema from every record and counts the
    * records and those DuckDB cannot read (two passes over the file, once).
    */
-  static async open(path: string, kind: TableKind, opts: RunOptions & { threads?: number; memoryLimit?: string } = {}): Promise<RecordTable> {
+  static async open(path: string, kind: TableKind, opts: RunOptions & { threads?: number; memoryLimit?: string; materialize?: boolean } = {}): Promise<RecordTable> {
     const duck = await loadDuckDb();
     await stat(path); // a missing file: the caller's ENOENT, not DuckDB's wording
     const tempDir = await mkdtemp(join(tmpdir(), 'vlm-lens-duckdb-'));
@@ -185,7 +188,11 @@ export class RecordTable {
       const rowNumber = kind === 'parquet' ? `CAST(file_row_number AS INTEGER)` : `CAST(row_number() OVER () - 1 AS INTEGER)`;
       const source = kind === 'parquet' ? `read_parquet(${sqlString(path)}, file_row_number=true)` : reader(path, kind, columns);
       const select = kind === 'parquet' ? `${rowNumber} AS ${RECORD_COLUMN}, * EXCLUDE (file_row_number)` : `${rowNumber} AS ${RECORD_COLUMN}, *`;
-      await conn.run(`CREATE VIEW records AS SELECT ${select} FROM ${source}`);
+      // materialized: read once into DuckDB's memory (spilling past its limit), for many queries in a row (statistics)
+      if (opts.materialize) {
+        await run(conn, `CREATE TEMP TABLE ${MATERIALIZED} AS SELECT ${select} FROM ${source}`, opts, 'file');
+        await conn.run(`CREATE VIEW records AS SELECT * FROM ${MATERIALIZED}`);
+      } else await conn.run(`CREATE VIEW records AS SELECT ${select} FROM ${source}`);
       const allNull = columns.map((c) => `${sqlIdent(c.name)} IS NULL`).join(' AND ');
       const counted = await run(
         conn,
@@ -195,7 +202,7 @@ export class RecordTable {
       );
       const row = counted.getRowObjectsJson()[0];
       const badList = ((row.badList as number[] | null) ?? []).slice(0, UNREADABLE_LIST_CAP);
-      return new RecordTable(db, conn, tempDir, path, kind, columns, Number(row.n), { count: Number(row.bad), records: badList });
+      return new RecordTable(db, conn, tempDir, path, kind, columns, Number(row.n), { count: Number(row.bad), records: badList }, opts.materialize === true);
     } catch (e) {
       db?.closeSync();
       await rm(tempDir, { recursive: true, force: true });

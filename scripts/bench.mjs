@@ -3,7 +3,7 @@
 // baseline measured in the same run (ratios, not absolute times: machines are noisy).
 // Benchmarks are not tests: a missed target is reported, the exit code stays 0.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureNodeModules, root } from './lib/setup.mjs';
@@ -194,6 +194,24 @@ const ddFound = (() => {
   }
 })();
 report(`\`vlm-lens dedup\` on 100k records with planted near copies (${ddFound} duplicates; peak ${dd.rss.toFixed(0)} MB RSS)`, dd.a, 'ms', 'bare JSON.parse of every line (own process)', dd.b, '≤ 30 s', dd.a <= 30_000);
+
+// A Parquet copy of the 1M file (DuckDB writes it once): its first page as the viewer gets it
+const bigParquet = join(dataDir, 'llava_1m.parquet');
+if (!existsSync(bigParquet)) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(`COPY (SELECT * FROM read_json('${big}', format='newline_delimited', ignore_errors=true)) TO '${bigParquet}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+}
+const pqFirst = runCase('parquetFirstPage', bigParquet);
+// baseline: DuckDB alone reading the first 50 rows into JS objects, in its own process (median of 5 after a warm-up)
+const pqBare = (() => {
+  const script = "const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const xs=[];for(let i=0;i<6;i++){const t=performance.now();const db=await DuckDBInstance.create(':memory:');const c=await db.connect();const r=await c.runAndReadAll(`SELECT * FROM read_parquet('${process.argv[1]}') LIMIT 50`);r.getRowObjectsJS();c.closeSync();db.closeSync();xs.push(performance.now()-t)}xs.shift();xs.sort((a,b)=>a-b);console.log(xs[2])})()";
+  return Number(execFileSync(process.execPath, ['-e', script, bigParquet], { encoding: 'utf8', cwd: root }).trim());
+})();
+report(`first page of a Parquet dataset (the 1M file as Parquet, ${mb(statSync(bigParquet).size)}): first rows converted, indexed, 50 read`, pqFirst.value, 'ms', 'DuckDB alone reading its first 50 rows (own process)', pqBare, '< 1000 ms', pqFirst.value < 1000);
 
 // ---- table ----
 const cols = ['figure', 'value', 'baseline', 'ratio', 'target'];

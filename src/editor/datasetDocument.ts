@@ -14,6 +14,9 @@ import { type Size } from '../core/geometry/types';
 import { sampleFileConvention } from '../core/dataset/conventionSample';
 import { Disposable } from '../util/dispose';
 import { QuerySession } from '../core/query/querySession';
+import { exportParquet } from '../core/query/parquetExport';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { tableKindOf } from '../core/query/recordTable';
 import { type ViewerConfig } from './viewerConfig';
 import { type OverlayConfig } from './overlayConfig';
@@ -26,6 +29,8 @@ export interface DatasetServices {
   firstImageSize: (doc: DatasetDocument, rec: LoadedRecord) => Promise<Size | undefined>;
   workerScript: string;
   log: vscode.LogOutputChannel;
+  /** where Parquet datasets are converted to JSON Lines for the viewer (the extension's storage) */
+  parquetCacheDir?: string;
 }
 
 export type FileChange = { kind: 'appended' | 'rewritten' | 'deleted' | 'restored'; records: number };
@@ -44,6 +49,10 @@ const POLL_MS = 1500;
  * file in memory), a worker for whole-file passes, and a watch on the file so appends
  * extend the index and rewrites re-index it.
  */
+export function isParquet(uri: vscode.Uri): boolean {
+  return /\.parquet$/i.test(uri.path);
+}
+
 export class DatasetDocument extends Disposable implements vscode.CustomDocument {
   private _index = new RecordIndex();
   private _indexStatus: IndexStatus = { records: 0, scannedBytes: 0, totalBytes: 0, done: false };
@@ -109,8 +118,10 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
     return this.query;
   }
 
-  /** Resolves when the record index is complete (at once if it is). */
+  /** Resolves when the record index is complete (at once if it is): for Parquet, once all of it is converted. */
   async indexed(signal?: AbortSignal): Promise<void> {
+    if (this.parquetExport) await this.parquetExport;
+    if (this.parquet && this._index.count < this.parquet.rows) await this.refresh();
     while (!this._indexStatus.done && !this.isDisposed && !signal?.aborted) {
       await new Promise<void>((resolve) => {
         const sub = this.onIndexProgress((p) => {
@@ -128,10 +139,45 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   }
 
   static async open(uri: vscode.Uri, services: DatasetServices, opts: { headless?: boolean } = {}): Promise<DatasetDocument> {
+    if (isParquet(uri)) return DatasetDocument.openParquet(uri, services, opts);
     // Files on disk (local, or on the remote host) are read positionally; anything else
     // (virtual file systems) is read once through VS Code.
     const file: RandomAccessFile = uri.scheme === 'file' ? await NodeFile.open(uri.fsPath) : new MemoryFile(uri.path, await vscode.workspace.fs.readFile(uri));
     const doc = new DatasetDocument(uri, file, services, opts.headless === true);
+    doc.startIndexing();
+    doc.watch();
+    return doc;
+  }
+
+  /** the conversion of a Parquet dataset to JSON Lines, while it runs (undefined: not Parquet, or done) */
+  private parquetExport: Promise<unknown> | undefined;
+  /** a Parquet dataset, read through its JSON Lines conversion */
+  parquet: { rows: number; dir: string } | undefined;
+
+  /**
+   * A Parquet dataset: converted to JSON Lines (images to files) in the extension's storage,
+   * the first rows at once and the rest while the viewer shows them; the viewer reads the
+   * conversion like any JSON Lines file, and it grows as the rest is written.
+   */
+  private static async openParquet(uri: vscode.Uri, services: DatasetServices, opts: { headless?: boolean }): Promise<DatasetDocument> {
+    if (uri.scheme !== 'file' || !services.parquetCacheDir) throw new Error(vscode.l10n.t('Parquet datasets open from disk only.'));
+    const key = createHash('sha1').update(uri.fsPath).digest('hex').slice(0, 16);
+    const ac = new AbortController();
+    const dir = join(services.parquetCacheDir, key);
+    const ex = await exportParquet(uri.fsPath, dir, { signal: ac.signal });
+    const doc = new DatasetDocument(uri, await NodeFile.open(ex.jsonl), services, opts.headless === true);
+    doc.parquet = { rows: ex.rows, dir };
+    doc._register({ dispose: () => ac.abort() });
+    doc.parquetExport = ex.done.then(
+      () => {
+        doc.parquetExport = undefined;
+        return doc.refresh();
+      },
+      (e: unknown) => {
+        doc.parquetExport = undefined;
+        if (!ac.signal.aborted) services.log.error(`converting ${uri.fsPath} failed: ${String(e)}`);
+      },
+    );
     doc.startIndexing();
     doc.watch();
     return doc;
@@ -179,6 +225,10 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
 
   get fileName(): string {
     return basename(this.uri.path);
+  }
+  /** the name the index reads the file by (a Parquet dataset's conversion is JSON Lines) */
+  private get indexName(): string {
+    return this.parquet ? 'records.jsonl' : this.fileName;
   }
   get index(): RecordIndex {
     return this._index;
@@ -234,7 +284,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       }
     };
     index
-      .scan(this.file, { fileName: this.fileName, signal: ac.signal, onProgress: report })
+      .scan(this.file, { fileName: this.indexName, signal: ac.signal, onProgress: report })
       .then(() => {
         if (gen !== this._generation) return;
         this.startScan(true);
@@ -320,7 +370,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
     }
     if (!this._index.complete) return; // still indexing: look again later
     const before = this._index.count;
-    const change = await this._index.refresh(file, { fileName: this.fileName });
+    const change = await this._index.refresh(file, { fileName: this.indexName });
     if (change === 'appended') {
       this.recordCache.delete(before - 1); // the last record may have grown
       this._indexStatus = { records: this._index.count, scannedBytes: this._index.scanned, totalBytes: this._index.scanned, done: true };

@@ -111,7 +111,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
 
   /** The viewer for a file: the JSONL one, or the one for JSON documents. */
   static viewTypeFor(uri: vscode.Uri): string {
-    return /\.(jsonl|ndjson)$/i.test(uri.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
+    return /\.(jsonl|ndjson|parquet)$/i.test(uri.path) ? DatasetEditorProvider.viewType : DatasetEditorProvider.jsonViewType;
   }
 
   /** files VLM Lens itself asked to show in the viewer, for a few seconds: never sent back to their text */
@@ -163,7 +163,8 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
   /** Called by VS Code when a dataset is opened in the viewer (once per file). */
   async openCustomDocument(uri: vscode.Uri): Promise<DatasetDocument> {
     const doc = await this.openDocument(uri);
-    this.validation?.attachViewer(doc);
+    // a Parquet dataset is read through its conversion: its lines are not the file's (not validated yet)
+    if (!doc.parquet) this.validation?.attachViewer(doc);
     return doc;
   }
 
@@ -178,6 +179,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         firstImageSize: (doc, rec) => this.images.firstImageSize(doc, rec),
         workerScript,
         log: this.log,
+        parquetCacheDir: vscode.Uri.joinPath(this.context.globalStorageUri, 'parquet').fsPath,
       },
       { headless },
     );
@@ -232,6 +234,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         fileSize: doc.indexStatus.totalBytes,
         kind: doc.index.kind,
         queryable: doc.querySession() !== undefined,
+        parquet: doc.parquet !== undefined,
         strings: viewerStrings(),
         formatLabels: FORMAT_LABELS,
         index: doc.indexStatus,

@@ -162,6 +162,8 @@ export interface ReadyInfo {
   kind: DatasetKind;
   /** the records can be filtered with SQL (JSON Lines, a JSON array of records, Parquet, on disk) */
   queryable: boolean;
+  /** a Parquet dataset (read through its conversion: it has no lines of text to open) */
+  parquet?: boolean;
   strings: ViewerStrings;
   index: IndexStatus;
   /** notes about the file as a whole (top level is an object, truncated array…) */

@@ -13,6 +13,7 @@ import { jsonl, mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fi
 
 let vs: VsCodeSession;
 const N = 200;
+const PARQUET_ROWS = 30;
 
 interface Rec {
   id: string;
@@ -39,6 +40,14 @@ before(async () => {
   mkdirSync(join(src, 'data'), { recursive: true });
   // the last line was cut while being written
   writeFileSync(join(src, 'data/sft.jsonl'), jsonl([...records, '{"id": "q-0201", "quality_score": 3, "conversa']));
+  // a Hugging Face style Parquet dataset: messages, and images stored as {bytes, path}
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const jpg = join(src, 'data/scene.jpg');
+  await c.run(`COPY (SELECT 'hf-' || i AS id, [{'role': 'user', 'content': '<image>What is in picture ' || i || '?'}, {'role': 'assistant', 'content': 'A red block on a blue table.'}] AS messages, [{'bytes': (SELECT content FROM read_blob('${jpg}')), 'path': 'scene.jpg'}] AS images, i % 3 AS difficulty FROM range(${PARQUET_ROWS}) t(i)) TO '${join(src, 'data/hf_vqa.parquet')}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
   vs = await VsCodeSession.launch({ name: 'exploration', workspace: src });
 });
 
@@ -174,11 +183,13 @@ test('gallery: thumbnails with their overlays for the whole file or a filter, a 
   // bigger thumbnails: fewer a row
   const slider = f.locator('.gallery-size');
   await slider.fill('320');
-  await f.waitForFunction(() => document.querySelectorAll('.gallery-pane .vrow[data-index="0"] .gcell').length > 0);
+  // the first thumbnail is drawn 320 px wide (waited for: the grid is laid out again)
+  await f.waitForFunction(() => {
+    const cell = document.querySelector<HTMLElement>('.gallery-pane .vrow[data-index="0"] .gcell .gthumb');
+    return !!cell && Math.round(cell.getBoundingClientRect().width) === 320;
+  });
   const bigger = await f.locator('.gallery-pane .vrow[data-index="0"] .gcell').count();
   assert.ok(bigger < first.length, `${bigger} cells a row at 320 px, ${first.length} at 160 px`);
-  const width = await f.locator('.gallery-pane .gcell .gthumb').first().evaluate((e) => (e as HTMLElement).getBoundingClientRect().width);
-  assert.equal(Math.round(width), 320);
 
   // a filter: the gallery shows its matches only
   await box.fill('quality_score = 4');
@@ -194,4 +205,31 @@ test('gallery: thumbnails with their overlays for the whole file or a filter, a 
   await f.locator(`.gcell[data-record="${fours[1]}"]`).click();
   await f.locator('.gallery-pane').waitFor({ state: 'hidden' });
   await f.locator('.detail .detail-title', { hasText: `Record ${fours[1] + 1} of 201` }).waitFor();
+});
+
+test('a Parquet dataset opens in the viewer: its rows as records, images decoded from their bytes, the filter on its columns', async () => {
+  await vs.openFile('data/hf_vqa.parquet');
+  const f = await vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: 'hf_vqa.parquet' });
+  await f.locator('.header .record-count', { hasText: `${PARQUET_ROWS} records` }).waitFor({ timeout: 30_000 });
+  await f.locator('.detail .detail-title', { hasText: `Record 1 of ${PARQUET_ROWS}` }).waitFor();
+  assert.match(await f.locator('.detail').innerText(), /What is in picture 0\?/);
+  assert.match(await f.locator('.detail').innerText(), /A red block on a blue table\./);
+  // the image came out of the Parquet file's bytes, and decodes
+  const img = f.locator('.detail .image-frame img').first();
+  await img.waitFor({ timeout: 30_000 });
+  await f.waitForFunction(() => {
+    const i = document.querySelector<HTMLImageElement>('.detail .image-frame img');
+    return !!i && i.complete && i.naturalWidth > 0;
+  });
+  assert.equal(await f.locator('.detail figure.media-image figcaption').first().innerText(), 'media/0-images-0-scene.jpg', 'named after its row, field and original name');
+  assert.equal(await f.locator('.reopen-text').isVisible(), false, 'no text to reopen');
+  await vs.screenshot('parquet');
+  // the filter runs on the Parquet file's columns
+  const box = f.locator('.query-input');
+  await box.fill('difficulty = 2 ORDER BY id DESC');
+  await box.press('Enter');
+  const twos = Array.from({ length: PARQUET_ROWS }, (_, i) => i).filter((i) => i % 3 === 2);
+  await f.locator('.query-status', { hasText: `${twos.length} of ${PARQUET_ROWS} records match` }).waitFor({ timeout: 30_000 });
+  const byId = [...twos].sort((a, b) => (`hf-${b}` < `hf-${a}` ? -1 : 1));
+  await f.locator('.detail .detail-title', { hasText: `Record ${byId[0] + 1} of ${PARQUET_ROWS}` }).waitFor();
 });

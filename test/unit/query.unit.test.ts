@@ -16,6 +16,7 @@ import { QueryCancelled, QueryError, RecordTable } from '../../src/core/query/re
 import { QuerySession, fieldPaths, parseDuckType, parseQueryText } from '../../src/core/query/querySession';
 import { runCli } from './runCli';
 import { fieldStats } from '../../src/core/query/fieldStats';
+import { exportParquet } from '../../src/core/query/parquetExport';
 
 const dir = mkdtempSync(join(tmpdir(), 'vlm-lens-query-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -367,4 +368,44 @@ test('vlm-lens stats: every field of a real LLaVA-Bench file, as JSON and as tex
   const text = runCli(['stats', file]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`^instances\\[\\]\\.category {2}text \\(per element\\) · ${all.length} present, 0 missing · ${counts.size} distinct · .*top: "${value}" ×${count}`, 'm'));
+});
+
+test('a Parquet dataset (Hugging Face style: images as {bytes, path}) converted to JSON Lines, images to files; a finished conversion is reused', async () => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const pq = join(dir, 'hf.parquet');
+  const png = join(dir, 'px.png');
+  // a real PNG: the 1×1 smallest, with its signature
+  writeFileSync(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360f8cf000003010100c9fe92ef0000000049454e44ae426082', 'hex'));
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(`COPY (SELECT 'hf-' || i AS id, [{'role': 'user', 'content': '<image>Describe picture ' || i}, {'role': 'assistant', 'content': 'A pixel.'}] AS messages, [{'bytes': (SELECT content FROM read_blob('${png}')), 'path': 'px.png'}] AS images, i::BIGINT * 10000000000 AS big, CASE WHEN i % 2 = 0 THEN NULL ELSE i END AS odd FROM range(150) t(i)) TO '${pq}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+  const out = join(dir, 'hf-export');
+  const ex = await exportParquet(pq, out, { firstBatch: 5 });
+  assert.equal(ex.rows, 150);
+  const done = await ex.done;
+  assert.deepEqual(done, { rows: 150, media: 150 });
+  const lines = readFileSync(ex.jsonl, 'utf8').split('\n').filter((l) => l);
+  assert.equal(lines.length, 150, 'one line per row, the first batch not written twice');
+  const recs = lines.map((l) => JSON.parse(l) as { id: string; messages: Array<{ role: string; content: string }>; images: string[]; big: number; odd: number | null });
+  assert.deepEqual(recs.map((r) => r.id), Array.from({ length: 150 }, (_, i) => `hf-${i}`), 'in row order');
+  assert.equal(recs[7].big, 70_000_000_000);
+  assert.equal(recs[7].odd, 7);
+  assert.equal(recs[8].odd, null);
+  assert.deepEqual(recs[3].messages[0], { role: 'user', content: '<image>Describe picture 3' });
+  assert.equal(recs[3].images[0], 'media/3-images-0-px.png', 'relative to the conversion');
+  assert.deepEqual(readFileSync(join(out, recs[3].images[0])), readFileSync(png), 'the image bytes as they were');
+  // the same file again: the finished conversion is reused, not redone
+  const again = await exportParquet(pq, out);
+  assert.equal(again.rows, 150);
+  assert.equal(readFileSync(again.jsonl, 'utf8'), lines.join('\n') + '\n');
+  // and the table of the Parquet file lines up with the conversion's records
+  const t = await RecordTable.open(pq, 'parquet');
+  try {
+    assert.equal(t.rows, 150);
+    assert.deepEqual([...(await t.filter('odd > 140')).records], [141, 143, 145, 147, 149]);
+  } finally {
+    await t.close();
+  }
 });

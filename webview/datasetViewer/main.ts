@@ -1012,7 +1012,8 @@ function makeGallery(): VirtualList {
 
 function galleryRefresh(): void {
   if (!galleryOn || !gallery) return;
-  const width = galleryPane.clientWidth - 24;
+  // the list's own width: inside the pane's padding and beside its scroll bar
+  const width = (gallery.element.clientWidth || galleryPane.clientWidth - 24) - 4;
   const cols = columnsFor(width, gallerySize);
   if (cols !== galleryColumns) {
     galleryColumns = cols;
@@ -1165,6 +1166,8 @@ async function start(): Promise<void> {
   (gallerySizeInput).value = String(gallerySize);
   if (state.gallery) showGallery(true);
   queryBar.hidden = !info.queryable;
+  // a Parquet dataset has no text to reopen or lines to open at
+  document.body.classList.toggle('parquet', info.parquet === true);
   caseBox.textContent = S.matchCase;
   regexBox.textContent = S.useRegex;
   prevBtn.setAttribute('title', S.prevMatch);

@@ -15,6 +15,7 @@ import { sampleFileConvention } from '../core/dataset/conventionSample';
 import { Disposable } from '../util/dispose';
 import { QuerySession } from '../core/query/querySession';
 import { exportParquet } from '../core/query/parquetExport';
+import { NearDuplicateFinder, dedupTexts, type DedupResult } from '../core/dedup/nearDuplicates';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tableKindOf } from '../core/query/recordTable';
@@ -116,6 +117,25 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       this.query = new QuerySession(this.uri.fsPath, kind);
     }
     return this.query;
+  }
+
+  /**
+   * Exact and near-duplicate records of the file (src/core/dedup): every record read in
+   * batches, its prompt and answer shingled; the batches yield to the event loop.
+   */
+  async duplicates(opts: { threshold?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<DedupResult & { records: number }> {
+    await this.indexed(opts.signal);
+    const finder = new NearDuplicateFinder({ threshold: opts.threshold });
+    const total = this._index.count;
+    const BATCH = 1000;
+    for (let first = 0; first < total; first += BATCH) {
+      if (opts.signal?.aborted || this.isDisposed) throw new AbortError();
+      const recs = await loadRecords(this.file, this._index, first, BATCH, { maxRecordBytes: this.config.maxRecordBytes(), formats: this.config.formats(this.uri).formats });
+      for (const r of recs) if (r.value !== undefined) finder.add({ index: r.index, ...dedupTexts(r.record, r.value) });
+      opts.onProgress?.(Math.min(total, first + BATCH), total);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { ...finder.result(), records: total };
   }
 
   /** Resolves when the record index is complete (at once if it is): for Parquet, once all of it is converted. */

@@ -385,6 +385,30 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         if (query?.id === queryId) query = undefined;
       }
     });
+    rpc.onRequest('findDuplicates', async ({ queryId }) => {
+      query?.ac.abort();
+      const ac = new AbortController();
+      query = { id: queryId, ac };
+      const started = Date.now();
+      let last = 0;
+      try {
+        const r = await doc.duplicates({
+          signal: ac.signal,
+          onProgress: (done, total) => {
+            if (Date.now() - last < 200 && done < total) return;
+            last = Date.now();
+            notify('queryProgress', { queryId, percent: total ? (100 * done) / total : 100, phase: 'dedup' });
+          },
+        });
+        return { queryId, clusters: r.clusters, duplicates: r.duplicates, exactDuplicates: r.exactDuplicates, ms: Date.now() - started };
+      } catch (e) {
+        if (e instanceof AbortError || ac.signal.aborted) return { queryId, cancelled: true };
+        this.log.error(`looking for duplicates in ${doc.uri.fsPath} failed: ${String(e)}`);
+        return { queryId, error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        if (query?.id === queryId) query = undefined;
+      }
+    });
     rpc.onNotification('cancelQuery', ({ queryId }) => {
       if (query?.id === queryId) query.ac.abort();
     });

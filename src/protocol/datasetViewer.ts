@@ -242,6 +242,8 @@ export type ViewerRequests = {
   queryRecords: { params: { text: string; queryId: number }; result: QueryResultView };
   /** statistics of every field (DuckDB); progress streams as queryProgress (phase 'stats'), cancelled with cancelQuery */
   fieldStats: { params: { queryId: number }; result: { queryId: number; stats?: FieldStatsResult & { unreadable: { count: number; records: number[] } }; error?: string; cancelled?: boolean; ms?: number } };
+  /** exact and near-duplicate records (progress as queryProgress, phase 'dedup'; cancelled with cancelQuery) */
+  findDuplicates: { params: { queryId: number }; result: { queryId: number; clusters?: Array<{ kept: number; members: Array<{ index: number; similarity: number; exact: boolean }> }>; duplicates?: number; exactDuplicates?: number; error?: string; cancelled?: boolean; ms?: number } };
   /** the fields of the file a filter can name (reads the file's schema on first use) */
   queryFields: { params: Record<string, never>; result: { fields: QueryField[]; error?: string } };
 };
@@ -285,7 +287,7 @@ export type ViewerEvents = {
   /** validation advanced or finished */
   validation: ValidationView;
   /** a filter advanced (percent of the file read; `schema`: reading every record's fields first) */
-  queryProgress: { queryId: number; percent: number; phase: 'schema' | 'filter' | 'stats' };
+  queryProgress: { queryId: number; percent: number; phase: 'schema' | 'filter' | 'stats' | 'dedup' };
 };
 
 /** Localized strings used by the viewer (built by the host with vscode.l10n). */
@@ -330,6 +332,14 @@ export interface ViewerStrings {
   statsLeftOut: string;
   statsBack: string;
   galleryButton: string;
+  dupButton: string;
+  dupHelp: string;
+  dupSearching: string;
+  dupFound: string;
+  dupNone: string;
+  dupKept: string;
+  dupOf: string;
+  dupExactOf: string;
   galleryHelp: string;
   gallerySize: string;
   matchCase: string;

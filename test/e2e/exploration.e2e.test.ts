@@ -207,6 +207,34 @@ test('gallery: thumbnails with their overlays for the whole file or a filter, a 
   await f.locator('.detail .detail-title', { hasText: `Record ${fours[1] + 1} of 201` }).waitFor();
 });
 
+test('duplicates: the list shows each kept record and its copies, marked', async () => {
+  const f = await viewer();
+  await f.locator('.dup-open').click();
+  // the records' own duplicates: the same question and answer (the box answers all differ)
+  const firstOf = new Map<string, number>();
+  const dupOf = new Map<number, number>();
+  records.forEach((r, k) => {
+    const key = `${r.conversations[0].value}|${r.conversations[1].value}`;
+    const first = firstOf.get(key);
+    if (first === undefined) firstOf.set(key, k);
+    else dupOf.set(k, first);
+  });
+  const clusters = new Set(dupOf.values()).size;
+  await f.locator('.query-status', { hasText: new RegExp(`^${dupOf.size} duplicates of 201 records in ${clusters} clusters \\(${dupOf.size} exact;`) }).waitFor({ timeout: 60_000 });
+  // the first cluster: its kept record, then its copies, each marked
+  const kept = Math.min(...dupOf.values());
+  const copies = [...dupOf.entries()].filter(([, k]) => k === kept).map(([c]) => c);
+  const firstRow = f.locator('.list-pane .vrow[data-index="0"]');
+  await firstRow.locator('.row-dup.kept').waitFor();
+  assert.match(await firstRow.innerText(), new RegExp(`#${kept + 1}\\b`));
+  const second = f.locator('.list-pane .vrow[data-index="1"]');
+  assert.match(await second.innerText(), new RegExp(`#${copies[0] + 1}\\b`));
+  assert.equal(await second.locator('.row-dup').innerText(), `= #${kept + 1}`);
+  await vs.screenshot('duplicates');
+  await f.locator('.query-clear').click();
+  await f.locator('.query-clear').waitFor({ state: 'hidden' });
+});
+
 test('a Parquet dataset opens in the viewer: its rows as records, images decoded from their bytes, the filter on its columns', async () => {
   await vs.openFile('data/hf_vqa.parquet');
   const f = await vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: 'hf_vqa.parquet' });

@@ -197,6 +197,7 @@ function renderRow(el: HTMLElement, rowNumber: number): void {
     h('span', { class: 'format', text: sum ? (sum.formatLabel ?? info.formatLabels[sum.format]) : '' }),
     sum?.id !== undefined ? h('span', { class: 'row-id', text: sum.id }) : undefined,
     codes ? h('span', { class: `row-problems ${row.problemSeverity ?? 'warning'}`, title: codes.join(', '), text: `${SEVERITY_MARK[row.problemSeverity ?? 'warning']} ${codes.join(' ')}` }) : undefined,
+    dupBadge(index),
   );
   el.append(thumb, num, h('div', { class: 'row-main' }, meta, h('div', { class: 'row-snippet', text: sum?.snippet ?? '' })));
 }
@@ -261,7 +262,8 @@ const queryClearBtn = h('vscode-button', { secondary: true, class: 'query-clear'
 const queryCancelBtn = h('vscode-button', { secondary: true, class: 'query-cancel', hidden: '' });
 const queryStatus = h('span', { class: 'query-status muted', 'aria-live': 'polite' });
 const statsBtn = h('vscode-button', { secondary: true, class: 'stats-open' });
-const queryBar = h('div', { class: 'query-bar' }, h('div', { class: 'query-wrap' }, queryInput, querySuggest), queryRunBtn, queryClearBtn, queryCancelBtn, queryStatus, statsBtn);
+const dupBtn = h('vscode-button', { secondary: true, class: 'dup-open' });
+const queryBar = h('div', { class: 'query-bar' }, h('div', { class: 'query-wrap' }, queryInput, querySuggest), queryRunBtn, queryClearBtn, queryCancelBtn, queryStatus, statsBtn, dupBtn);
 const queryError = h('div', { class: 'query-error', hidden: '', role: 'alert' });
 const queryNote = h('div', { class: 'query-note muted', hidden: '' });
 const detail = h('div', { class: 'detail', tabindex: '-1' });
@@ -851,6 +853,7 @@ function runQuery(): void {
       // one filter at a time: the problems filter steps back
       filterToken++;
       setValue(filterBox, 'all');
+      dupInfo = undefined;
       rows.set({ kind: 'query', code: null, records, ascending: !r.sorted });
       list.setCount(records.length);
       list.setSelected(-1);
@@ -886,8 +889,82 @@ function formatNumberPlain(n: number): string {
 
 rpc.onNotification('queryProgress', (p) => {
   if (p.queryId !== runningQuery) return;
-  queryStatus.textContent = fmt(p.phase === 'schema' ? S.queryReadingFields : p.phase === 'stats' ? S.statsComputing : S.queryFiltering, Math.round(p.percent));
+  const label = { schema: S.queryReadingFields, stats: S.statsComputing, dedup: S.dupSearching, filter: S.queryFiltering }[p.phase];
+  queryStatus.textContent = fmt(label, Math.round(p.percent));
 });
+
+// ---- duplicates: the list shows each kept record followed by its copies --------------------
+/** while the list shows duplicates: each record's place in its cluster */
+let dupInfo: Map<number, { kept: number; similarity: number; exact: boolean } | 'kept'> | undefined;
+
+function dupBadge(index: number): HTMLElement | undefined {
+  const d = rows.filter?.kind === 'query' ? dupInfo?.get(index) : undefined;
+  if (!d) return undefined;
+  if (d === 'kept') return h('span', { class: 'row-dup kept', text: S.dupKept });
+  return h('span', { class: 'row-dup', text: d.exact ? fmt(S.dupExactOf, d.kept + 1) : fmt(S.dupOf, d.kept + 1, d.similarity.toFixed(2)) });
+}
+
+function findDuplicates(): void {
+  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
+  const id = ++queryCounter;
+  runningQuery = id;
+  queryError.hidden = true;
+  queryNote.hidden = true;
+  queryStatus.textContent = fmt(S.dupSearching, 0);
+  queryCancelBtn.hidden = false;
+  rpc
+    .request('findDuplicates', { queryId: id })
+    .then((r) => {
+      if (id !== queryCounter) return;
+      runningQuery = 0;
+      queryCancelBtn.hidden = true;
+      if (r.cancelled) {
+        queryStatus.textContent = S.queryCancelled;
+        return;
+      }
+      if (r.error || !r.clusters) {
+        queryStatus.textContent = '';
+        clear(queryError);
+        queryError.append(h('div', { class: 'message', text: r.error ?? '?' }));
+        queryError.hidden = false;
+        return;
+      }
+      const secs = ((r.ms ?? 0) / 1000).toFixed(1);
+      if (r.clusters.length === 0) {
+        queryStatus.textContent = fmt(S.dupNone, recordTotal(), secs);
+        return;
+      }
+      const order: number[] = [];
+      dupInfo = new Map();
+      for (const c of r.clusters) {
+        order.push(c.kept);
+        dupInfo.set(c.kept, 'kept');
+        for (const m of c.members) {
+          order.push(m.index);
+          dupInfo.set(m.index, { kept: c.kept, similarity: m.similarity, exact: m.exact });
+        }
+      }
+      filterToken++;
+      setValue(filterBox, 'all');
+      queryInput.value = '';
+      rows.set({ kind: 'query', code: null, records: order, ascending: false });
+      list.setCount(order.length);
+      list.setSelected(-1);
+      list.invalidate();
+      queryClearBtn.hidden = false;
+      filterStatus = fmt(S.dupFound, r.duplicates ?? 0, recordTotal(), r.clusters.length, r.exactDuplicates ?? 0, secs);
+      queryStatus.textContent = filterStatus;
+      select(order[1] ?? order[0], { focusList: false });
+    })
+    .catch((e: unknown) => {
+      if (id !== queryCounter) return;
+      runningQuery = 0;
+      queryCancelBtn.hidden = true;
+      queryStatus.textContent = '';
+      flashError(e);
+    });
+}
+dupBtn.addEventListener('click', () => findDuplicates());
 
 // ---- field statistics (in the detail pane) -----------------------------------------------
 let statsCache: { stats: FieldStatsResult; ms: number } | undefined;
@@ -1159,6 +1236,8 @@ async function start(): Promise<void> {
   queryClearBtn.textContent = S.queryClear;
   queryCancelBtn.textContent = S.queryCancel;
   statsBtn.textContent = S.statsButton;
+  dupBtn.textContent = S.dupButton;
+  dupBtn.setAttribute('title', S.dupHelp);
   galleryBtn.textContent = S.galleryButton;
   galleryBtn.setAttribute('title', S.galleryHelp);
   gallerySizeInput.setAttribute('aria-label', S.gallerySize);

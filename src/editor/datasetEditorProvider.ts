@@ -327,88 +327,95 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
         return { fields: [], error: e instanceof Error ? e.message : String(e) };
       }
     });
-    rpc.onRequest('queryRecords', async ({ text, queryId }) => {
+    /**
+     * One exploration job at a time (a filter, the statistics, the duplicates): a new one
+     * cancels the one running; a cancelled one answers `cancelled`, a failed one `failed(e)`.
+     */
+    const exploreJob = async <R extends object>(queryId: number, what: string, work: (signal: AbortSignal) => Promise<R>, failed: (e: unknown) => R): Promise<R | { queryId: number; cancelled: true }> => {
       query?.ac.abort();
       const ac = new AbortController();
       query = { id: queryId, ac };
-      const session = doc.querySession();
-      if (!session) return { queryId, error: { message: vscode.l10n.t('Filtering needs JSON Lines, a JSON array of records or Parquet on disk.'), part: 'file' as const } };
-      const started = Date.now();
-      let phase: 'schema' | 'filter' = 'filter';
       try {
-        await doc.indexed(ac.signal);
-        const out = await session.run(text, doc.index.count, {
-          signal: ac.signal,
-          onPhase: (p) => {
-            phase = p;
-            notify('queryProgress', { queryId, percent: 0, phase });
-          },
-          onProgress: (percent) => notify('queryProgress', { queryId, percent, phase }),
-        });
-        return { queryId, records: Array.from(out.records), sorted: out.sorted, total: out.total, unreadable: out.unreadable, ms: Date.now() - started };
+        return await work(ac.signal);
       } catch (e) {
-        if (e instanceof QueryCancelled || ac.signal.aborted) return { queryId, cancelled: true };
-        if (e instanceof QueryError) return { queryId, error: { message: e.message, at: e.at, part: e.part } };
-        this.log.error(`filtering ${doc.uri.fsPath} failed: ${String(e)}`);
-        return { queryId, error: { message: e instanceof Error ? e.message : String(e), part: 'file' as const } };
+        if (e instanceof QueryCancelled || e instanceof AbortError || ac.signal.aborted) return { queryId, cancelled: true };
+        if (!(e instanceof QueryError)) this.log.error(`${what} of ${doc.uri.fsPath} failed: ${String(e)}`);
+        return failed(e);
       } finally {
         if (query?.id === queryId) query = undefined;
       }
-    });
-    rpc.onRequest('fieldStats', async ({ queryId }) => {
-      query?.ac.abort();
-      const ac = new AbortController();
-      query = { id: queryId, ac };
-      const session = doc.querySession();
-      if (!session) return { queryId, error: vscode.l10n.t('Filtering needs JSON Lines, a JSON array of records or Parquet on disk.') };
-      const started = Date.now();
-      let phase: 'schema' | 'filter' | 'stats' = 'stats';
-      try {
-        await doc.indexed(ac.signal);
-        const stats = await session.stats(doc.index.count, {
-          signal: ac.signal,
-          onPhase: (p) => {
-            phase = p === 'schema' ? 'schema' : 'stats';
-            notify('queryProgress', { queryId, percent: 0, phase });
-          },
-          onProgress: (percent) => {
-            if (phase === 'schema') notify('queryProgress', { queryId, percent, phase });
-          },
-          onField: (done, total) => notify('queryProgress', { queryId, percent: total ? (100 * done) / total : 100, phase: 'stats' }),
-        });
-        return { queryId, stats, ms: Date.now() - started };
-      } catch (e) {
-        if (e instanceof QueryCancelled || ac.signal.aborted) return { queryId, cancelled: true };
-        if (!(e instanceof QueryError)) this.log.error(`field statistics of ${doc.uri.fsPath} failed: ${String(e)}`);
-        return { queryId, error: e instanceof Error ? e.message : String(e) };
-      } finally {
-        if (query?.id === queryId) query = undefined;
-      }
-    });
-    rpc.onRequest('findDuplicates', async ({ queryId }) => {
-      query?.ac.abort();
-      const ac = new AbortController();
-      query = { id: queryId, ac };
-      const started = Date.now();
-      let last = 0;
-      try {
-        const r = await doc.duplicates({
-          signal: ac.signal,
-          onProgress: (done, total) => {
-            if (Date.now() - last < 200 && done < total) return;
-            last = Date.now();
-            notify('queryProgress', { queryId, percent: total ? (100 * done) / total : 100, phase: 'dedup' });
-          },
-        });
-        return { queryId, clusters: r.clusters, duplicates: r.duplicates, exactDuplicates: r.exactDuplicates, ms: Date.now() - started };
-      } catch (e) {
-        if (e instanceof AbortError || ac.signal.aborted) return { queryId, cancelled: true };
-        this.log.error(`looking for duplicates in ${doc.uri.fsPath} failed: ${String(e)}`);
-        return { queryId, error: e instanceof Error ? e.message : String(e) };
-      } finally {
-        if (query?.id === queryId) query = undefined;
-      }
-    });
+    };
+    const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+    const unavailable = () => vscode.l10n.t('Filtering needs JSON Lines, a JSON array of records or Parquet on disk.');
+    rpc.onRequest('queryRecords', ({ text, queryId }) =>
+      exploreJob<ViewerRequests['queryRecords']['result']>(
+        queryId,
+        'filtering',
+        async (signal) => {
+          const session = doc.querySession();
+          if (!session) return { queryId, error: { message: unavailable(), part: 'file' as const } };
+          const started = Date.now();
+          let phase: 'schema' | 'filter' = 'filter';
+          await doc.indexed(signal);
+          const out = await session.run(text, doc.index.count, {
+            signal,
+            onPhase: (p) => {
+              phase = p;
+              notify('queryProgress', { queryId, percent: 0, phase });
+            },
+            onProgress: (percent) => notify('queryProgress', { queryId, percent, phase }),
+          });
+          return { queryId, records: Array.from(out.records), sorted: out.sorted, total: out.total, unreadable: out.unreadable, ms: Date.now() - started };
+        },
+        (e) => ({ queryId, error: e instanceof QueryError ? { message: e.message, at: e.at, part: e.part } : { message: message(e), part: 'file' as const } }),
+      ),
+    );
+    rpc.onRequest('fieldStats', ({ queryId }) =>
+      exploreJob<ViewerRequests['fieldStats']['result']>(
+        queryId,
+        'field statistics',
+        async (signal) => {
+          const session = doc.querySession();
+          if (!session) return { queryId, error: unavailable() };
+          const started = Date.now();
+          let phase: 'schema' | 'stats' = 'stats';
+          await doc.indexed(signal);
+          const stats = await session.stats(doc.index.count, {
+            signal,
+            onPhase: (p) => {
+              phase = p === 'schema' ? 'schema' : 'stats';
+              notify('queryProgress', { queryId, percent: 0, phase });
+            },
+            onProgress: (percent) => {
+              if (phase === 'schema') notify('queryProgress', { queryId, percent, phase });
+            },
+            onField: (done, total) => notify('queryProgress', { queryId, percent: total ? (100 * done) / total : 100, phase: 'stats' }),
+          });
+          return { queryId, stats, ms: Date.now() - started };
+        },
+        (e) => ({ queryId, error: message(e) }),
+      ),
+    );
+    rpc.onRequest('findDuplicates', ({ queryId }) =>
+      exploreJob<ViewerRequests['findDuplicates']['result']>(
+        queryId,
+        'looking for duplicates',
+        async (signal) => {
+          const started = Date.now();
+          let last = 0;
+          const r = await doc.duplicates({
+            signal,
+            onProgress: (done, total) => {
+              if (Date.now() - last < 200 && done < total) return;
+              last = Date.now();
+              notify('queryProgress', { queryId, percent: total ? (100 * done) / total : 100, phase: 'dedup' });
+            },
+          });
+          return { queryId, clusters: r.clusters, duplicates: r.duplicates, exactDuplicates: r.exactDuplicates, ms: Date.now() - started };
+        },
+        (e) => ({ queryId, error: message(e) }),
+      ),
+    );
     rpc.onNotification('cancelQuery', ({ queryId }) => {
       if (query?.id === queryId) query.ac.abort();
     });

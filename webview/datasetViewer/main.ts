@@ -818,6 +818,45 @@ function showQueryError(text: string, error: NonNullable<QueryResultView['error'
   }
 }
 
+/**
+ * Runs one exploration job (a filter, the statistics, the duplicates) on the host: the one
+ * running is cancelled, its progress is said in the status with Cancel beside it, and `done`
+ * gets the answer unless a newer job started or this one was cancelled.
+ */
+function startJob<R extends { cancelled?: boolean }>(progress: string, ask: (id: number) => Promise<R>, done: (r: R) => void, opts: { keepNote?: boolean } = {}): void {
+  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
+  const id = ++queryCounter;
+  runningQuery = id;
+  queryError.hidden = true;
+  if (!opts.keepNote) queryNote.hidden = true;
+  queryStatus.textContent = fmt(progress, 0);
+  queryCancelBtn.hidden = false;
+  const finish = () => {
+    runningQuery = 0;
+    queryCancelBtn.hidden = true;
+  };
+  ask(id)
+    .then((r) => {
+      if (id !== queryCounter) return;
+      finish();
+      if (r.cancelled) queryStatus.textContent = S.queryCancelled;
+      else done(r);
+    })
+    .catch((e: unknown) => {
+      if (id !== queryCounter) return;
+      finish();
+      queryStatus.textContent = '';
+      flashError(e);
+    });
+}
+
+/** Says a failed job's reason under the filter box. */
+function showJobError(text: string): void {
+  clear(queryError);
+  queryError.append(h('div', { class: 'message', text }));
+  queryError.hidden = false;
+}
+
 function runQuery(): void {
   const text = queryInput.value.trim();
   hideSuggest();
@@ -825,62 +864,39 @@ function runQuery(): void {
     clearQuery();
     return;
   }
-  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
-  const id = ++queryCounter;
-  runningQuery = id;
   state = { ...state, filter: text, filterHistory: remember(state.filterHistory ?? [], text) };
   vscodeApi.setState(state);
-  queryError.hidden = true;
-  queryNote.hidden = true;
-  queryStatus.textContent = fmt(S.queryFiltering, 0);
-  queryCancelBtn.hidden = false;
-  rpc
-    .request('queryRecords', { text, queryId: id })
-    .then((r) => {
-      if (id !== queryCounter) return;
-      runningQuery = 0;
-      queryCancelBtn.hidden = true;
-      if (r.cancelled) {
-        queryStatus.textContent = S.queryCancelled;
-        return;
-      }
-      if (r.error || !r.records) {
-        queryStatus.textContent = '';
-        showQueryError(text, r.error ?? { message: '?', part: 'file' });
-        return;
-      }
-      const records = r.records;
-      // one filter at a time: the problems filter steps back
-      filterToken++;
-      setValue(filterBox, 'all');
-      dupInfo = undefined;
-      rows.set({ kind: 'query', code: null, records, ascending: !r.sorted });
-      list.setCount(records.length);
-      list.setSelected(-1);
-      list.invalidate();
-      queryClearBtn.hidden = false;
-      filterStatus = fmt(S.queryMatches, records.length, r.total ?? 0, ((r.ms ?? 0) / 1000).toFixed(1));
-      queryStatus.textContent = filterStatus;
-      const bad = r.unreadable;
-      if (bad && bad.count > 0) {
-        const shown = bad.records.slice(0, 5).map((k) => formatNumberPlain(k + 1));
-        queryNote.textContent = bad.count === 1 ? fmt(S.queryUnreadableOne, shown[0] ?? '?') : fmt(S.queryUnreadable, bad.count, shown.join(', ') + (bad.count > shown.length ? ', …' : ''));
-        queryNote.hidden = false;
-      }
-      if (records.length === 0) {
-        clear(detail);
-        detail.append(h('div', { class: 'muted empty-turns', text: S.queryNoMatches }));
-        return;
-      }
-      select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0], { focusList: false });
-    })
-    .catch((e: unknown) => {
-      if (id !== queryCounter) return;
-      runningQuery = 0;
-      queryCancelBtn.hidden = true;
+  startJob(S.queryFiltering, (id) => rpc.request('queryRecords', { text, queryId: id }), (r) => {
+    if (r.error || !r.records) {
       queryStatus.textContent = '';
-      flashError(e);
-    });
+      showQueryError(text, r.error ?? { message: '?', part: 'file' });
+      return;
+    }
+    const records = r.records;
+    // one filter at a time: the problems filter steps back
+    filterToken++;
+    setValue(filterBox, 'all');
+    dupInfo = undefined;
+    rows.set({ kind: 'query', code: null, records, ascending: !r.sorted });
+    list.setCount(records.length);
+    list.setSelected(-1);
+    list.invalidate();
+    queryClearBtn.hidden = false;
+    filterStatus = fmt(S.queryMatches, records.length, r.total ?? 0, ((r.ms ?? 0) / 1000).toFixed(1));
+    queryStatus.textContent = filterStatus;
+    const bad = r.unreadable;
+    if (bad && bad.count > 0) {
+      const shown = bad.records.slice(0, 5).map((k) => formatNumberPlain(k + 1));
+      queryNote.textContent = bad.count === 1 ? fmt(S.queryUnreadableOne, shown[0] ?? '?') : fmt(S.queryUnreadable, bad.count, shown.join(', ') + (bad.count > shown.length ? ', …' : ''));
+      queryNote.hidden = false;
+    }
+    if (records.length === 0) {
+      clear(detail);
+      detail.append(h('div', { class: 'muted empty-turns', text: S.queryNoMatches }));
+      return;
+    }
+    select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0], { focusList: false });
+  });
 }
 
 function formatNumberPlain(n: number): string {
@@ -905,64 +921,38 @@ function dupBadge(index: number): HTMLElement | undefined {
 }
 
 function findDuplicates(): void {
-  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
-  const id = ++queryCounter;
-  runningQuery = id;
-  queryError.hidden = true;
-  queryNote.hidden = true;
-  queryStatus.textContent = fmt(S.dupSearching, 0);
-  queryCancelBtn.hidden = false;
-  rpc
-    .request('findDuplicates', { queryId: id })
-    .then((r) => {
-      if (id !== queryCounter) return;
-      runningQuery = 0;
-      queryCancelBtn.hidden = true;
-      if (r.cancelled) {
-        queryStatus.textContent = S.queryCancelled;
-        return;
-      }
-      if (r.error || !r.clusters) {
-        queryStatus.textContent = '';
-        clear(queryError);
-        queryError.append(h('div', { class: 'message', text: r.error ?? '?' }));
-        queryError.hidden = false;
-        return;
-      }
-      const secs = ((r.ms ?? 0) / 1000).toFixed(1);
-      if (r.clusters.length === 0) {
-        queryStatus.textContent = fmt(S.dupNone, recordTotal(), secs);
-        return;
-      }
-      const order: number[] = [];
-      dupInfo = new Map();
-      for (const c of r.clusters) {
-        order.push(c.kept);
-        dupInfo.set(c.kept, 'kept');
-        for (const m of c.members) {
-          order.push(m.index);
-          dupInfo.set(m.index, { kept: c.kept, similarity: m.similarity, exact: m.exact });
-        }
-      }
-      filterToken++;
-      setValue(filterBox, 'all');
-      queryInput.value = '';
-      rows.set({ kind: 'query', code: null, records: order, ascending: false });
-      list.setCount(order.length);
-      list.setSelected(-1);
-      list.invalidate();
-      queryClearBtn.hidden = false;
-      filterStatus = fmt(S.dupFound, r.duplicates ?? 0, recordTotal(), r.clusters.length, r.exactDuplicates ?? 0, secs);
-      queryStatus.textContent = filterStatus;
-      select(order[1] ?? order[0], { focusList: false });
-    })
-    .catch((e: unknown) => {
-      if (id !== queryCounter) return;
-      runningQuery = 0;
-      queryCancelBtn.hidden = true;
+  startJob(S.dupSearching, (id) => rpc.request('findDuplicates', { queryId: id }), (r) => {
+    if (r.error || !r.clusters) {
       queryStatus.textContent = '';
-      flashError(e);
-    });
+      return showJobError(r.error ?? '?');
+    }
+    const secs = ((r.ms ?? 0) / 1000).toFixed(1);
+    if (r.clusters.length === 0) {
+      queryStatus.textContent = fmt(S.dupNone, recordTotal(), secs);
+      return;
+    }
+    const order: number[] = [];
+    dupInfo = new Map();
+    for (const c of r.clusters) {
+      order.push(c.kept);
+      dupInfo.set(c.kept, 'kept');
+      for (const m of c.members) {
+        order.push(m.index);
+        dupInfo.set(m.index, { kept: c.kept, similarity: m.similarity, exact: m.exact });
+      }
+    }
+    filterToken++;
+    setValue(filterBox, 'all');
+    queryInput.value = '';
+    rows.set({ kind: 'query', code: null, records: order, ascending: false });
+    list.setCount(order.length);
+    list.setSelected(-1);
+    list.invalidate();
+    queryClearBtn.hidden = false;
+    filterStatus = fmt(S.dupFound, r.duplicates ?? 0, recordTotal(), r.clusters.length, r.exactDuplicates ?? 0, secs);
+    queryStatus.textContent = filterStatus;
+    select(order[1] ?? order[0], { focusList: false });
+  });
 }
 dupBtn.addEventListener('click', () => findDuplicates());
 
@@ -990,37 +980,19 @@ function showStats(): void {
     detail.scrollTop = 0;
     return;
   }
-  if (runningQuery) rpc.notify('cancelQuery', { queryId: runningQuery });
-  const id = ++queryCounter;
-  runningQuery = id;
-  queryError.hidden = true;
-  queryStatus.textContent = fmt(S.statsComputing, 0);
-  queryCancelBtn.hidden = false;
-  rpc
-    .request('fieldStats', { queryId: id })
-    .then((r) => {
-      if (id !== queryCounter) return;
-      runningQuery = 0;
-      queryCancelBtn.hidden = true;
+  startJob(
+    S.statsComputing,
+    (id) => rpc.request('fieldStats', { queryId: id }),
+    (r) => {
       // the filter applied (if any) is still what the list shows
-      queryStatus.textContent = r.cancelled ? S.queryCancelled : rows.filter?.kind === 'query' ? filterStatus : '';
-      if (r.error) {
-        clear(queryError);
-        queryError.append(h('div', { class: 'message', text: fmt(S.statsFailed, r.error) }));
-        queryError.hidden = false;
-        return;
-      }
+      queryStatus.textContent = rows.filter?.kind === 'query' ? filterStatus : '';
+      if (r.error) return showJobError(fmt(S.statsFailed, r.error));
       if (!r.stats) return;
       statsCache = { stats: r.stats, ms: r.ms ?? 0 };
       showStats();
-    })
-    .catch((e: unknown) => {
-      if (id !== queryCounter) return;
-      runningQuery = 0;
-      queryCancelBtn.hidden = true;
-      queryStatus.textContent = '';
-      flashError(e);
-    });
+    },
+    { keepNote: true },
+  );
 }
 statsBtn.addEventListener('click', () => showStats());
 

@@ -8,14 +8,14 @@ import type { Convention, EgoTrajectory, RawShape, Size } from '../core/geometry
 import type { OverlaySettings } from '../core/geometry/overlays';
 import type { SearchUpdate } from '../core/search/types';
 import type { RecordScore } from '../core/eval/shaping';
-import type { FieldStatsResult } from '../core/query/fieldStats';
+import type { FieldStatsResult } from '../core/query/statsTypes';
 
 export type { FormatId, NormalizedRecord, RecordSummary, Part, Turn, MediaRef, TurnKind } from '../core/records/model';
 export type { DatasetKind, ScanProblem } from '../core/dataset/types';
 export type { Convention, RawShape, EgoTrajectory, PixelShape, Size } from '../core/geometry/types';
 export type { OverlaySettings } from '../core/geometry/overlays';
 export type { RecordScore } from '../core/eval/shaping';
-export type { FieldStat, FieldStatsResult, ValueCount, Bin } from '../core/query/fieldStats';
+export type { FieldStat, FieldStatsResult, ValueCount, Bin } from '../core/query/statsTypes';
 
 /** The file's overlay settings and what the sample of its records showed. */
 export interface OverlayState {

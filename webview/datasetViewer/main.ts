@@ -620,7 +620,7 @@ rpc.onNotification('fileChanged', (c) => {
   selectedRecord = -1;
   state = { ...state, selected: state.selected };
   if (valueOf(searchField)) startSearch();
-  if (requery && c.kind !== 'deleted') runQuery();
+  if (requery) runQuery();
 });
 
 // ---- problems filter ---------------------------------------------------------------------
@@ -807,10 +807,8 @@ function clearQuery(): void {
 function showQueryError(text: string, error: NonNullable<QueryResultView['error']>): void {
   clear(queryError);
   const mark = errorMark(text, error.at);
-  queryError.append(
-    h('div', { class: 'message', text: fmt(S.queryFailed, error.message) }),
-    error.at === undefined || error.part === 'file' ? null : h('code', { class: 'at' }, mark.before, h('mark', { text: mark.mark }), mark.after),
-  );
+  queryError.append(h('div', { class: 'message', text: fmt(S.queryFailed, error.message) }));
+  if (error.at !== undefined && error.part !== 'file') queryError.append(h('code', { class: 'at' }, mark.before, h('mark', { text: mark.mark }), mark.after));
   queryError.hidden = false;
   if (error.at !== undefined && error.part !== 'file') {
     queryInput.focus();

@@ -16,6 +16,7 @@ import { Disposable } from '../util/dispose';
 import { QuerySession } from '../core/query/querySession';
 import { exportParquet } from '../core/query/parquetExport';
 import { NearDuplicateFinder, dedupTexts, type DedupResult } from '../core/dedup/nearDuplicates';
+import { RecordStatsAccumulator, type RecordStats } from '../core/dataset/recordStats';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tableKindOf } from '../core/query/recordTable';
@@ -136,6 +137,28 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
       await new Promise((resolve) => setImmediate(resolve));
     }
     return { ...finder.result(), records: total };
+  }
+
+  /**
+   * Statistics of the records as VLM records (turns, text per role, media, where boxes fall),
+   * over the first `cap` records (the whole file when smaller); batches yield to the event loop.
+   */
+  async recordStats(opts: { cap?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<RecordStats & { of: number }> {
+    await this.indexed(opts.signal);
+    const acc = new RecordStatsAccumulator();
+    const total = Math.min(this._index.count, opts.cap ?? Infinity);
+    const xywh = this.services.overlay.boxesAreXywh(this.uri);
+    const BATCH = 1000;
+    for (let first = 0; first < total; first += BATCH) {
+      if (opts.signal?.aborted || this.isDisposed) throw new AbortError();
+      for (const r of await this.load(first, Math.min(BATCH, total - first))) {
+        if (r.record) acc.add(r.record, extractGeometry(r.record, r.value, { boxesAreXywh: xywh }));
+        else acc.skip();
+      }
+      opts.onProgress?.(Math.min(total, first + BATCH), total);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { ...acc.result(), of: this._index.count };
   }
 
   /** Resolves when the record index is complete (at once if it is): for Parquet, once all of it is converted. */

@@ -9,6 +9,7 @@ import type { OverlaySettings } from '../core/geometry/overlays';
 import type { SearchUpdate } from '../core/search/types';
 import type { RecordScore } from '../core/eval/shaping';
 import type { FieldStatsResult } from '../core/query/statsTypes';
+import type { RecordStats } from '../core/dataset/recordStats';
 
 export type { FormatId, NormalizedRecord, RecordSummary, Part, Turn, MediaRef, TurnKind } from '../core/records/model';
 export type { DatasetKind, ScanProblem } from '../core/dataset/types';
@@ -16,6 +17,7 @@ export type { Convention, RawShape, EgoTrajectory, PixelShape, Size } from '../c
 export type { OverlaySettings } from '../core/geometry/overlays';
 export type { RecordScore } from '../core/eval/shaping';
 export type { FieldStat, FieldStatsResult, ValueCount, Bin } from '../core/query/statsTypes';
+export type { RecordStats, CountDist } from '../core/dataset/recordStats';
 
 /** The file's overlay settings and what the sample of its records showed. */
 export interface OverlayState {
@@ -241,7 +243,7 @@ export type ViewerRequests = {
   /** filters and sorts the records with a SQL WHERE expression [ORDER BY …] (DuckDB); progress streams as queryProgress */
   queryRecords: { params: { text: string; queryId: number }; result: QueryResultView };
   /** statistics of every field (DuckDB); progress streams as queryProgress (phase 'stats'), cancelled with cancelQuery */
-  fieldStats: { params: { queryId: number }; result: { queryId: number; stats?: FieldStatsResult & { unreadable: { count: number; records: number[] } }; error?: string; cancelled?: boolean; ms?: number } };
+  fieldStats: { params: { queryId: number }; result: { queryId: number; stats?: FieldStatsResult & { unreadable: { count: number; records: number[] } }; records?: RecordStats & { of: number }; error?: string; cancelled?: boolean; ms?: number } };
   /** exact and near-duplicate records (progress as queryProgress, phase 'dedup'; cancelled with cancelQuery) */
   findDuplicates: { params: { queryId: number }; result: { queryId: number; clusters?: Array<{ kept: number; members: Array<{ index: number; similarity: number; exact: boolean }> }>; duplicates?: number; exactDuplicates?: number; error?: string; cancelled?: boolean; ms?: number } };
   /** the fields of the file a filter can name (reads the file's schema on first use) */
@@ -331,6 +333,17 @@ export interface ViewerStrings {
   statsBinTitle: string;
   statsLeftOut: string;
   statsBack: string;
+  recTitle: string;
+  recTitleCapped: string;
+  recTurns: string;
+  recImages: string;
+  recVideos: string;
+  recTextByRole: string;
+  recRoleLine: string;
+  recShapes: string;
+  recPlaced: string;
+  recHeat: string;
+  recArea: string;
   galleryButton: string;
   dupButton: string;
   dupHelp: string;

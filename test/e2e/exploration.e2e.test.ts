@@ -137,6 +137,15 @@ test('field statistics: every field with its counts; a value or a bar filters to
   assert.match(await card('quality_score').locator('.stats-facts').innerText(), new RegExp(`^${N} present, 1 missing · 5 distinct · min 0 · max 4`));
   assert.match(await card('conversations[].from').innerText(), /per list element/);
   assert.equal(await card('id').locator('.stats-value').count(), 0, 'values that are all different are not listed as "most common"');
+  // the records as VLM records: two turns each, one image each, boxes placed from their <box> tags (0–1000)
+  const recCard = f.locator('.stats-records');
+  assert.match(await recCard.innerText(), new RegExp(`Records \\(${N}, read as VLM records\\)`));
+  assert.match(await recCard.innerText(), new RegExp(`turns per record\\s*2\\s*×${N}`));
+  const boxes = records.filter((r) => r.conversations[1].value.includes('<box>')).length;
+  assert.match(await recCard.locator('.rec-shapes').innerText(), new RegExp(`^${boxes} boxes, 0 points, 0 trajectories in ${boxes} records`));
+  assert.match(await recCard.locator('.rec-placed').innerText(), new RegExp(`^${boxes} boxes placed on their image; 0 not placed`));
+  const lit = await recCard.locator('.rec-heat-cell').evaluateAll((els) => els.filter((e) => Number((e as HTMLElement).style.opacity) > 0).length);
+  assert.ok(lit >= 2, `${lit} heat map cells lit`);
   // the histogram of reward has ink: bars with height
   const bars = card('reward').locator('.stats-bin-fill');
   assert.equal(await bars.count(), 20);

@@ -24,6 +24,7 @@ import {
   type ValidationView,
   type QueryResultView,
   type FieldStatsResult,
+  type RecordStats,
 } from '../../src/protocol/datasetViewer';
 import { compileQuery } from '../../src/core/text/query';
 import { connect } from '../shared/rpcClient';
@@ -955,13 +956,13 @@ function findDuplicates(): void {
 dupBtn.addEventListener('click', () => findDuplicates());
 
 // ---- field statistics (in the detail pane) -----------------------------------------------
-let statsCache: { stats: FieldStatsResult; ms: number } | undefined;
+let statsCache: { stats: FieldStatsResult; ms: number; records?: RecordStats & { of: number } } | undefined;
 /** what the status said when the filter applied ran */
 let filterStatus = '';
 
 function showStats(): void {
   if (statsCache) {
-    const { stats, ms } = statsCache;
+    const { stats, ms, records } = statsCache;
     clear(detail);
     detail.append(
       renderStats(stats, ms, S, {
@@ -973,7 +974,7 @@ function showStats(): void {
           if (selectedRecord >= 0) void showDetail(selectedRecord);
           else clear(detail);
         },
-      }),
+      }, records),
     );
     detail.scrollTop = 0;
     return;
@@ -986,7 +987,7 @@ function showStats(): void {
       queryStatus.textContent = rows.filter?.kind === 'query' ? filterStatus : '';
       if (r.error) return showJobError(fmt(S.statsFailed, r.error));
       if (!r.stats) return;
-      statsCache = { stats: r.stats, ms: r.ms ?? 0 };
+      statsCache = { stats: r.stats, ms: r.ms ?? 0, records: r.records };
       showStats();
     },
     { keepNote: true },

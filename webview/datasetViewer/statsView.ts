@@ -4,7 +4,7 @@
  * values; a click on a value or a bar filters the list to its records. Text only through
  * textContent (dataset values are never markup).
  */
-import type { Bin, FieldStat, FieldStatsResult, ValueCount, ViewerStrings } from '../../src/protocol/datasetViewer';
+import type { Bin, CountDist, FieldStat, FieldStatsResult, RecordStats, ValueCount, ViewerStrings } from '../../src/protocol/datasetViewer';
 import { fmt, h } from '../shared/dom';
 
 export interface StatsActions {
@@ -34,7 +34,7 @@ export function barHeights(bins: Array<{ count: number }>): number[] {
   return bins.map((b) => (max === 0 || b.count === 0 ? 0 : Math.max(2, (100 * b.count) / max)));
 }
 
-export function renderStats(stats: FieldStatsResult, ms: number, S: ViewerStrings, act: StatsActions): HTMLElement {
+export function renderStats(stats: FieldStatsResult, ms: number, S: ViewerStrings, act: StatsActions, records?: RecordStats & { of: number }): HTMLElement {
   const root = h('div', { class: 'field-stats' });
   root.append(
     h(
@@ -44,6 +44,7 @@ export function renderStats(stats: FieldStatsResult, ms: number, S: ViewerString
       h('vscode-button', { secondary: true, class: 'stats-back', onclick: () => act.back() }, S.statsBack),
     ),
   );
+  if (records) root.append(recordsCard(records, S));
   for (const f of stats.fields) root.append(fieldCard(f, S, act));
   if (stats.leftOut > 0) root.append(h('div', { class: 'muted', text: fmt(S.statsLeftOut, stats.leftOut) }));
   return root;
@@ -110,4 +111,45 @@ function histogram(bins: Bin[], S: ViewerStrings, act: StatsActions): HTMLElemen
   });
   const axis = h('div', { class: 'stats-axis muted' }, h('span', { text: statNumber(bins[0].from) }), h('span', { text: statNumber(bins[bins.length - 1].to) }));
   return h('div', { class: 'stats-histogram-wrap' }, chart, axis);
+}
+
+/** Heat map cell opacities (0–1) for counts: the largest is 1, a non-empty cell at least 0.08. */
+export function heatLevels(counts: number[]): number[] {
+  const max = Math.max(0, ...counts);
+  return counts.map((c) => (max === 0 || c === 0 ? 0 : Math.max(0.08, c / max)));
+}
+
+function distChips(label: string, d: CountDist): HTMLElement {
+  const row = h('div', { class: 'stats-values' }, h('span', { class: 'muted rec-label', text: label }));
+  for (const t of d.top) row.append(h('span', { class: 'stats-value' }, h('span', { class: 'v', text: statNumber(t.value) }), h('span', { class: 'n muted', text: `×${statNumber(t.count)}` })));
+  return row;
+}
+
+function recordsCard(r: RecordStats & { of: number }, S: ViewerStrings): HTMLElement {
+  const title = r.records + r.skipped < r.of ? fmt(S.recTitleCapped, r.records + r.skipped, r.of) : fmt(S.recTitle, r.records);
+  const card = h('div', { class: 'stats-field stats-records' }, h('div', { class: 'stats-field-head' }, h('span', { class: 'stats-path', text: title })));
+  card.append(distChips(S.recTurns, r.turns), distChips(S.recImages, r.images));
+  if (r.videos.max > 0) card.append(distChips(S.recVideos, r.videos));
+  card.append(h('div', { class: 'muted rec-label', text: S.recTextByRole }));
+  for (const t of r.textLength) card.append(h('div', { class: 'stats-facts muted rec-role', text: fmt(S.recRoleLine, t.role, t.turns, t.min, t.max, statNumber(t.mean)) }));
+  const sh = r.shapes;
+  if (sh.boxes + sh.points + sh.trajectories > 0) {
+    card.append(h('div', { class: 'stats-facts rec-shapes', text: fmt(S.recShapes, sh.boxes, sh.points, sh.trajectories, sh.records) }));
+    if (sh.boxes > 0) card.append(h('div', { class: 'stats-facts muted rec-placed', text: fmt(S.recPlaced, sh.placed, sh.notPlaced) }));
+    if (sh.placed > 0) {
+      const grid = h('div', { class: 'rec-heat', role: 'img', 'aria-label': S.recHeat, title: S.recHeat });
+      heatLevels(sh.heat).forEach((level, i) => {
+        const cell = h('span', { class: 'rec-heat-cell', title: `${sh.heat[i]}` });
+        cell.style.opacity = level.toFixed(2);
+        grid.append(cell);
+      });
+      const area = h('div', { class: 'stats-histogram rec-area', title: S.recArea });
+      barHeights(sh.area).forEach((height, i) => {
+        const b = sh.area[i];
+        area.append(h('span', { class: 'stats-bin', title: `${statNumber(b.from * 100)}–${statNumber(b.to * 100)}%: ${b.count}` }, sized(h('span', { class: 'stats-bin-fill' }), 'height', height)));
+      });
+      card.append(h('div', { class: 'rec-geometry' }, h('div', {}, h('div', { class: 'muted rec-label', text: S.recHeat }), grid), h('div', {}, h('div', { class: 'muted rec-label', text: S.recArea }), area)));
+    }
+  }
+  return card;
 }

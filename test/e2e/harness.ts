@@ -266,7 +266,11 @@ export class VsCodeSession {
       const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${parts[i]}"]`).first();
       await this.scrollExplorerTo(row);
       if (i === parts.length - 1) return row;
-      if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+      // a folder row that re-renders under the click (the tree refreshing after a file event) stays shut: click again
+      for (let attempt = 0; attempt < 3 && (await row.getAttribute('aria-expanded')) === 'false'; attempt++) {
+        await row.click();
+        await this.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 3000 }).catch(() => undefined);
+      }
     }
     throw new Error('unreachable');
   }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { NodeFile } from '../core/io/randomAccessFile';
 import { RecordIndex } from '../core/index/recordIndex';
-import { QueryError, RecordTable, tableKindOf, type SqlResult } from '../core/query/recordTable';
+import { QueryError, RecordTable, misalignment, tableKindOf, type SqlResult } from '../core/query/recordTable';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIO } from './main';
 
 export const queryCommand: CliCommand = {
@@ -79,9 +79,10 @@ export async function kindAndCount(path: string): Promise<{ kind: NonNullable<Re
 export async function openChecked(path: string, opts: { materialize?: boolean } = {}): Promise<RecordTable> {
   const { kind, records } = await kindAndCount(path);
   const table = await RecordTable.open(path, kind, opts);
-  if (records !== undefined && table.rows !== records) {
+  const why = misalignment(table, records);
+  if (why) {
     await table.close();
-    throw new UsageError(`the query engine read ${table.rows} records of ${path}, which has ${records}: a broken line throws it off${table.unreadable.records.length ? ` (near record ${table.unreadable.records[0]})` : ''}; fix it to query this file`);
+    throw new UsageError(`${path}: ${why}`);
   }
   return table;
 }

@@ -121,43 +121,41 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   }
 
   /**
-   * Exact and near-duplicate records of the file (src/core/dedup): every record read in
-   * batches, its prompt and answer shingled; the batches yield to the event loop.
+   * Reads the file's first `limit` records (all of them by default) in batches of 1,000,
+   * passing each batch to `each`; between batches it reports progress and yields to the
+   * event loop. The record cache (kept for the pages on screen) is left as it is.
    */
-  async duplicates(opts: { threshold?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<DedupResult & { records: number }> {
+  private async eachBatch(opts: { limit?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }, each: (recs: LoadedRecord[]) => void): Promise<void> {
     await this.indexed(opts.signal);
-    const finder = new NearDuplicateFinder({ threshold: opts.threshold });
-    const total = this._index.count;
+    const total = Math.min(this._index.count, opts.limit ?? Infinity);
     const BATCH = 1000;
     for (let first = 0; first < total; first += BATCH) {
       if (opts.signal?.aborted || this.isDisposed) throw new AbortError();
-      const recs = await loadRecords(this.file, this._index, first, BATCH, { maxRecordBytes: this.config.maxRecordBytes(), formats: this.config.formats(this.uri).formats });
-      for (const r of recs) if (r.value !== undefined) finder.add({ index: r.index, ...dedupTexts(r.record, r.value) });
+      each(await this.load(first, Math.min(BATCH, total - first), false));
       opts.onProgress?.(Math.min(total, first + BATCH), total);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return { ...finder.result(), records: total };
   }
 
-  /**
-   * Statistics of the records as VLM records (turns, text per role, media, where boxes fall),
-   * over the first `cap` records (the whole file when smaller); batches yield to the event loop.
-   */
+  /** Exact and near-duplicate records of the file (src/core/dedup): each record's prompt and answer shingled. */
+  async duplicates(opts: { threshold?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<DedupResult & { records: number }> {
+    const finder = new NearDuplicateFinder({ threshold: opts.threshold });
+    await this.eachBatch(opts, (recs) => {
+      for (const r of recs) if (r.value !== undefined) finder.add({ index: r.index, ...dedupTexts(r.record, r.value) });
+    });
+    return { ...finder.result(), records: this._index.count };
+  }
+
+  /** Statistics of the records as VLM records (turns, text per role, media, where boxes fall), over the first `cap` records. */
   async recordStats(opts: { cap?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<RecordStats & { of: number }> {
-    await this.indexed(opts.signal);
     const acc = new RecordStatsAccumulator();
-    const total = Math.min(this._index.count, opts.cap ?? Infinity);
     const xywh = this.services.overlay.boxesAreXywh(this.uri);
-    const BATCH = 1000;
-    for (let first = 0; first < total; first += BATCH) {
-      if (opts.signal?.aborted || this.isDisposed) throw new AbortError();
-      for (const r of await this.load(first, Math.min(BATCH, total - first))) {
+    await this.eachBatch({ ...opts, limit: opts.cap }, (recs) => {
+      for (const r of recs) {
         if (r.record) acc.add(r.record, extractGeometry(r.record, r.value, { boxesAreXywh: xywh }));
         else acc.skip();
       }
-      opts.onProgress?.(Math.min(total, first + BATCH), total);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    });
     return { ...acc.result(), of: this._index.count };
   }
 
@@ -448,7 +446,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
     return (await this.load(k, 1))[0];
   }
 
-  private async load(start: number, count: number): Promise<LoadedRecord[]> {
+  private async load(start: number, count: number, cache = true): Promise<LoadedRecord[]> {
     const recs = await loadRecords(this.file, this._index, start, count, { maxRecordBytes: this.config.maxRecordBytes(), formats: this.config.formats(this.uri).formats });
     // a run's prediction file: each record's image sizes from the run's eval input, by id
     const sizes = await this.services.overlay.runInputSizes(this.uri);
@@ -459,6 +457,7 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
         r.record = { ...r.record, declaredSize: r.record.declaredSize ?? f.image, resizedSize: r.record.resizedSize ?? f.resized };
       }
     }
+    if (!cache) return recs;
     for (const r of recs) this.recordCache.set(r.index, r);
     while (this.recordCache.size > 500) this.recordCache.delete(this.recordCache.keys().next().value as number);
     return recs;

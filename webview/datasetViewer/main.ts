@@ -29,7 +29,7 @@ import {
 import { compileQuery } from '../../src/core/text/query';
 import { connect } from '../shared/rpcClient';
 import { host } from '../shared/host';
-import { clear, fmt, formatBytes, h } from '../shared/dom';
+import { clear, fmt, formatBytes, formatNumber, h } from '../shared/dom';
 import { checked, setChecked, setValue, valueOf } from '../shared/controls';
 import { VirtualList } from '../shared/virtualList';
 import { highlightSource, renderDetail, scoresStrip, type DetailActions } from './detailView';
@@ -885,7 +885,7 @@ function runQuery(): void {
     queryStatus.textContent = filterStatus;
     const bad = r.unreadable;
     if (bad && bad.count > 0) {
-      const shown = bad.records.slice(0, 5).map((k) => formatNumberPlain(k + 1));
+      const shown = bad.records.slice(0, 5).map((k) => formatNumber(k + 1));
       queryNote.textContent = bad.count === 1 ? fmt(S.queryUnreadableOne, shown[0] ?? '?') : fmt(S.queryUnreadable, bad.count, shown.join(', ') + (bad.count > shown.length ? ', …' : ''));
       queryNote.hidden = false;
     }
@@ -896,10 +896,6 @@ function runQuery(): void {
     }
     select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0], { focusList: false });
   });
-}
-
-function formatNumberPlain(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 rpc.onNotification('queryProgress', (p) => {

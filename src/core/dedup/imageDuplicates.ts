@@ -5,6 +5,8 @@
  * hashes within `maxDistance` bits agree exactly on at least one of `maxDistance + 1` chunks
  * of the hash, so only images sharing a chunk are compared. Clusters keep their first image.
  */
+import { UnionFind } from './unionFind';
+
 export interface HashedImage {
   /** caller's key (an index into its list of images) */
   key: number;
@@ -43,12 +45,7 @@ export function findImageDuplicates(images: HashedImage[], maxDistance = 4, buck
   const chunks = maxDistance + 1;
   const width = Math.ceil(64 / chunks);
   const buckets: Array<Map<number, number[]>> = Array.from({ length: chunks }, () => new Map<number, number[]>());
-  const parent = new Map<number, number>();
-  const find = (x: number): number => {
-    let r = x;
-    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
-    return r;
-  };
+  const uf = new UnionFind();
   const byKey = new Map(images.map((im, i) => [im.key, i]));
   const order = [...images].sort((a, b) => a.key - b.key);
   for (const im of order) {
@@ -67,17 +64,12 @@ export function findImageDuplicates(images: HashedImage[], maxDistance = 4, buck
     }
     for (const other of cands) {
       const o = images[byKey.get(other)!];
-      if (hamming(im, o) > maxDistance) continue;
-      const ra = find(other);
-      const rb = find(im.key);
-      if (ra === rb) continue;
-      if (ra < rb) parent.set(rb, ra);
-      else parent.set(ra, rb);
+      if (hamming(im, o) <= maxDistance) uf.union(other, im.key);
     }
   }
   const groups = new Map<number, number[]>();
-  for (const k of parent.keys()) {
-    const root = find(k);
+  for (const k of uf.members()) {
+    const root = uf.find(k);
     if (root === k) continue;
     const g = groups.get(root);
     if (g) g.push(k);

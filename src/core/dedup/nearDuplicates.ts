@@ -15,6 +15,7 @@
  *   near-linear when thousands of records share a template.
  * - Clusters are the connected pairs; the first record of a cluster (in file order) is kept.
  */
+import { UnionFind } from './unionFind';
 
 export interface DedupInput {
   index: number;
@@ -134,35 +135,6 @@ function sameSet(a: Uint32Array, b: Uint32Array | undefined): boolean {
   return true;
 }
 
-class UnionFind {
-  private readonly parent = new Map<number, number>();
-  find(x: number): number {
-    let r = x;
-    while (this.parent.has(r) && this.parent.get(r) !== r) r = this.parent.get(r)!;
-    // path compression
-    let c = x;
-    while (c !== r) {
-      const next = this.parent.get(c) ?? r;
-      this.parent.set(c, r);
-      c = next;
-    }
-    return r;
-  }
-  union(a: number, b: number): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra === rb) return;
-    // the smaller index (earlier record) is the root: it is the one kept
-    if (ra < rb) this.parent.set(rb, ra);
-    else this.parent.set(ra, rb);
-  }
-  has(x: number): boolean {
-    return this.parent.has(x);
-  }
-  members(): number[] {
-    return [...this.parent.keys()];
-  }
-}
 
 /**
  * Finds duplicate clusters among records added one at a time (streamed: only each record's

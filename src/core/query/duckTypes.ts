@@ -77,3 +77,24 @@ export function parseDuckType(s: string): TypeNode {
   };
   return type();
 }
+
+/**
+ * A type as people read it: number, text, boolean, struct, map, json (mixed types), list
+ * (`list of …` with `deep`: the completion list says what a list holds).
+ */
+export function typeLabel(t: TypeNode, deep = false): string {
+  if (t.kind === 'struct') return 'struct';
+  if (t.kind === 'list') return deep ? `list of ${t.of ? typeLabel(t.of, true) : '?'}` : 'list';
+  if (t.kind === 'map') return 'map';
+  const n = t.name ?? '?';
+  if (/INT|DECIMAL|DOUBLE|FLOAT|REAL/.test(n)) return 'number';
+  if (n === 'VARCHAR') return 'text';
+  if (n === 'BOOLEAN') return 'boolean';
+  if (n === 'JSON') return 'json (mixed types)';
+  return n.toLowerCase();
+}
+
+/** A field name as SQL takes it: bare when it is a plain identifier, else double-quoted. */
+export function quoteIfNeeded(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

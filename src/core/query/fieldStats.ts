@@ -9,7 +9,7 @@
  * memory limit); every statistic is then a query over that copy. At most `maxFields` fields.
  */
 import { QueryCancelled, RECORD_COLUMN, sqlString, type RecordTable, type RunOptions } from './recordTable';
-import { parseDuckType, type TypeNode } from './duckTypes';
+import { parseDuckType, quoteIfNeeded, typeLabel, type TypeNode } from './duckTypes';
 import type { Bin, FieldStat, FieldStatsResult, ValueCount } from './statsTypes';
 
 export type { Bin, FieldStat, FieldStatsResult, ValueCount };
@@ -37,28 +37,12 @@ interface Target {
 
 const STATS_TABLE = '__vlm_stats';
 
-function typeLabel(t: TypeNode): string {
-  if (t.kind === 'struct') return 'struct';
-  if (t.kind === 'list') return 'list';
-  if (t.kind === 'map') return 'map';
-  const n = t.name ?? '?';
-  if (/INT|DECIMAL|DOUBLE|FLOAT|REAL/.test(n)) return 'number';
-  if (n === 'VARCHAR') return 'text';
-  if (n === 'BOOLEAN') return 'boolean';
-  if (n === 'JSON') return 'json (mixed types)';
-  return n.toLowerCase();
-}
-
-function ident(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
 /** The fields to describe, depth first, with list elements one level deep. */
 function targets(table: RecordTable, table0: string): Target[] {
   const out: Target[] = [];
   const rec = (path: string, expr: string, node: TypeNode) => {
     out.push({ path, node, per: 'record', source: table0, expr, cond: (test) => test(expr) });
-    if (node.kind === 'struct') for (const f of node.fields ?? []) rec(`${path}.${f.name}`, `${expr}.${ident(f.name)}`, f.type);
+    if (node.kind === 'struct') for (const f of node.fields ?? []) rec(`${path}.${f.name}`, `${expr}.${quoteIfNeeded(f.name)}`, f.type);
     if (node.kind === 'list' && node.of) elem(`${path}[]`, expr, 'x', node.of);
   };
   // an element of the list `listExpr` (one level: lists inside elements are described by length only)
@@ -66,11 +50,11 @@ function targets(table: RecordTable, table0: string): Target[] {
     const source = `(SELECT ${RECORD_COLUMN} AS __r, unnest(${listExpr}) AS x FROM ${table0})`;
     const add = (p: string, e: string, n: TypeNode) => {
       out.push({ path: p, node: n, per: 'element', source, expr: e, cond: (test) => `len(list_filter(${listExpr}, x -> ${test(e)})) > 0` });
-      if (n.kind === 'struct') for (const f of n.fields ?? []) add(`${p}.${f.name}`, `${e}.${ident(f.name)}`, f.type);
+      if (n.kind === 'struct') for (const f of n.fields ?? []) add(`${p}.${f.name}`, `${e}.${quoteIfNeeded(f.name)}`, f.type);
     };
     add(path, x, node);
   };
-  for (const c of table.columns) rec(c.name, ident(c.name), parseDuckType(c.type));
+  for (const c of table.columns) rec(c.name, quoteIfNeeded(c.name), parseDuckType(c.type));
   return out;
 }
 

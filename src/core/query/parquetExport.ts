@@ -13,7 +13,7 @@
 import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Duck from '@duckdb/node-api';
-import { loadDuckDb, sqlString } from './recordTable';
+import { confinedDuckDb, loadDuckDb, sqlString } from './recordTable';
 
 export interface ParquetExport {
   jsonl: string;
@@ -74,16 +74,12 @@ export async function exportParquet(parquet: string, outDir: string, opts: Expor
   await mkdir(mediaDir, { recursive: true });
   await writeFile(jsonl, '');
   const duck = await loadDuckDb();
-  const db = await duck.DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', memory_limit: '512MB' });
-  const conn = await db.connect();
+  const { db, conn } = await confinedDuckDb(parquet);
   const close = () => {
     conn.closeSync();
     db.closeSync();
   };
   try {
-    await conn.run(`SET allowed_paths = [${sqlString(parquet)}]`);
-    await conn.run('SET enable_external_access = false');
-    await conn.run('SET lock_configuration = true');
     const total = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${sqlString(parquet)})`)).getRowObjectsJson()[0].n);
     const first = Math.max(1, opts.firstBatch ?? 64);
     const media = { count: 0 };

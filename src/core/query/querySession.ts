@@ -5,9 +5,9 @@
  * checked against the viewer's own record count: rows that cannot be matched to records
  * are refused, never shown as the wrong records.
  */
-import { QueryError, RecordTable, type Column, type RunOptions, type TableKind, type Unreadable } from './recordTable';
+import { QueryError, RecordTable, misalignment, type Column, type RunOptions, type TableKind, type Unreadable } from './recordTable';
 import { fieldStats, type FieldStatsResult, type StatsOptions } from './fieldStats';
-import { parseDuckType, type TypeNode } from './duckTypes';
+import { parseDuckType, quoteIfNeeded, typeLabel, type TypeNode } from './duckTypes';
 
 export { parseDuckType };
 
@@ -57,10 +57,6 @@ export function parseQueryText(text: string): ParsedQuery {
   return { where: text.slice(0, cut).trim(), orderBy: order.trim(), desc, orderAt: cutEnd + lead };
 }
 
-function quoteIfNeeded(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
 /**
  * The field paths a filter can name, for completion: every column and, inside structs and
  * lists, `col.field` and `col[1].field` (DuckDB lists count from 1). Capped at `cap`.
@@ -69,25 +65,13 @@ export function fieldPaths(columns: Column[], cap = 500): Array<{ path: string; 
   const out: Array<{ path: string; type: string }> = [];
   const walk = (path: string, t: TypeNode, depth: number) => {
     if (out.length >= cap) return;
-    out.push({ path, type: typeLabel(t) });
+    out.push({ path, type: typeLabel(t, true) });
     if (depth > 6) return;
     if (t.kind === 'struct') for (const f of t.fields ?? []) walk(`${path}.${quoteIfNeeded(f.name)}`, f.type, depth + 1);
     else if (t.kind === 'list' && t.of && (t.of.kind === 'struct' || t.of.kind === 'list')) walk(`${path}[1]`, t.of, depth + 1);
   };
   for (const c of columns) walk(quoteIfNeeded(c.name), parseDuckType(c.type), 0);
   return out;
-}
-
-function typeLabel(t: TypeNode): string {
-  if (t.kind === 'struct') return 'struct';
-  if (t.kind === 'list') return `list of ${t.of ? typeLabel(t.of) : '?'}`;
-  if (t.kind === 'map') return 'map';
-  const n = t.name ?? '?';
-  if (/INT|DECIMAL|DOUBLE|FLOAT|REAL|HUGEINT/.test(n)) return 'number';
-  if (n === 'VARCHAR') return 'text';
-  if (n === 'BOOLEAN') return 'boolean';
-  if (n === 'JSON') return 'json (mixed types)';
-  return n.toLowerCase();
 }
 
 export interface QueryOutcome {
@@ -143,12 +127,8 @@ export class QuerySession {
   }
 
   private check(table: RecordTable, expectedRecords: number | undefined): void {
-    if (expectedRecords !== undefined && table.rows !== expectedRecords) {
-      // DuckDB reads on past a broken line into the next one: its rows no longer line up
-      const near = table.unreadable.records[0];
-      const hint = near === undefined ? '' : ` (it could not read record ${near + 1}: a broken line there throws it off; fix that line to filter this file)`;
-      throw new QueryError(`the query engine read ${table.rows} records where the file has ${expectedRecords}${hint}: its results cannot be matched to records, so none are shown`, undefined, 'file');
-    }
+    const why = misalignment(table, expectedRecords);
+    if (why) throw new QueryError(why, undefined, 'file');
   }
 
   async run(text: string, expectedRecords: number | undefined, opts: RunOptions & { onPhase?: (phase: 'schema' | 'filter') => void } = {}): Promise<QueryOutcome> {

@@ -91,6 +91,42 @@ export function loadDuckDb(): Promise<typeof Duck> {
   return loaded;
 }
 
+/**
+ * A DuckDB instance confined to one file: it may read `path` (and use `tempDir`, when given,
+ * to spill), nothing else: no other file, no writes, no network, no extension installs, and
+ * its configuration locked so that no statement can widen that.
+ */
+export async function confinedDuckDb(path: string, opts: { tempDir?: string; threads?: number; memoryLimit?: string } = {}): Promise<{ db: Duck.DuckDBInstance; conn: Duck.DuckDBConnection }> {
+  const duck = await loadDuckDb();
+  const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', memory_limit: opts.memoryLimit ?? '512MB' };
+  if (opts.tempDir) config.temp_directory = opts.tempDir;
+  if (opts.threads) config.threads = String(opts.threads);
+  const db = await duck.DuckDBInstance.create(':memory:', config);
+  try {
+    const conn = await db.connect();
+    await conn.run(`SET allowed_paths = [${sqlString(path)}]`);
+    if (opts.tempDir) await conn.run(`SET allowed_directories = [${sqlString(opts.tempDir + '/')}]`);
+    await conn.run('SET enable_external_access = false');
+    await conn.run('SET lock_configuration = true');
+    return { db, conn };
+  } catch (e) {
+    db.closeSync();
+    throw e;
+  }
+}
+
+/**
+ * Why a table's rows cannot stand for the file's records, when they do not line up with the
+ * `expected` count of the project's own index (DuckDB reads on past a broken line into the
+ * next one); undefined when they do.
+ */
+export function misalignment(table: { rows: number; unreadable: Unreadable }, expected: number | undefined): string | undefined {
+  if (expected === undefined || table.rows === expected) return undefined;
+  const near = table.unreadable.records[0];
+  const hint = near === undefined ? '' : ` (it could not read record ${near + 1}: a broken line there throws it off; fix that line to query this file)`;
+  return `the query engine read ${table.rows} records where the file has ${expected}${hint}: its results cannot be matched to records, so none are shown`;
+}
+
 export function tableKindOf(fileName: string, datasetKind?: string): TableKind | undefined {
   if (/\.parquet$/i.test(fileName)) return 'parquet';
   if (datasetKind === 'jsonl' || (!datasetKind && /\.(?:jsonl|ndjson)$/i.test(fileName))) return 'jsonl';
@@ -168,20 +204,13 @@ export class RecordTable {
    * records and those DuckDB cannot read (two passes over the file, once).
    */
   static async open(path: string, kind: TableKind, opts: RunOptions & { threads?: number; memoryLimit?: string; materialize?: boolean } = {}): Promise<RecordTable> {
-    const duck = await loadDuckDb();
     await stat(path); // a missing file: the caller's ENOENT, not DuckDB's wording
     const tempDir = await mkdtemp(join(tmpdir(), 'vlm-lens-duckdb-'));
-    const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', temp_directory: tempDir };
-    if (opts.threads) config.threads = String(opts.threads);
-    config.memory_limit = opts.memoryLimit ?? '512MB';
     let db: Duck.DuckDBInstance | undefined;
     try {
-      db = await duck.DuckDBInstance.create(':memory:', config);
-      const conn = await db.connect();
-      await conn.run(`SET allowed_paths = [${sqlString(path)}]`);
-      await conn.run(`SET allowed_directories = [${sqlString(tempDir + '/')}]`);
-      await conn.run('SET enable_external_access = false');
-      await conn.run('SET lock_configuration = true');
+      const confined = await confinedDuckDb(path, { tempDir, threads: opts.threads, memoryLimit: opts.memoryLimit });
+      db = confined.db;
+      const conn = confined.conn;
       const described = await run(conn, `DESCRIBE SELECT * FROM ${reader(path, kind)}`, opts, 'file');
       const columns = described.getRowObjectsJson().map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
       if (columns.length === 0) throw new QueryError('no fields found in the file', undefined, 'file');

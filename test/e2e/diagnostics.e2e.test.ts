@@ -125,6 +125,21 @@ test('a click on a problem opens the text editor at its line and column, althoug
   await vs.screenshot('problem-opened-as-text');
 });
 
+/**
+ * train.jsonl's lines once the save has reached the disk whole: the editor's write may be caught
+ * half done (one CI run read the file between its truncation and its last line), so the file is
+ * read again until every record is there and line 2 carries the fix.
+ */
+async function savedLines(): Promise<string[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const lines = readFileSync(join(ws, 'data/train.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
+    if (lines.length === LINES.length && /Question number 2/.test(lines[1]) && lines[1].includes('<image>\\n<image>')) return lines;
+    if (Date.now() > deadline) throw new Error(`train.jsonl on disk has ${lines.length} of ${LINES.length} lines, line 2: ${lines[1] ?? '(none)'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('a quick fix adds the missing <image> placeholder and the problem goes away', async () => {
   await vs.page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
   await vs.page.keyboard.press('Control+.');
@@ -134,12 +149,12 @@ test('a quick fix adds the missing <image> placeholder and the problem goes away
   await vs.page.keyboard.press('Enter');
   await problemsUntil((r) => !has(r, 'VLM010') && has(r, 'VLM050'), 'VLM010 gone');
   await vs.runCommand('File: Save');
-  const line2 = readFileSync(join(ws, 'data/train.jsonl'), 'utf8').split('\n')[1];
+  const line2 = (await savedLines())[1];
   assert.match(line2, /"value":"<image>\\n<image>\\nQuestion number 2/);
 });
 
 test('hovering a box shows the image with the box drawn, and the convention', async () => {
-  const text = readFileSync(join(ws, 'data/train.jsonl'), 'utf8').split('\n')[2];
+  const text = (await savedLines())[2];
   const col = text.indexOf('[[300') + 3;
   await vs.page.locator('.tabs-container .tab', { hasText: 'train.jsonl' }).last().click();
   await vs.runCommand('Go to Line/Column...');

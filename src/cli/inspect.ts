@@ -14,6 +14,8 @@ import { CONVENTIONS, type Convention } from '../core/geometry/types';
 import { sampleFileConvention } from '../core/dataset/conventionSample';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliCommand } from './main';
 import { loadFormatOption } from './formatOption';
+import { leRobotRootOf } from '../core/lerobot/dataset';
+import { inspectLeRobot } from './lerobot';
 
 export interface InspectedImage {
   ref: string;
@@ -31,6 +33,7 @@ export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'show the detected format and a normalized record, with its images',
   usage: `Usage: vlm-lens inspect <file> [--index N] [--json] [--image-root DIR]... [--convention C] [--format FILE]
+       vlm-lens inspect <lerobot-dataset-folder> [--episode E [--frame F]] [--json]
 
 Prints the detected format of record N (0-based, default 0) of a .jsonl / .json dataset,
 its turns, its images resolved like the viewer does (the dataset's folder, then each
@@ -47,7 +50,15 @@ Options:
   --xywh             structured bbox fields are COCO x, y, width, height
   --format FILE      a JSON file of user format descriptors (as the vlmLens.formats setting)
   --json             machine-readable output
-Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or I/O error.`,
+
+A LeRobot dataset folder (or its meta/info.json; v2.0, v2.1 and v3.0 layouts) is shown as a
+dataset: version, fps, robot, cameras with their codecs, features with their names, episodes,
+frames, tasks, and every problem found (a missing data or video file, a broken meta line).
+  --episode E        one episode: its frames, videos, signals and label counts
+  --frame F          (with --episode) one frame: its values by named component, its label
+                     (the argmax of reward_bins), and each camera's video file and time in it
+Exit codes: 0 ok, 1 the record does not parse or an image is missing (a dataset or episode
+with problems), 2 usage or I/O error.`,
   options: {
     index: { type: 'string' },
     json: { type: 'boolean' },
@@ -55,10 +66,16 @@ Exit codes: 0 ok, 1 the record does not parse or an image is missing, 2 usage or
     convention: { type: 'string' },
     xywh: { type: 'boolean' },
     format: { type: 'string' },
+    episode: { type: 'string' },
+    frame: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('expected one dataset file (see vlm-lens inspect --help)');
     const path = resolve(positionals[0]);
+    const lerobot = await leRobotRootOf(path);
+    if (lerobot) return inspectLeRobot(lerobot, values, io);
+    if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new UsageError(`${path} is a folder, and not a LeRobot dataset (no meta/info.json in it): give a dataset file`);
+    if (values.episode !== undefined || values.frame !== undefined) throw new UsageError('--episode and --frame are for a LeRobot dataset folder');
     const k = values.index === undefined ? 0 : Number(values.index);
     if (!Number.isInteger(k) || k < 0) throw new UsageError(`--index must be a non-negative integer, got '${String(values.index)}'`);
     const override = values.convention as string | undefined;

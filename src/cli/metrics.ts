@@ -4,8 +4,20 @@ import { scorePredictionFile } from '../core/eval/scoreFile';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from './main';
 import type { MetricAggregate, TaskKind } from '../core/eval/predictionMetrics';
 import { loadFormatOption } from './formatOption';
+import type { ClassificationReport } from '../core/eval/classification';
 
-const KINDS: TaskKind[] = ['box', 'point', 'point-in-box', 'trajectory', 'choice', 'multi-select', 'numeric', 'text'];
+const KINDS: TaskKind[] = ['box', 'point', 'point-in-box', 'trajectory', 'choice', 'multi-select', 'numeric', 'class', 'text'];
+
+/** The confusion matrix (rows = label, columns = prediction) and each class's precision and recall, as text. */
+export function confusionText(c: ClassificationReport): string {
+  const w = Math.max(5, ...c.matrix.flat().map((n) => String(n).length + 1));
+  const lines = ['', 'confusion matrix (rows = label, columns = prediction):', `  ${'label'.padEnd(7)}${c.classes.map((k) => String(k).padStart(w)).join('')}`];
+  c.classes.forEach((k, i) => lines.push(`  ${String(k).padEnd(7)}${c.matrix[i].map((n) => String(n).padStart(w)).join('')}`));
+  lines.push('', 'per class: support, predicted, precision, recall, F1');
+  const p = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
+  for (const s of c.perClass) lines.push(`  class ${s.cls}: ${s.support}, ${s.predicted}, ${p(s.precision)}, ${p(s.recall)}, ${p(s.f1)}`);
+  return lines.join('\n') + '\n';
+}
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 
@@ -23,7 +35,9 @@ shape of its reference: boxes → IoU, mean IoU, Acc@IoU; a point answered for a
 inside (GUI grounding); points → distance; trajectories → DTW, discrete Fréchet, Hausdorff,
 RMSE, endpoint distance, and ADE / FDE in metres for ego-frame (x, y, heading) plans; option
 letters / yes-no → accuracy; letter sets → accuracy (as sets); numbers → accuracy (equal as
-numbers); text → exact match. Answers inside <answer>…</answer> are read from there. A
+numbers); text → exact match. A classifier's output ({episode_index, frame_index, pred,
+label?, probs?}, or records with probs / logits) is scored as class ids: accuracy, macro F1,
+per-class precision and recall and the confusion matrix (rows = label, columns = prediction). Answers inside <answer>…</answer> are read from there. A
 reference that cannot be scored (a file path, a missing field) is counted as unscorable, with
 the reason, never as a number.
 
@@ -35,7 +49,10 @@ Options:
   --convention C     convention of the predictions (${CONVENTIONS.join(', ')}; default pixel)
   --gt-convention C  convention of the ground truth (default: the same as --convention)
   --dataset FILE     the eval input, joined by id for w / h / new_w / new_h (needed for any
-                     convention other than pixel)
+                     convention other than pixel); or, for a classifier's output, the LeRobot
+                     dataset folder its frames come from: labels missing from the file are its
+                     frames' labels (the argmax of reward_bins), looked up by episode and frame
+  --ordinal          class ids are ordered bins: also give the accuracy within one class
   --threshold X      an IoU threshold for Acc@IoU (repeatable; default 0.1 and 0.5)
   --json             print {aggregate, samples} as JSON
 Exit codes: 0 scored, 1 no sample could be scored, 2 usage or I/O error.`,
@@ -47,6 +64,7 @@ Exit codes: 0 scored, 1 no sample could be scored, 2 usage or I/O error.`,
     'gt-convention': { type: 'string' },
     dataset: { type: 'string' },
     threshold: { type: 'string', multiple: true },
+    ordinal: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run({ values, positionals }, io) {
@@ -75,6 +93,7 @@ Exit codes: 0 scored, 1 no sample could be scored, 2 usage or I/O error.`,
         gtConvention: conv('gt-convention'),
         dataset: values.dataset ? resolve(values.dataset as string) : undefined,
         thresholds: thresholds.length ? thresholds : undefined,
+        ordinal: values.ordinal === true ? true : undefined,
       });
     } catch (e) {
       io.stderr.write(`vlm-lens metrics: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -98,6 +117,8 @@ Exit codes: 0 scored, 1 no sample could be scored, 2 usage or I/O error.`,
       if (a.groups) for (const n of g.notes) io.stdout.write(`    note: ${n}\n`);
     }
     for (const n of a.notes) io.stdout.write(`  note: ${n}\n`);
+    const c = a.classification ?? a.groups?.find((g) => g.classification)?.classification;
+    if (c) io.stdout.write(confusionText(c));
     io.stdout.write('\nper sample (line, id, kind, score):\n');
     for (const s of r.samples) io.stdout.write(`  ${s.line === undefined ? '-' : s.line + 1}\t${s.id ?? '-'}\t${s.kind}\t${s.score === undefined ? '-' : fmt(s.score)}${s.note ? `\t${s.note}` : ''}\n`);
     if (code !== EXIT_OK) io.stderr.write('vlm-lens metrics: no sample could be scored: every number above would be a guess, so none is given\n');

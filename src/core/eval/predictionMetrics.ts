@@ -16,6 +16,7 @@ import { scaleFor, type ConversionContext } from '../geometry/conventions';
 import { boxProblem, boundTrajectory, displacement, dist, dtw, endpointDistance, frechet, hausdorff, iou, rmse, MAX_TRAJECTORY_POINTS, type Box, type Pt } from '../geometry/metrics';
 import { isNum, shapesFromText } from '../geometry/parseText';
 import type { Convention, RawShape, Size } from '../geometry/types';
+import { classId, classificationReport, type ClassificationReport } from './classification';
 import { declaredSize, describe, isObj, predictionAndReference, recordId, type FormatDescriptor, type TaskKind } from '../formats/registry';
 import { stripChatPrefix as splitChat } from '../records/normalize';
 import { answerText, letterSet, normalizeAnswer, numberOf, predictedNumber, referenceKind, type ReferenceKind } from './answers';
@@ -74,6 +75,8 @@ export interface MetricOptions {
   qwenMaxPixels?: number;
   /** user format descriptors for this file */
   formats?: readonly FormatDescriptor[];
+  /** class ids are ordered bins: off-by-one accuracy is given */
+  ordinal?: boolean;
 }
 
 export interface SampleResult {
@@ -95,6 +98,9 @@ export interface SampleResult {
   /** why the sample could not be scored, or what was assumed */
   note?: string;
   imagePath?: string;
+  /** class samples: the predicted and labelled class ids */
+  predClass?: number;
+  gtClass?: number;
 }
 
 export interface MetricAggregate {
@@ -119,6 +125,8 @@ export interface MetricAggregate {
   decision?: string;
   /** a file mixing kinds: one aggregate per kind (the headline is the largest) */
   groups?: MetricAggregate[];
+  /** class ids: per-class precision / recall and the confusion matrix */
+  classification?: ClassificationReport;
 }
 
 export interface PredictionMetrics {
@@ -303,6 +311,7 @@ const KIND_WORDS: Record<TaskKind, string> = {
   choice: 'option letters / yes-no (accuracy)',
   'multi-select': 'sets of option letters (accuracy)',
   numeric: 'numbers (equal as numbers)',
+  class: 'class ids (accuracy, confusion matrix)',
   text: 'text (exact match)',
 };
 
@@ -323,6 +332,23 @@ interface Planned {
   convention?: Convention;
 }
 
+/**
+ * Whether records are a classifier's output: most carry a class prediction (`pred` a class id,
+ * or `probs` / `logits`) for a frame of an episode (`episode_index` and `frame_index`), or class
+ * probabilities. Decided from the fields, never from the file's name.
+ */
+export function isClassifierOutput(records: unknown[]): boolean {
+  if (records.length === 0) return false;
+  let n = 0;
+  for (const r of records) {
+    if (!isObj(r)) continue;
+    const framed = 'episode_index' in r && 'frame_index' in r;
+    const scores = Array.isArray(r.probs) || Array.isArray(r.logits);
+    if ((framed && ('pred' in r || scores)) || (scores && ('label' in r || 'pred' in r))) n++;
+  }
+  return n > records.length / 2;
+}
+
 /** Scores every record of a prediction file. `lines[i]` is record i's 0-based line, when known. */
 export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, lines?: number[]): PredictionMetrics {
   const task = opts.task ?? 'predictions';
@@ -330,13 +356,15 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
   const thresholds = opts.thresholds ?? [0.1, 0.5];
   const samples: SampleResult[] = [];
 
-  // 1. each sample's kind, from the shape of its reference (or the override)
+  // 1. each sample's kind, from the shape of its reference (or the override); a classifier's
+  //    output (class ids per episode frame, or class probabilities) is class ids throughout
+  const classifier = !opts.kind && isClassifierOutput(records);
   const planned: Array<Planned | undefined> = records.map((rec) => {
     const d = describe(rec, opts.formats);
     const f = predictionFields(rec, opts.formats, d);
     if (!f) return undefined;
     const ref = referenceKind(f.gtValue, hint);
-    let kind = opts.kind ?? ref.kind;
+    let kind = opts.kind ?? (classifier ? 'class' : ref.kind);
     if (!opts.kind && kind === 'box' && d.tasks?.includes('point-in-box')) kind = 'point-in-box';
     return { f, ref, kind, convention: d.convention };
   });
@@ -382,7 +410,7 @@ export function predictionMetrics(records: unknown[], opts: MetricOptions = {}, 
   const kinds = [...new Set(samples.map((s) => s.kind))];
   const unscorable = (s: SampleResult) => s.score === undefined && (s.note?.startsWith('unscorable') ?? false);
   const unparsed = (s: SampleResult) => state.unparsed.has(s);
-  const groups = kinds.map((k) => aggregateOf(samples.filter((s) => s.kind === k), k, task, thresholds, predConv, unscorable, unparsed));
+  const groups = kinds.map((k) => aggregateOf(samples.filter((s) => s.kind === k), k, task, thresholds, predConv, unscorable, unparsed, opts.ordinal));
   groups.sort((a, b) => b.samples - a.samples);
   const head = groups[0] ?? aggregateOf([], opts.kind ?? 'text', task, thresholds, predConv, unscorable, unparsed);
   const notes: string[] = [];
@@ -435,6 +463,26 @@ function scoreSample(s: SampleResult, p: Planned, opts: MetricOptions, predConv:
       s.note = empty ? 'empty prediction (counted wrong)' : 'no option letters in the prediction (counted wrong)';
       state.unparsed.add(s);
     }
+    return;
+  }
+  if (kind === 'class') {
+    const g = classId(f.gtValue);
+    const pr = classId(f.predValue) ?? classId(f.pred);
+    if (g === undefined) {
+      s.note = f.gtKey ? `unscorable: the label ${JSON.stringify(f.gtValue)} is not a class id` : 'unscorable: no label (give the LeRobot dataset the frames come from, and their labels are taken from it)';
+      return;
+    }
+    s.gtClass = g;
+    if (pr === undefined) {
+      s.score = 0;
+      s.metrics.accuracy = 0;
+      s.note = empty ? 'empty prediction (counted wrong)' : 'the prediction is not a class id (counted wrong)';
+      state.unparsed.add(s);
+      return;
+    }
+    s.predClass = pr;
+    s.score = pr === g ? 1 : 0;
+    s.metrics.accuracy = s.score;
     return;
   }
   if (kind === 'numeric') {
@@ -566,7 +614,7 @@ function scoreSample(s: SampleResult, p: Planned, opts: MetricOptions, predConv:
   }
 }
 
-function aggregateOf(samples: SampleResult[], kind: TaskKind, task: string, thresholds: number[], predConv: Convention, unscorable: (s: SampleResult) => boolean, isUnparsed: (s: SampleResult) => boolean): MetricAggregate {
+function aggregateOf(samples: SampleResult[], kind: TaskKind, task: string, thresholds: number[], predConv: Convention, unscorable: (s: SampleResult) => boolean, isUnparsed: (s: SampleResult) => boolean, ordinal = false): MetricAggregate {
   const scored = samples.filter((s) => s.score !== undefined && Number.isFinite(s.score));
   const unscored = samples.filter(unscorable).length;
   const unparsed = samples.filter(isUnparsed).length;
@@ -575,6 +623,7 @@ function aggregateOf(samples: SampleResult[], kind: TaskKind, task: string, thre
   let primary: string;
   let higherIsBetter = true;
   let unit: MetricAggregate['unit'];
+  let classification: ClassificationReport | undefined;
   const notes: string[] = [];
   if (scored.length > 0) {
     if (kind === 'box') {
@@ -603,6 +652,14 @@ function aggregateOf(samples: SampleResult[], kind: TaskKind, task: string, thre
       metrics.mean_distance = avgOf('distance');
       const r = avgOf('rmse');
       if (!Number.isNaN(r)) metrics.mean_rmse = r;
+    } else if (kind === 'class') {
+      primary = 'accuracy';
+      const pairs = scored.flatMap((s) => (s.predClass !== undefined && s.gtClass !== undefined ? [{ pred: s.predClass, label: s.gtClass }] : []));
+      classification = classificationReport(pairs, { ordinal });
+      metrics.accuracy = mean(scored.map((s) => s.score as number));
+      if (classification.macroF1 !== undefined) metrics.macro_f1 = classification.macroF1;
+      if (ordinal && pairs.length > 0) metrics['off_by_one'] = classification.offByOne as number;
+      if (pairs.length < scored.length) notes.push(`${scored.length - pairs.length} prediction(s) are not class ids: counted wrong in the accuracy, not in the confusion matrix`);
     } else {
       primary = kind === 'text' ? 'exact_match' : 'accuracy';
       metrics[primary] = mean(scored.map((s) => s.score as number));
@@ -626,5 +683,6 @@ function aggregateOf(samples: SampleResult[], kind: TaskKind, task: string, thre
     convention: kind === 'box' || kind === 'point' || kind === 'point-in-box' || (kind === 'trajectory' && unit !== 'm') ? predConv : undefined,
     unit,
     notes,
+    classification,
   };
 }

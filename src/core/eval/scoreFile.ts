@@ -7,7 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { taskOfFile } from './logParse';
 import { readPredictionText } from './predictionFile';
-import { inputFacts, predictionMetrics, type MetricOptions, type PredictionMetrics } from './predictionMetrics';
+import { classOfScores } from './classification';
+import { leRobotRootOf, openLeRobot } from '../lerobot/dataset';
+import { readEpisodeFrames } from '../lerobot/frames';
+import { inputFacts, isClassifierOutput, predictionMetrics, type MetricOptions, type PredictionMetrics } from './predictionMetrics';
 
 export interface ScoreOptions extends Omit<MetricOptions, 'inputs'> {
   /** the eval input (JSON array or JSONL) to join by id for image sizes */
@@ -28,13 +31,21 @@ export async function scorePredictionFile(file: string, opts: ScoreOptions = {})
   const preds = readPredictionText(await readFile(file, 'utf8'));
   const problems = [...preds.problems];
   let inputs: MetricOptions['inputs'];
-  if (opts.dataset) {
+  const classNotes: string[] = [];
+  const lerobot = opts.dataset ? await leRobotRootOf(opts.dataset) : undefined;
+  if ((opts.kind === 'class' || (!opts.kind && isClassifierOutput(preds.records))) && (lerobot || preds.records.some(needsPred))) {
+    const r = await prepareClassifierRecords(preds.records, lerobot);
+    classNotes.push(...r.notes);
+    problems.push(...r.problems);
+    if (r.ordinal && opts.ordinal === undefined) opts = { ...opts, ordinal: true };
+  } else if (opts.dataset && !lerobot) {
     const d = readPredictionText(await readFile(opts.dataset, 'utf8'));
     problems.push(...d.problems.map((p) => `${basename(opts.dataset ?? '')}: ${p}`));
     inputs = inputFacts(d.records);
   }
   const task = opts.task ?? taskOfFile(file);
   const m = predictionMetrics(preds.records, { ...opts, task, inputs }, preds.lines);
+  m.aggregate.notes.push(...classNotes);
   if (preds.unparsable > 0) {
     // lines that are not records are samples that could not be scored: counted, never dropped
     m.aggregate.unparsableLines = preds.unparsable;
@@ -62,4 +73,67 @@ function statedNumbers(o: Record<string, unknown> | undefined): Record<string, n
     else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k2, v2] of Object.entries(v)) if (typeof v2 === 'number' && Number.isFinite(v2)) out[`${k}.${k2}`] = v2;
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const isRec = (r: unknown): r is Record<string, unknown> => !!r && typeof r === 'object' && !Array.isArray(r);
+const needsPred = (r: unknown): boolean => isRec(r) && r.pred === undefined && (Array.isArray(r.probs) || Array.isArray(r.logits));
+
+/**
+ * A classifier's records made ready to score: a missing `pred` is the argmax of its `probs` (or
+ * `logits`); a missing `label` is the frame's label in the LeRobot dataset at `root` (its
+ * `reward_bins` argmax), looked up by `episode_index` and `frame_index`. Records are changed in
+ * place; what was taken from where is said in the notes.
+ */
+export async function prepareClassifierRecords(records: unknown[], root: string | undefined): Promise<{ notes: string[]; problems: string[]; ordinal: boolean }> {
+  const notes: string[] = [];
+  const problems: string[] = [];
+  let fromProbs = 0;
+  for (const r of records) {
+    if (!needsPred(r)) continue;
+    const rec = r as Record<string, unknown>;
+    const c = classOfScores(rec.probs ?? rec.logits);
+    if (c !== undefined) {
+      rec.pred = c;
+      fromProbs++;
+    }
+  }
+  if (fromProbs) notes.push(`${fromProbs} prediction(s) taken as the argmax of their probs / logits`);
+  const wanting = records.filter((r) => isRec(r) && r.label === undefined && typeof r.episode_index === 'number' && typeof r.frame_index === 'number') as Record<string, unknown>[];
+  if (!root || wanting.length === 0) return { notes, problems, ordinal: false };
+  const ds = await openLeRobot(root);
+  const byEpisode = new Map<number, Record<string, unknown>[]>();
+  for (const r of wanting) byEpisode.set(r.episode_index as number, [...(byEpisode.get(r.episode_index as number) ?? []), r]);
+  let taken = 0;
+  let ordinal = false;
+  let labelKey: string | undefined;
+  for (const [index, recs] of byEpisode) {
+    const ep = ds.episodes.find((e) => e.index === index);
+    if (!ep) {
+      problems.push(`episode ${index} is not in the dataset ${ds.name}: its ${recs.length} prediction(s) have no label`);
+      continue;
+    }
+    try {
+      const frames = await readEpisodeFrames(ds, ep);
+      if (!frames.labels) {
+        problems.push(`the dataset ${ds.name} has no frame labels (no reward_bins or label feature)`);
+        break;
+      }
+      labelKey = frames.labels.key;
+      ordinal = frames.labels.rule === 'argmax';
+      const rowOf = new Map(frames.frameIndex.map((f, i) => [f, i]));
+      for (const r of recs) {
+        const row = rowOf.get(r.frame_index as number);
+        const label = row === undefined ? -1 : frames.labels.values[row];
+        if (label >= 0) {
+          r.label = label;
+          taken++;
+        }
+      }
+    } catch (e) {
+      problems.push(`episode ${index}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (taken) notes.push(`${taken} label(s) taken from the dataset ${ds.name} (${labelKey}${ordinal ? ', the argmax of its bins' : ''})`);
+  if (taken < wanting.length) notes.push(`${wanting.length - taken} prediction(s) have no label in the dataset (frame not found): unscorable`);
+  return { notes, problems, ordinal };
 }

@@ -18,7 +18,7 @@ export function isObj(v: unknown): v is Obj {
 }
 
 /** What a prediction is scored as; decided from the shapes of the answers, never from a file name alone. */
-export type TaskKind = 'box' | 'point' | 'point-in-box' | 'trajectory' | 'choice' | 'multi-select' | 'numeric' | 'text';
+export type TaskKind = 'box' | 'point' | 'point-in-box' | 'trajectory' | 'choice' | 'multi-select' | 'numeric' | 'class' | 'text';
 
 /**
  * How the normalizer builds turns:

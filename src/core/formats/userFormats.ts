@@ -13,7 +13,7 @@ import picomatch from 'picomatch';
 import { CONVENTIONS, type Convention } from '../geometry/types';
 import { isObj, type FormatDescriptor, type Obj, type TaskKind } from './registry';
 
-const KINDS: TaskKind[] = ['box', 'point', 'point-in-box', 'trajectory', 'choice', 'multi-select', 'numeric', 'text'];
+const KINDS: TaskKind[] = ['box', 'point', 'point-in-box', 'trajectory', 'choice', 'multi-select', 'numeric', 'class', 'text'];
 const FIELD = /^[\w.$@:-]{1,128}$/;
 
 export interface UserFormat extends FormatDescriptor {

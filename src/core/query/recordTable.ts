@@ -92,11 +92,15 @@ export function loadDuckDb(): Promise<typeof Duck> {
 }
 
 /**
- * A DuckDB instance confined to one file: it may read `path` (and use `tempDir`, when given,
- * to spill), nothing else: no other file, no writes, no network, no extension installs, and
- * its configuration locked so that no statement can widen that.
+ * A DuckDB instance confined to one file (or the files and folders it is given): it may read
+ * `path` and `directories` (and use `tempDir`, when given, to spill), nothing else: no other
+ * file, no writes, no network, no extension installs, and its configuration locked so that no
+ * statement can widen that.
  */
-export async function confinedDuckDb(path: string, opts: { tempDir?: string; threads?: number; memoryLimit?: string } = {}): Promise<{ db: Duck.DuckDBInstance; conn: Duck.DuckDBConnection }> {
+export async function confinedDuckDb(
+  path: string | string[],
+  opts: { tempDir?: string; threads?: number; memoryLimit?: string; directories?: string[] } = {},
+): Promise<{ db: Duck.DuckDBInstance; conn: Duck.DuckDBConnection }> {
   const duck = await loadDuckDb();
   const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', memory_limit: opts.memoryLimit ?? '512MB' };
   if (opts.tempDir) config.temp_directory = opts.tempDir;
@@ -104,8 +108,10 @@ export async function confinedDuckDb(path: string, opts: { tempDir?: string; thr
   const db = await duck.DuckDBInstance.create(':memory:', config);
   try {
     const conn = await db.connect();
-    await conn.run(`SET allowed_paths = [${sqlString(path)}]`);
-    if (opts.tempDir) await conn.run(`SET allowed_directories = [${sqlString(opts.tempDir + '/')}]`);
+    const paths = typeof path === 'string' ? [path] : path;
+    if (paths.length) await conn.run(`SET allowed_paths = [${paths.map(sqlString).join(', ')}]`);
+    const dirs = [...(opts.directories ?? []), ...(opts.tempDir ? [opts.tempDir] : [])].map((d) => (d.endsWith('/') ? d : d + '/'));
+    if (dirs.length) await conn.run(`SET allowed_directories = [${dirs.map(sqlString).join(', ')}]`);
     await conn.run('SET enable_external_access = false');
     await conn.run('SET lock_configuration = true');
     return { db, conn };

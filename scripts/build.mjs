@@ -49,6 +49,7 @@ const nodeEntries = [
 const webviewEntries = [
   { in: 'webview/datasetViewer/main.ts', out: 'datasetViewer' },
   { in: 'webview/evalPanel/main.ts', out: 'evalPanel' },
+  { in: 'webview/lerobot/main.ts', out: 'lerobot' },
 ];
 
 const configs = [

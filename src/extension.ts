@@ -15,6 +15,7 @@ import { registerEvalLogLanguage } from './editor/evalLogLanguage';
 import { registerEval } from './eval/register';
 import { EvalPanelProvider } from './panels/evalPanel';
 import { RecordScores } from './eval/recordScores';
+import { LeRobotPanels } from './panels/lerobotPanel';
 
 /**
  * Called by VS Code when one of the activation events in package.json fires.
@@ -32,7 +33,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const overlay = new OverlayConfig(context.workspaceState);
   context.subscriptions.push(overlay.register());
   const viewer = DatasetEditorProvider.register(context, viewerConfig, images, overlay, log);
-  context.subscriptions.push(...registerViewerCommands(viewer), registerEditorAssociations(context, log));
+  const lerobot = new LeRobotPanels(context, images.cacheDir, log);
+  context.subscriptions.push(lerobot, ...registerViewerCommands(viewer, (uri) => lerobot.openIfDataset(uri)), registerEditorAssociations(context, log));
   const validation = registerValidation(context, { viewer: viewerConfig, overlay, images: images.service, openHeadless: (uri) => viewer.openDocument(uri, true), log });
   context.subscriptions.push(validation.disposable);
   viewer.validation = validation.service;

@@ -46,17 +46,27 @@ export class VideoBridge {
     }
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath ?? dirname(doc.uri.fsPath);
     if (!isInside(folder, resolved.path)) return { ref: ref.ref, status: 'outside', message: resolved.path };
-    const st = await stat(resolved.path);
-    const ext = extname(resolved.path).toLowerCase();
-    const name = `${createHash('sha1').update(`${resolved.path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 24)}${ext}`;
-    const dir = join(this.cacheDir.fsPath, 'videos');
-    const link = join(dir, name);
-    await mkdir(dir, { recursive: true });
-    const current = await readlink(link).catch(() => undefined);
-    if (current !== resolved.path) {
-      if (current !== undefined) await unlink(link).catch(() => undefined);
-      await symlink(resolved.path, link);
-    }
-    return { ref: ref.ref, status: 'ok', uri: webview.asWebviewUri(vscode.Uri.file(link)).toString(), mime: MIME[ext] ?? 'video/*', bytes: st.size };
+    const served = await serveVideo(webview, this.cacheDir, resolved.path);
+    return { ref: ref.ref, status: 'ok', ...served };
   }
+}
+
+/**
+ * A video file for a webview's `<video>`: a link to it in `cacheDir/videos` (a webview
+ * resource root) is handed over, never the file's own path, so the page can reach that one
+ * file and nothing beside it. The caller has checked that the file may be shown.
+ */
+export async function serveVideo(webview: vscode.Webview, cacheDir: vscode.Uri, path: string): Promise<{ uri: string; mime: string; bytes: number }> {
+  const st = await stat(path);
+  const ext = extname(path).toLowerCase();
+  const name = `${createHash('sha1').update(`${path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 24)}${ext}`;
+  const dir = join(cacheDir.fsPath, 'videos');
+  const link = join(dir, name);
+  await mkdir(dir, { recursive: true });
+  const current = await readlink(link).catch(() => undefined);
+  if (current !== path) {
+    if (current !== undefined) await unlink(link).catch(() => undefined);
+    await symlink(path, link);
+  }
+  return { uri: webview.asWebviewUri(vscode.Uri.file(link)).toString(), mime: MIME[ext] ?? 'video/*', bytes: st.size };
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DatasetEditorProvider } from './datasetEditorProvider';
 
 /** Commands of the dataset viewer: open in the viewer, reopen as text, go to record. */
-export function registerViewerCommands(provider: DatasetEditorProvider): vscode.Disposable[] {
+export function registerViewerCommands(provider: DatasetEditorProvider, openOther?: (uri: vscode.Uri) => Promise<boolean>): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('vlmLens.openInViewer', async (uri?: vscode.Uri) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;
@@ -10,6 +10,8 @@ export function registerViewerCommands(provider: DatasetEditorProvider): vscode.
         void vscode.window.showInformationMessage(vscode.l10n.t('Open a .jsonl or .json file first.'));
         return;
       }
+      // a LeRobot dataset (its folder or its meta/info.json) opens in the LeRobot view
+      if (openOther && (await openOther(target))) return;
       provider.wantViewer(target);
       await vscode.commands.executeCommand('vscode.openWith', target, DatasetEditorProvider.viewTypeFor(target));
     }),

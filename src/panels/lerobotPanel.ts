@@ -129,7 +129,7 @@ export class LeRobotPanels implements vscode.Disposable {
     const cameras: CameraPane[] = [];
     for (const v of ep.videos) {
       const feature = ds.info.features.find((f) => f.key === v.key);
-      const pane: CameraPane = { key: v.key, label: v.key.replace(/^observation\.images\./, ''), codec: feature?.video?.codec, from: v.from, status: 'missing', message: v.file };
+      const pane: CameraPane = { key: v.key, label: v.key.replace(/^observation\.images\./, ''), codec: feature?.video?.codec, from: v.from, file: v.file, status: 'missing', message: v.file };
       if (v.exists) {
         try {
           const served = await serveVideo(webview, this.cacheDir, await confinedPath(ds.root, v.file));

@@ -9,6 +9,7 @@ export function lerobotStrings(): LeRobotStrings {
     cannotPlay: vscode.l10n.t("This editor cannot play {0} video. The signals below are still shown."),
     cellFrames: vscode.l10n.t("{0} frame(s) labelled {1} and predicted {2} (showing {3}):"),
     cellTitle: vscode.l10n.t("{0} frame(s): label {1}, prediction {2}"),
+    cannotPlayFile: vscode.l10n.t("This editor cannot play {0} (meta/info.json gives its codec as {1}). The signals below are still shown."),
     classCol: vscode.l10n.t("Class"),
     classN: vscode.l10n.t("class {0}"),
     classifierHint: vscode.l10n.t("Load a classifier's prediction file ({episode_index, frame_index, pred, label?, probs?}): it is scored against this dataset's frame labels."),

@@ -15,6 +15,8 @@ export interface CameraPane {
   codec?: string;
   /** the episode's first frame in the file, seconds */
   from: number;
+  /** the video file, relative to the dataset */
+  file: string;
   status: 'ok' | 'missing' | 'outside';
   uri?: string;
   mime?: string;

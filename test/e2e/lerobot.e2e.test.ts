@@ -8,6 +8,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Frame } from 'playwright-core';
 import { VsCodeSession } from './harness';
@@ -27,6 +28,8 @@ before(async () => {
   const rows: string[] = [];
   for (let e = 0; e < FRAMES.length; e++) for (let fr = 0; fr < FRAMES[e]; fr++) rows.push(JSON.stringify({ episode_index: e, frame_index: fr, pred: predicted(e, fr) }));
   writeFileSync(join(src, 'outputs/reward_classifier_preds.jsonl'), rows.join('\n') + '\n');
+  // episode 1's right wrist camera is a file this Chromium cannot decode (MPEG-4 Part 2)
+  copyFileSync(join(__dirname, '..', 'fixtures', 'video', 'clip_mpeg4.mp4'), join(src, 'aloha/videos/chunk-000/observation.images.cam_right_wrist/episode_000001.mp4'));
   vs = await VsCodeSession.launch({ name: 'lerobot', workspace: src });
 });
 
@@ -104,6 +107,14 @@ test('right-click the dataset folder: episodes, three cameras on one timeline mo
   assert.equal(await f.locator('figure.camera .placeholder-text', { hasText: 'Video missing' }).count(), 3);
   await f.locator('.episode-row[data-episode="1"]').click();
   await f.locator('.ep-problems', { hasText: `episodes list says ${FRAMES[1] + 1} frames, its Parquet file has ${FRAMES[1]}` }).waitFor();
+  // a camera whose file cannot be played says so, by file and codec; the others play, the signals are drawn
+  await f.locator('figure.camera[data-camera="observation.images.cam_right_wrist"][data-status="unplayable"]', { hasText: 'cannot play videos/chunk-000/observation.images.cam_right_wrist/episode_000001.mp4' }).waitFor({ timeout: 30_000 });
+  for (const cam of CAMERAS.slice(0, 2)) await f.locator(`figure.camera[data-camera="${cam}"][data-status="playable"]`).waitFor({ timeout: 30_000 });
+  assert.equal(await f.locator('canvas[data-signal]').count(), 3);
+  for (let i = 0; i < 3; i++) await f.locator('#timeline').press('ArrowRight');
+  await readoutFrame(3);
+  for (const t of await cameraTimes()) assert.ok(Math.abs(t - 3.5 / FPS) < 0.02, `a camera at ${t} s, not frame 3`);
+  await vs.screenshot('episode-unplayable-camera');
 });
 
 test('statistics: feature ranges and the label balance over the dataset, counted from the frames', async () => {
@@ -124,11 +135,21 @@ test('statistics: feature ranges and the label balance over the dataset, counted
 test('a classifier\'s predictions: scored against the dataset\'s labels, the confusion matrix, a cell\'s frames open the episode there', async () => {
   await f.locator('.lr-tabs .tab[data-tab="classifier"]').click();
   await f.locator('#load-predictions').click();
-  // code-server's own file dialog: the path typed into its quick input
+  // code-server's own file dialog: once it shows its starting folder, the file's path is typed and taken
   const input = vs.page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(join(vs.workspace, 'outputs', 'reward_classifier_preds.jsonl'));
-  await vs.page.waitForTimeout(300); // the dialog reads the typed path asynchronously
+  // it opens on the dataset's parent folder (the workspace here); its value passes through other folders first
+  const start = `${vs.workspace}/`;
+  await vs.page.waitForFunction((p) => document.querySelector<HTMLInputElement>('.quick-input-widget input')?.value === p, start);
+  await vs.page.waitForTimeout(300);
+  const file = join(vs.workspace, 'outputs', 'reward_classifier_preds.jsonl');
+  // typed as a user does, after the folder it shows (the dialog completes and filters as it goes)
+  await input.press('End');
+  await input.pressSequentially(file.startsWith(start) ? file.slice(start.length) : file, { delay: 20 });
+  await vs.page.waitForFunction((p) => document.querySelector<HTMLInputElement>('.quick-input-widget input')?.value === p, file, { timeout: 10_000 }).catch(async (e: Error) => {
+    await vs.screenshot('predictions-dialog-typed');
+    throw new Error(`the dialog shows '${await input.inputValue()}' after '${file}' was typed after '${start}': ${e.message}`);
+  });
+  await vs.page.waitForTimeout(300); // the dialog validates the typed path asynchronously
   await input.press('Enter');
   await f.locator('#confusion').waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
     await vs.screenshot('predictions-dialog-failed');

@@ -9,7 +9,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -17,6 +17,7 @@ import { combineStats, leRobotRootOf, openLeRobot } from '../../src/core/lerobot
 import { argmax, frameAt, readEpisodeFrames, rowAtTime, rowOfFrame } from '../../src/core/lerobot/frames';
 import { confinedPath, featureNames, fillTemplate, parseInfo } from '../../src/core/lerobot/meta';
 import { classId, classificationReport } from '../../src/core/eval/classification';
+import { detectFormat } from '../../src/core/records/normalize';
 import { BINS, CAMERAS, expectedAction, expectedLabel, expectedState, FPS, FRAMES, JOINTS, TASK, buildLeRobotDataset } from '../lerobotFixture';
 import { runCli } from './runCli';
 
@@ -62,6 +63,14 @@ test('real v2.1 meta (YifanTian07/G1-policy-train): names nested in a list, one 
   // the repository holds meta only: every data and video file is said missing, and the count disagreement
   assert.ok(d.episodes.every((e) => !e.dataExists && e.problems.some((p) => /data file data\/chunk-000\/episode_00000\d\.parquet is missing/.test(p))));
   assert.ok(d.problems.some((p) => /total_episodes is 100, the episode list has 5/.test(p.message)));
+  // opened as files, its meta lines are LeRobot records, not "Unknown" ones
+  const firstLine = (f: string) => JSON.parse(readFileSync(join(root, 'meta', f), 'utf8').split('\n')[0]) as unknown;
+  assert.equal(detectFormat(firstLine('episodes.jsonl')), 'lerobot-episode');
+  assert.equal(detectFormat(firstLine('episodes_stats.jsonl')), 'lerobot-episode-stats');
+  assert.equal(detectFormat(firstLine('tasks.jsonl')), 'lerobot-task');
+  assert.equal(detectFormat(JSON.parse(readFileSync(join(root, 'meta', 'info.json'), 'utf8'))), 'lerobot-info');
+  // a classifier's output is not an episode line
+  assert.notEqual(detectFormat({ episode_index: 0, frame_index: 3, pred: 1 }), 'lerobot-episode');
 });
 
 test('real v3.0 info (paulpacaud/lerobot) is read; a meta/info.json that is not LeRobot\'s (Trace-Datasets) is refused by what it lacks', async () => {

@@ -194,7 +194,8 @@ function cameraPane(pane: CameraPane): HTMLElement {
   const cannot = () => {
     entry.ok = false;
     fig.dataset.status = 'unplayable';
-    el.replaceWith(h('div', { class: 'placeholder-text', text: fmt(S.cannotPlay, pane.codec ?? pane.mime ?? '?') }));
+    // the codec check passed (or could not be made): the file itself does not play
+    el.replaceWith(h('div', { class: 'placeholder-text', text: fmt(S.cannotPlayFile, pane.file, pane.codec ?? S.codecUnknown) }));
   };
   const cs = codecString(pane.codec);
   if (cs && pane.mime && el.canPlayType(`${pane.mime}; codecs="${cs}"`) === '') {

@@ -28,6 +28,10 @@ export type FormatId =
   | 'user'
   | 'internvl-meta'
   | 'trainer-state'
+  | 'lerobot-info'
+  | 'lerobot-episode'
+  | 'lerobot-episode-stats'
+  | 'lerobot-task'
   | 'unknown';
 
 /** Display names of the formats (not translated: they are proper names), from the format registry. */

@@ -122,7 +122,8 @@ export function looksLikeDataset(records: RecordText[], sample = 5): boolean {
   for (const r of records.slice(0, sample)) {
     try {
       const f = detectFormat(JSON.parse(r.text) as unknown);
-      if (f !== 'unknown' && f !== 'trainer-state') return true;
+      // configuration and dataset metadata are not datasets
+      if (f !== 'unknown' && f !== 'trainer-state' && !f.startsWith('lerobot-')) return true;
     } catch {
       /* a broken record says nothing either way */
     }

@@ -266,7 +266,10 @@ export class EvalPanelProvider implements vscode.WebviewViewProvider, vscode.Dis
         ...aggs.flatMap((a) => Object.entries(a.metrics).map(([name, value]) => ({ task: a.task, name, value, source: 'computed' }))),
         ...r.logMetrics.map((m) => ({ task: m.task, name: m.name, value: m.value, source: m.source })),
       ],
-      counts: aggs.map((a) => ({ task: a.task, samples: a.samples, unscored: a.unscored, unparsed: a.unparsed, notes: a.notes, kind: a.kind, convention: a.convention })),
+      counts: aggs.map((a) => {
+        const c = a.classification ?? a.groups?.find((g) => g.classification)?.classification;
+        return { task: a.task, samples: a.samples, unscored: a.unscored, unparsed: a.unparsed, notes: a.notes, kind: a.kind, convention: a.convention, confusion: c ? { classes: c.classes, matrix: c.matrix } : undefined };
+      }),
       progress: this.service.progressOf(r.id),
       primary: first?.primary ?? r.logMetrics[0]?.name,
       higherIsBetter: first?.higherIsBetter ?? higherIsBetterByName(r.logMetrics[0]?.name ?? ''),

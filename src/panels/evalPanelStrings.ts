@@ -13,6 +13,8 @@ export function evalPanelStrings(): EvalPanelStrings {
     followNewest: vscode.l10n.t('Follow Newest Run'),
     ...Object.fromEntries(RUN_STATUSES.map((s) => [`status.${s}`, statusLabel(s)])),
     summary: vscode.l10n.t('Summary'),
+    confusion: vscode.l10n.t('Confusion matrix (rows: label, columns: prediction)'),
+    labelPrediction: vscode.l10n.t('label \\ prediction'),
     charts: vscode.l10n.t('Charts'),
     samples: vscode.l10n.t('Samples'),
     compare: vscode.l10n.t('Compare'),

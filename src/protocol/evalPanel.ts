@@ -40,7 +40,7 @@ export interface RunView {
   errors: string[];
   metrics: MetricView[];
   /** per computed result: samples, unscored, unparsed, notes */
-  counts: Array<{ task?: string; samples: number; unscored: number; unparsed: number; notes: string[]; kind: string; convention?: string }>;
+  counts: Array<{ task?: string; samples: number; unscored: number; unparsed: number; notes: string[]; kind: string; convention?: string; confusion?: { classes: number[]; matrix: number[][] } }>;
   progress?: { percent: number; n: number; total: number };
   /** the metric the charts use, its direction */
   primary?: string;

@@ -12,6 +12,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Frame } from 'playwright-core';
 import { VsCodeSession } from './harness';
+import { panelShot } from './panel';
 import { tempWorkspace, writeFileSync, mkdirSync } from './fixtures';
 import { BINS, CAMERAS, FPS, FRAMES, buildLeRobotDataset, expectedAction, expectedLabel } from '../lerobotFixture';
 
@@ -28,6 +29,10 @@ before(async () => {
   const rows: string[] = [];
   for (let e = 0; e < FRAMES.length; e++) for (let fr = 0; fr < FRAMES[e]; fr++) rows.push(JSON.stringify({ episode_index: e, frame_index: fr, pred: predicted(e, fr) }));
   writeFileSync(join(src, 'outputs/reward_classifier_preds.jsonl'), rows.join('\n') + '\n');
+  // the same predictions with their labels written in: any class-id file scores the same way, without the dataset
+  const labelled: string[] = [];
+  for (let e = 0; e < FRAMES.length; e++) for (let fr = 0; fr < FRAMES[e]; fr++) labelled.push(JSON.stringify({ episode_index: e, frame_index: fr, pred: predicted(e, fr), label: expectedLabel(e, fr) }));
+  writeFileSync(join(src, 'outputs/labelled_preds.jsonl'), labelled.join('\n') + '\n');
   // episode 1's right wrist camera is a file this Chromium cannot decode (MPEG-4 Part 2)
   copyFileSync(join(__dirname, '..', 'fixtures', 'video', 'clip_mpeg4.mp4'), join(src, 'aloha/videos/chunk-000/observation.images.cam_right_wrist/episode_000001.mp4'));
   vs = await VsCodeSession.launch({ name: 'lerobot', workspace: src });
@@ -174,4 +179,17 @@ test('a classifier\'s predictions: scored against the dataset\'s labels, the con
   assert.match(await f.locator('#frame-readout').innerText(), new RegExp(`label ${l25} · prediction ${l25 - 2}`));
   for (const t of await cameraTimes()) assert.ok(Math.abs(t - 25.5 / FPS) < 0.02);
   await vs.screenshot('prediction-strip');
+});
+
+test('Score Predictions on a class-id file with its labels: the Eval panel shows its accuracy and confusion matrix', async () => {
+  await vs.runCommand('File: Focus on Files Explorer');
+  await vs.explorerContextMenu('outputs/labelled_preds.jsonl', 'Score Predictions');
+  await vs.pickQuickItem('pixel');
+  const e = await vs.webviewFrame('VLM Lens Eval', { selector: 'table.confusion' }, 60_000);
+  const pairs: Array<[number, number]> = [];
+  for (let ep = 0; ep < FRAMES.length; ep++) for (let fr = 0; fr < FRAMES[ep]; fr++) pairs.push([expectedLabel(ep, fr), predicted(ep, fr)]);
+  for (let l = 0; l < BINS; l++)
+    for (let p = 0; p < BINS; p++) assert.equal(await e.locator(`table.confusion td[data-label="${l}"][data-pred="${p}"]`).innerText(), String(pairs.filter(([a, b]) => a === l && b === p).length));
+  assert.match(await e.locator('table.metrics tr.primary').innerText(), new RegExp(`accuracy\\s+${(pairs.filter(([a, b]) => a === b).length / pairs.length).toFixed(4)}`));
+  await panelShot(vs, 'eval-panel-confusion', e.locator('table.confusion'));
 });

@@ -110,7 +110,24 @@ function renderSummary(run: RunView): void {
   if (run.stderrTail?.length) append(summary, h('pre', { class: 'stderr', text: run.stderrTail.join('\n') }));
   if (run.metrics.length) summary.append(metricsTable(run.metrics.map((m) => ({ task: m.task ?? run.task ?? '', name: m.name, value: m.value, source: m.source === 'computed' ? S.computed : m.source, primary: m.name === run.primary }))));
   for (const c of run.counts) for (const n of c.notes) summary.append(h('div', { class: 'note', text: n }));
+  for (const c of run.counts) if (c.confusion) summary.append(confusionTable(c.confusion));
   if (run.errors.length) summary.append(errorsDetails(run.errors));
+}
+
+/** A class-id file's confusion matrix: rows are labels, columns predictions, the diagonal in bold. */
+function confusionTable(c: { classes: number[]; matrix: number[][] }): HTMLElement {
+  const max = Math.max(1, ...c.matrix.flat());
+  const body = h('tbody');
+  c.classes.forEach((label, i) => {
+    const tr = h('tr', {}, h('th', { text: String(label) }));
+    c.classes.forEach((pred, j) => {
+      const td = h('td', { class: `cell${i === j ? ' diag' : ''}`, 'data-label': label, 'data-pred': pred, text: String(c.matrix[i][j]) });
+      td.style.setProperty('--shade', String(c.matrix[i][j] / max));
+      tr.append(td);
+    });
+    body.append(tr);
+  });
+  return h('table', { class: 'confusion' }, h('caption', { text: S.confusion }), h('thead', {}, h('tr', {}, h('th', { text: S.labelPrediction }), ...c.classes.map((k) => h('th', { text: String(k) })))), body);
 }
 
 // ---------- charts ----------

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { openLeRobot, leRobotRootOf, type LeRobotDataset } from '../core/lerobot/dataset';
 import { readEpisodeFrames } from '../core/lerobot/frames';
 import { confinedPath, looksLikeLeRobotInfo } from '../core/lerobot/meta';
-import { datasetView, labelBalance, scoreClassifierFile } from '../core/lerobot/views';
+import { computeStats, datasetView, labelBalance, scoreClassifierFile } from '../core/lerobot/views';
 import type { CameraPane, EpisodeView, LeRobotCommands, LeRobotEvents, LeRobotRequests } from '../protocol/lerobot';
 import { RpcEndpoint } from '../protocol/rpc';
 import { buildWebviewHtml, webviewOptions } from '../util/webviewHtml';
@@ -112,6 +112,7 @@ export class LeRobotPanels implements vscode.Disposable {
     rpc.onRequest('ready', () => ({ strings: lerobotStrings(), dataset: datasetView(ds), position: this.context.workspaceState.get<{ episode: number; frame: number }>(positionKey) }));
     rpc.onRequest('episode', ({ index }) => this.episode(panel.webview, ds, index));
     rpc.onRequest('balance', async () => (await labelBalance(ds)) ?? null);
+    rpc.onRequest('computeStats', () => computeStats(ds));
     rpc.onRequest('loadPredictions', async () => {
       const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectMany: false, defaultUri: vscode.Uri.file(dirname(root)), filters: { [vscode.l10n.t('Predictions')]: ['jsonl', 'json', 'ndjson'] }, openLabel: vscode.l10n.t('Score Against This Dataset') });
       if (!picked?.[0]) return null;

@@ -65,6 +65,8 @@ export function lerobotStrings(): LeRobotStrings {
     samples: vscode.l10n.t("Samples"),
     shape: vscode.l10n.t("Shape"),
     statsFrom: vscode.l10n.t("From {0}."),
+    computingStats: vscode.l10n.t("Computing statistics from the data files…"),
+    statsComputed: vscode.l10n.t("Computed from {0} data file(s): the dataset ships no statistics."),
     statsNone: vscode.l10n.t("The dataset has no statistics (no stats.json or episodes_stats.jsonl)."),
     statsTab: vscode.l10n.t("Statistics"),
     stripBins: vscode.l10n.t("{0} ({1} bins)"),

@@ -44,6 +44,8 @@ export type LeRobotRequests = {
   ready: { params: Record<string, never>; result: { strings: LeRobotStrings; dataset: LeRobotDatasetView; position?: { episode: number; frame: number } } };
   episode: { params: { index: number }; result: EpisodeView };
   balance: { params: Record<string, never>; result: LabelBalance | null };
+  /** per-feature statistics from the data files, for a dataset that ships none */
+  computeStats: { params: Record<string, never>; result: { rows: LeRobotStatRow[]; filesRead: number } };
   /** asks the user for a prediction file and scores it; null when none was picked */
   loadPredictions: { params: Record<string, never>; result: PredictionsView | null };
 };

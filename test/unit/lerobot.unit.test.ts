@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { combineStats, leRobotRootOf, openLeRobot } from '../../src/core/lerobot/dataset';
+import { computeStats, labelBalance } from '../../src/core/lerobot/views';
 import { argmax, frameAt, readEpisodeFrames, rowAtTime, rowOfFrame } from '../../src/core/lerobot/frames';
 import { confinedPath, featureNames, fillTemplate, parseInfo } from '../../src/core/lerobot/meta';
 import { classId, classificationReport } from '../../src/core/eval/classification';
@@ -192,6 +193,41 @@ test('an episode\'s frames: every joint of action and state as written, reward-b
   assert.equal(rowAtTime(f0, 99), FRAMES[0] - 1);
   assert.equal(argmax([0, 0, 0]), 0);
   assert.equal(argmax([0.1, 0.7, 0.7]), 1);
+});
+
+test('label balance over the data files, and statistics computed from them when the dataset ships none', async () => {
+  const root = join(tmp, 'nostats');
+  await buildLeRobotDataset(root, videos);
+  rmSync(join(root, 'meta', 'episodes_stats.jsonl'));
+  const d = await openLeRobot(root);
+  assert.equal(d.statsSource, 'none');
+  const bal = await labelBalance(d);
+  const counts = [0, 0, 0];
+  const per = FRAMES.map(() => [0, 0, 0]);
+  FRAMES.forEach((n, e) => {
+    for (let f = 0; f < n; f++) {
+      counts[expectedLabel(e, f)]++;
+      per[e][expectedLabel(e, f)]++;
+    }
+  });
+  assert.deepEqual(bal?.total, counts);
+  assert.deepEqual(bal?.perEpisode, per.map((c, episode) => ({ episode, counts: c })));
+  assert.equal(bal?.unlabelled, 0);
+  const { rows, filesRead } = await computeStats(d);
+  assert.equal(filesRead, 2);
+  const action = rows.find((r) => r.key === 'action');
+  assert.deepEqual(action?.names, JOINTS);
+  const all = FRAMES.flatMap((n, e) => Array.from({ length: n }, (_, f) => [e, f]));
+  JOINTS.forEach((_, j) => {
+    const vals = all.map(([e, f]) => expectedAction(e, f, j));
+    const close = (a: number | undefined, b: number, what: string) => assert.ok(a !== undefined && Math.abs(a - b) < 1e-5, `${what} of joint ${j}: ${a} vs ${b}`);
+    close(action?.min[j], Math.min(...vals), 'min');
+    close(action?.max[j], Math.max(...vals), 'max');
+    close(action?.mean[j], vals.reduce((a, b) => a + b, 0) / vals.length, 'mean');
+  });
+  assert.equal(action?.count, all.length);
+  assert.ok(!rows.some((r) => r.key === 'episode_index' || r.key.startsWith('observation.images')), 'bookkeeping columns and cameras are left out');
+  assert.ok(rows.some((r) => r.key === 'timestamp' && r.names[0] === 'timestamp'));
 });
 
 test('v3.0: episodes from meta/episodes Parquet, frames picked from a shared data file, camera times offset by from_timestamp', async () => {

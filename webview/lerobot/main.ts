@@ -7,7 +7,7 @@
  * arrives shaped from the host; dataset text is only ever set through textContent.
  */
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type Plugin } from 'chart.js';
-import type { CameraPane, EpisodeView, FramePrediction, LabelBalance, LeRobotCommands, LeRobotDatasetView, LeRobotEvents, LeRobotRequests, LeRobotStrings, PredictionsView } from '../../src/protocol/lerobot';
+import type { CameraPane, EpisodeView, FramePrediction, LabelBalance, LeRobotStatRow, LeRobotCommands, LeRobotDatasetView, LeRobotEvents, LeRobotRequests, LeRobotStrings, PredictionsView } from '../../src/protocol/lerobot';
 import { append, clear, fmt, h } from '../shared/dom';
 import { connect } from '../shared/rpcClient';
 import { valueOf } from '../shared/controls';
@@ -423,15 +423,29 @@ window.addEventListener('resize', () => drawStrip());
 
 // ---------- statistics ----------
 let balance: LabelBalance | null | undefined;
+let computed: { rows: LeRobotStatRow[]; filesRead: number; error?: string } | undefined;
 async function renderStats(): Promise<void> {
   const d = dataset;
   if (!d) return;
   clear(statsBox);
-  const source = d.statsSource === 'none' ? S.statsNone : fmt(S.statsFrom, d.statsSource);
-  statsBox.append(h('h3', { text: S.featureStats }), h('div', { class: 'muted', text: source }));
+  statsBox.append(h('h3', { text: S.featureStats }));
+  let stats = d.stats;
+  let source = d.statsSource === 'none' ? '' : fmt(S.statsFrom, d.statsSource);
+  if (d.statsSource === 'none' && d.readable) {
+    // the dataset ships no statistics: computed from its data files (once)
+    if (!computed) {
+      const wait = h('div', { class: 'loading' }, h('vscode-progress-ring', {}), S.computingStats);
+      statsBox.append(wait);
+      computed = await rpc.request('computeStats', {}).catch((e: unknown) => ({ rows: [], filesRead: 0, error: e instanceof Error ? e.message : String(e) }));
+      wait.remove();
+    }
+    stats = computed.rows;
+    source = 'error' in computed ? String(computed.error) : computed.filesRead ? fmt(S.statsComputed, computed.filesRead) : S.statsNone;
+  }
+  statsBox.append(h('div', { class: 'muted', id: 'stats-source', text: source }));
   const body = h('tbody');
-  for (const s of d.stats) s.names.forEach((n, i) => body.append(h('tr', {}, h('td', { text: s.key }), h('td', { text: n }), h('td', { class: 'num', text: num(s.min[i]) }), h('td', { class: 'num', text: num(s.mean[i]) }), h('td', { class: 'num', text: num(s.max[i]) }), h('td', { class: 'num', text: String(s.count) }))));
-  if (d.stats.length) statsBox.append(h('table', { class: 'stats-table' }, h('thead', {}, h('tr', {}, h('th', { text: S.feature }), h('th', { text: S.component }), h('th', { text: S.min }), h('th', { text: S.mean }), h('th', { text: S.max }), h('th', { text: S.count }))), body));
+  for (const s of stats) s.names.forEach((n, i) => body.append(h('tr', {}, h('td', { text: s.key }), h('td', { text: n }), h('td', { class: 'num', text: num(s.min[i]) }), h('td', { class: 'num', text: num(s.mean[i]) }), h('td', { class: 'num', text: num(s.max[i]) }), h('td', { class: 'num', text: String(s.count) }))));
+  if (stats.length) statsBox.append(h('table', { class: 'stats-table' }, h('thead', {}, h('tr', {}, h('th', { text: S.feature }), h('th', { text: S.component }), h('th', { text: S.min }), h('th', { text: S.mean }), h('th', { text: S.max }), h('th', { text: S.count }))), body));
   const bal = h('div', { class: 'balance', id: 'balance' });
   statsBox.append(h('h3', { text: S.labelBalance }), bal);
   if (!d.label) {

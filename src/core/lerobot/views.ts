@@ -10,7 +10,7 @@ import { predictionMetrics } from '../eval/predictionMetrics';
 import { prepareClassifierRecords } from '../eval/scoreFile';
 import { confinedDuckDb, sqlString } from '../query/recordTable';
 import type { ClassificationReport } from '../eval/classification';
-import type { FramePrediction, LabelBalance, LeRobotDatasetView, PredictionsView } from './viewTypes';
+import type { FramePrediction, LabelBalance, LeRobotDatasetView, LeRobotStatRow, PredictionsView } from './viewTypes';
 import type { SampleResult } from '../eval/predictionMetrics';
 import { cameraFeatures } from './meta';
 import { labelFeature } from './frames';
@@ -111,4 +111,43 @@ export async function scoreClassifierFile(file: string, ds: LeRobotDataset): Pro
   const notes = [...preds.problems, ...prepared.problems, ...m.aggregate.notes, ...prepared.notes];
   if (preds.unparsable > 0) notes.push(`${preds.unparsable} line(s) of the file could not be parsed and are not in the samples`);
   return predictionsView(file, preds.records, m.samples, { ...m.aggregate, notes });
+}
+
+/** Columns every frame has, not worth statistics of their own. */
+const BOOKKEEPING = new Set(['episode_index', 'index', 'task_index', 'frame_index']);
+
+/**
+ * Per-feature statistics computed from the data files, for a dataset that ships none (no
+ * `stats.json`, no `episodes_stats.jsonl`): min / mean / max and the count per component of
+ * every numeric feature, in one DuckDB instance that may read those files only.
+ */
+export async function computeStats(ds: LeRobotDataset): Promise<{ rows: LeRobotStatRow[]; filesRead: number }> {
+  const files = [...new Set(ds.episodes.filter((e) => e.dataExists && e.dataFile).map((e) => join(ds.root, e.dataFile as string)))];
+  if (files.length === 0) return { rows: [], filesRead: 0 };
+  const { db, conn } = await confinedDuckDb(files, { memoryLimit: '256MB' });
+  try {
+    const src = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name=true)`;
+    const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`)).getRowObjectsJson();
+    const types = new Map(described.map((c) => [c.column_name as string, c.column_type as string]));
+    const rows: LeRobotStatRow[] = [];
+    for (const f of ds.info.features) {
+      const type = types.get(f.key);
+      if (!type || BOOKKEEPING.has(f.key) || f.dtype === 'video' || f.dtype === 'image' || f.dtype === 'string') continue;
+      const col = `"${f.key.replace(/"/g, '""')}"`;
+      const numeric = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)(\[\d*\])?$/.exec(type);
+      if (!numeric) continue;
+      const vector = numeric[2] !== undefined;
+      const sql = vector
+        ? `SELECT i, min(v) AS lo, max(v) AS hi, avg(v) AS mean, count(v) AS n FROM (SELECT CAST(unnest(${col}) AS DOUBLE) AS v, generate_subscripts(${col}, 1) AS i FROM ${src}) GROUP BY i ORDER BY i`
+        : `SELECT 1 AS i, min(CAST(${col} AS DOUBLE)) AS lo, max(CAST(${col} AS DOUBLE)) AS hi, avg(CAST(${col} AS DOUBLE)) AS mean, count(${col}) AS n FROM ${src}`;
+      const res = (await conn.runAndReadAll(sql)).getRowObjectsJson();
+      const width = res.length;
+      const names = f.names?.length === width ? f.names : Array.from({ length: width }, (_, i) => (vector ? `${f.key}[${i}]` : f.key));
+      rows.push({ key: f.key, names, min: res.map((r) => Number(r.lo)), max: res.map((r) => Number(r.hi)), mean: res.map((r) => Number(r.mean)), count: Math.max(0, ...res.map((r) => Number(r.n))) });
+    }
+    return { rows, filesRead: files.length };
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
 }

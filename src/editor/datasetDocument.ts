@@ -38,6 +38,8 @@ export interface DatasetServices {
 export type FileChange = { kind: 'appended' | 'rewritten' | 'deleted' | 'restored'; records: number };
 
 const MAX_RAW_CHARS = 200_000;
+/** Records whose image size is read from the file (header) for the statistics; the rest are counted. */
+const IMAGE_SIZES_READ = 500;
 
 /** The webview's view of a scan: counts, the problems new since the last report, and whether to start over. */
 export function scanView(s: ScanStatus, newProblems: ScanStatus['problems'], reset: boolean): ScanStatusView {
@@ -125,13 +127,13 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
    * passing each batch to `each`; between batches it reports progress and yields to the
    * event loop. The record cache (kept for the pages on screen) is left as it is.
    */
-  private async eachBatch(opts: { limit?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }, each: (recs: LoadedRecord[]) => void): Promise<void> {
+  private async eachBatch(opts: { limit?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }, each: (recs: LoadedRecord[]) => void | Promise<void>): Promise<void> {
     await this.indexed(opts.signal);
     const total = Math.min(this._index.count, opts.limit ?? Infinity);
     const BATCH = 1000;
     for (let first = 0; first < total; first += BATCH) {
       if (opts.signal?.aborted || this.isDisposed) throw new AbortError();
-      each(await this.load(first, Math.min(BATCH, total - first), false));
+      await each(await this.load(first, Math.min(BATCH, total - first), false));
       opts.onProgress?.(Math.min(total, first + BATCH), total);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -150,10 +152,24 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   async recordStats(opts: { cap?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<RecordStats & { of: number }> {
     const acc = new RecordStatsAccumulator();
     const xywh = this.services.overlay.boxesAreXywh(this.uri);
-    await this.eachBatch({ ...opts, limit: opts.cap }, (recs) => {
+    let read = 0;
+    await this.eachBatch({ ...opts, limit: opts.cap }, async (recs) => {
       for (const r of recs) {
-        if (r.record) acc.add(r.record, extractGeometry(r.record, r.value, { boxesAreXywh: xywh }));
-        else acc.skip();
+        if (!r.record) {
+          acc.skip();
+          continue;
+        }
+        acc.add(r.record, extractGeometry(r.record, r.value, { boxesAreXywh: xywh }));
+        // image sizes: the record's own (declared), else the first image's header for the first few hundred records
+        if (r.record.images.length === 0 || r.record.declaredSize) continue;
+        if (read >= IMAGE_SIZES_READ) {
+          acc.imageSizeNotRead();
+          continue;
+        }
+        read++;
+        const size = await this.services.firstImageSize(this, r).catch(() => undefined);
+        if (size) acc.imageSize(size.width, size.height, 'read');
+        else acc.imageSizeUnknown();
       }
     });
     return { ...acc.result(), of: this._index.count };

@@ -338,6 +338,9 @@ export interface ViewerStrings {
   recTurns: string;
   recImages: string;
   recVideos: string;
+  recImageSizes: string;
+  recImageSizeSources: string;
+  recImageSizeRange: string;
   recTextByRole: string;
   recRoleLine: string;
   recShapes: string;

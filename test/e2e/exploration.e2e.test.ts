@@ -144,6 +144,9 @@ test('field statistics: every field with its counts; a value or a bar filters to
   const boxes = records.filter((r) => r.conversations[1].value.includes('<box>')).length;
   assert.match(await recCard.locator('.rec-shapes').innerText(), new RegExp(`^${boxes} boxes, 0 points, 0 trajectories in ${boxes} records`));
   assert.match(await recCard.locator('.rec-placed').innerText(), new RegExp(`^${boxes} boxes placed on their image; 0 not placed`));
+  // image sizes: none declared, each record's scene.jpg (320×180) read from its header, up to the number read
+  assert.match(await recCard.locator('.rec-sizes').innerText(), /320×180\s*×200/);
+  assert.match(await recCard.locator('.rec-size-sources').innerText(), /^0 declared in the records, 200 read from the image files, 0 unknown/);
   const lit = await recCard.locator('.rec-heat-cell').evaluateAll((els) => els.filter((e) => Number((e as HTMLElement).style.opacity) > 0).length);
   assert.ok(lit >= 2, `${lit} heat map cells lit`);
   // the histogram of reward has ink: bars with height

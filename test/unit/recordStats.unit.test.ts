@@ -62,6 +62,26 @@ test('turns, roles, images and boxes are counted as the records hold them', () =
   assert.deepEqual(s.shapes.area.map((b) => b.count), [2, 0, 0, 0, 0, 0], '0.25% and 0.64% of the image: both under 1%');
 });
 
+test('image sizes: declared in the record, read from the file, unknown or not read, each counted; the most common sizes first', () => {
+  const acc = new RecordStatsAccumulator();
+  acc.add(rec([['human', 'q']], 1, { declaredSize: { width: 640, height: 480 } }));
+  acc.add(rec([['human', 'q']], 1, { declaredSize: { width: 640, height: 480 } }));
+  acc.add(rec([['human', 'q']], 0, { declaredSize: { width: 999, height: 999 } })); // a size without an image: not an image size
+  acc.add(rec([['human', 'q']], 1));
+  acc.imageSize(1920, 1080, 'read');
+  acc.imageSizeUnknown();
+  acc.imageSizeNotRead();
+  acc.imageSize(0, 10, 'read');
+  const z = acc.result().imageSizes;
+  assert.equal(z.declared, 2);
+  assert.equal(z.read, 1);
+  assert.equal(z.unknown, 2, 'an unreadable header, and a zero width');
+  assert.equal(z.notRead, 1);
+  assert.deepEqual(z.top, [{ width: 640, height: 480, count: 2 }, { width: 1920, height: 1080, count: 1 }]);
+  assert.deepEqual([z.width.min, z.width.max, z.height.min, z.height.max], [640, 1920, 480, 1080]);
+  assert.equal(z.width.mean, (640 * 2 + 1920) / 3);
+});
+
 test('heat map levels: the fullest cell is solid, a cell with one box still seen', () => {
   assert.deepEqual(heatLevels([0, 1, 50, 100]), [0, 0.08, 0.5, 1]);
   assert.deepEqual(heatLevels([0, 0]), [0, 0]);

@@ -130,6 +130,13 @@ function recordsCard(r: RecordStats & { of: number }, S: ViewerStrings): HTMLEle
   const card = h('div', { class: 'stats-field stats-records' }, h('div', { class: 'stats-field-head' }, h('span', { class: 'stats-path', text: title })));
   card.append(distChips(S.recTurns, r.turns), distChips(S.recImages, r.images));
   if (r.videos.max > 0) card.append(distChips(S.recVideos, r.videos));
+  const z = r.imageSizes;
+  if (z.declared + z.read > 0) {
+    const row = h('div', { class: 'stats-values rec-sizes' }, h('span', { class: 'muted rec-label', text: S.recImageSizes }));
+    for (const t of z.top) row.append(h('span', { class: 'stats-value' }, h('span', { class: 'v', text: `${t.width}×${t.height}` }), h('span', { class: 'n muted', text: `×${statNumber(t.count)}` })));
+    card.append(row, h('div', { class: 'stats-facts muted rec-size-range', text: fmt(S.recImageSizeRange, z.width.min, z.width.max, statNumber(z.width.mean), z.height.min, z.height.max, statNumber(z.height.mean)) }));
+  }
+  if (z.declared + z.read + z.unknown + z.notRead > 0) card.append(h('div', { class: 'stats-facts muted rec-size-sources', text: fmt(S.recImageSizeSources, z.declared, z.read, z.unknown, z.notRead) }));
   card.append(h('div', { class: 'muted rec-label', text: S.recTextByRole }));
   for (const t of r.textLength) card.append(h('div', { class: 'stats-facts muted rec-role', text: fmt(S.recRoleLine, t.role, t.turns, t.min, t.max, statNumber(t.mean)) }));
   const sh = r.shapes;

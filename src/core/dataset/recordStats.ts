@@ -28,6 +28,19 @@ export interface RecordStats {
   videos: CountDist;
   /** characters per turn, by role as written (human, gpt, user, assistant…) */
   textLength: Array<{ role: string; turns: number; min: number; max: number; mean: number }>;
+  /** the size of each record's (first) image: declared in the record, or read from the file's header */
+  imageSizes: {
+    declared: number;
+    read: number;
+    /** records with images whose size could not be told (missing file, unreadable header) */
+    unknown: number;
+    /** records whose image size was not read (past the number read) */
+    notRead: number;
+    width: CountDist;
+    height: CountDist;
+    /** the most common sizes, most common first */
+    top: Array<{ width: number; height: number; count: number }>;
+  };
   shapes: {
     /** records with at least one shape */
     records: number;
@@ -99,6 +112,7 @@ export class RecordStatsAccumulator {
   private readonly images = new Counter();
   private readonly videos = new Counter();
   private readonly roles = new Map<string, Counter>();
+  private readonly sizes = { declared: 0, read: 0, unknown: 0, notRead: 0, width: new Counter(), height: new Counter(), pairs: new Map<string, number>() };
   private readonly shapes = { records: 0, boxes: 0, points: 0, trajectories: 0, placed: 0, notPlaced: 0, heat: new Array<number>(GRID * GRID).fill(0), area: new Array<number>(AREA_EDGES.length - 1).fill(0) };
 
   /** A record that did not parse, or was too large to read. */
@@ -112,6 +126,7 @@ export class RecordStatsAccumulator {
     this.turns.add(record.turns.length);
     this.images.add(record.images.length);
     this.videos.add(record.videos.length);
+    if (record.declaredSize && record.images.length > 0) this.imageSize(record.declaredSize.width, record.declaredSize.height, 'declared');
     for (const t of record.turns) {
       let c = this.roles.get(t.rawRole);
       if (!c) {
@@ -144,6 +159,24 @@ export class RecordStatsAccumulator {
     }
   }
 
+  /** A record's image size, declared in it or read from the image's header. */
+  imageSize(width: number, height: number, source: 'declared' | 'read'): void {
+    if (!(width > 0 && height > 0)) return this.imageSizeUnknown();
+    this.sizes[source]++;
+    this.sizes.width.add(width);
+    this.sizes.height.add(height);
+    const key = `${width}x${height}`;
+    if (this.sizes.pairs.size < 5000 || this.sizes.pairs.has(key)) this.sizes.pairs.set(key, (this.sizes.pairs.get(key) ?? 0) + 1);
+  }
+
+  imageSizeUnknown(): void {
+    this.sizes.unknown++;
+  }
+
+  imageSizeNotRead(): void {
+    this.sizes.notRead++;
+  }
+
   result(): RecordStats {
     return {
       records: this.records,
@@ -152,6 +185,21 @@ export class RecordStatsAccumulator {
       turns: this.turns.dist(),
       images: this.images.dist(),
       videos: this.videos.dist(),
+      imageSizes: {
+        declared: this.sizes.declared,
+        read: this.sizes.read,
+        unknown: this.sizes.unknown,
+        notRead: this.sizes.notRead,
+        width: this.sizes.width.dist(),
+        height: this.sizes.height.dist(),
+        top: [...this.sizes.pairs.entries()]
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .slice(0, 10)
+          .map(([k, count]) => {
+            const [width, height] = k.split('x').map(Number);
+            return { width, height, count };
+          }),
+      },
       textLength: [...this.roles.entries()].map(([role, c]) => {
         const d = c.dist(0);
         return { role, turns: c.count, min: d.min, max: d.max, mean: d.mean };

@@ -301,6 +301,8 @@ export class VsCodeSession {
     await row.click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.waitFor({ state: 'visible' });
+    // the menu shows before its items are laid out: read it once it has them (a run once read none)
+    await menu.locator('.action-item .action-label').first().waitFor({ state: 'visible' });
     return menu;
   }
 

@@ -8,16 +8,14 @@ import { readRecord } from '../core/index/recordReader';
 import { SchemaSet, type SchemaLoadProblem, type UserSchema } from '../core/validate/schemaSet';
 import { RecordValidator, type Problem } from '../core/validate/validator';
 import { validateFile } from '../core/validate/validateFile';
-import { recordId } from '../core/formats/registry';
 import { userFormatsFor } from '../core/formats/userFormats';
 import { readFormatSpecs } from './formatOption';
 import { PLACEHOLDER_POLICIES, type PlaceholderPolicy } from '../core/validate/placeholders';
 import { imageFileProblem, imageHeaderSize } from '../core/images/sniff';
 import { RULE_CODES, type SeveritySetting } from '../core/validate/rules';
 import { CONVENTIONS, type Convention } from '../core/geometry/types';
-import { validateInParallel, MIN_RECORDS_PER_PART } from '../workers/parallelValidate';
+import { validateInParallel, validateConfig, recordIdReader, MIN_RECORDS_PER_PART } from '../workers/parallelValidate';
 import { DatasetWorkerClient } from '../workers/datasetWorkerClient';
-import type { ValidateConfig } from '../workers/datasetWorkerProtocol';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIO } from './main';
 
 /** One problem as the CLI prints it: 1-based lines and columns. */
@@ -225,20 +223,13 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
     if (script && o.jobs > 1 && index.readyCount >= 2 * MIN_RECORDS_PER_PART) {
       const clients = Array.from({ length: o.jobs }, () => new DatasetWorkerClient(script));
       try {
-        const config: ValidateConfig = { builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, jsonl, images: o.images, formatSpecs: o.formatSpecs, placeholders: o.placeholders };
+        const config = validateConfig({ builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, indexKind: index.kind, images: o.images, formatSpecs: o.formatSpecs, placeholders: o.placeholders });
         const r = await validateInParallel({
           path,
           snapshot: index.snapshot(),
           config,
           clients,
-          idOf: async (k) => {
-            const raw = await readRecord(file, index, k);
-            try {
-              return recordId(JSON.parse(raw?.text ?? 'null') as unknown)?.id;
-            } catch {
-              return undefined;
-            }
-          },
+          idOf: recordIdReader(async (k) => JSON.parse((await readRecord(file, index, k))?.text ?? 'null') as unknown),
         });
         return { ...r, records };
       } finally {

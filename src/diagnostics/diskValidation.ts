@@ -1,10 +1,8 @@
 import * as vscode from 'vscode';
 import { availableParallelism } from 'node:os';
 import { DatasetWorkerClient, JobCancelledError } from '../workers/datasetWorkerClient';
-import { validateInParallel } from '../workers/parallelValidate';
-import { type ValidateConfig } from '../workers/datasetWorkerProtocol';
+import { validateInParallel, validateConfig, recordIdReader } from '../workers/parallelValidate';
 import { AbortError } from '../core/index/recordIndex';
-import { recordId } from '../core/formats/registry';
 import { placeholderPolicyFor } from '../core/validate/placeholders';
 import type { Problem } from '../core/validate/validator';
 import type { ProblemFlagArrays } from '../core/validate/flags';
@@ -132,7 +130,7 @@ export class DiskValidation {
     const run = ++this.runs;
     const overlay = validationOverlay(this.doc);
     this.overlayKey = JSON.stringify(overlay);
-    const config: ValidateConfig = {
+    const config = validateConfig({
       builtinDir: this.settings.builtinDir,
       userSchemas: settings.userSchemas,
       relPath: this.settings.relPath(this.doc.uri),
@@ -141,12 +139,12 @@ export class DiskValidation {
       overlay,
       maxProblems: settings.maxProblems,
       maxRecordBytes: this.files.maxRecordBytes(),
-      jsonl: index.kind === 'jsonl',
+      indexKind: index.kind,
       images: settings.checkImages ? this.files.resolveContext(this.doc.uri) : undefined,
       schemaStamp: settings.stamp,
       formatSpecs: settings.formatSpecs,
       placeholders: placeholderPolicyFor(settings.placeholderPolicies, this.settings.relPath(this.doc.uri)),
-    };
+    });
     const snapshot = index.snapshot();
     this.state = { running: true, processed: 0, total: snapshot.starts.length, problems: [], totalProblems: 0, capped: false, cancelled: false, schemaProblems: [] };
     this.onChange(this, false);
@@ -157,10 +155,7 @@ export class DiskValidation {
       config,
       clients: this.pool.get(),
       signal: ac.signal,
-      idOf: async (k) => {
-        const r = await this.doc.record(k);
-        return recordId(r?.value)?.id;
-      },
+      idOf: recordIdReader(async (k) => (await this.doc.record(k))?.value),
       onProgress: (p) => {
         if (run !== this.runs) return;
         const s = this.state;

@@ -11,6 +11,7 @@ import { type IndexSnapshot } from '../core/index/recordIndex';
 import { type SchemaLoadProblem } from '../core/validate/schemaSet';
 import { type DatasetWorkerClient } from './datasetWorkerClient';
 import { type ValidateConfig } from './datasetWorkerProtocol';
+import { recordId } from '../core/formats/registry';
 
 export interface ParallelProgress {
   processed: number;
@@ -30,6 +31,26 @@ export interface ParallelResult {
   /** records with problems and their rules (all of them, past the cap too) */
   flags: ProblemFlagArrays;
   schemaProblems: SchemaLoadProblem[];
+}
+
+/** What a validation run is set up from: the same for the CLI and the editor. */
+export type ValidationRunSettings = Omit<ValidateConfig, 'jsonl'> & { indexKind: string };
+
+/** A validation run's configuration, made one way for the CLI and the editor. */
+export function validateConfig(s: ValidationRunSettings): ValidateConfig {
+  const { indexKind, ...rest } = s;
+  return { ...rest, jsonl: indexKind === 'jsonl' };
+}
+
+/** A record's id (for a duplicate found across parts), from a reader of its parsed value; undefined when it has none or does not parse. */
+export function recordIdReader(read: (record: number) => Promise<unknown>): (record: number) => Promise<string | undefined> {
+  return async (k) => {
+    try {
+      return recordId(await read(k))?.id;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** Fewer records than this are validated in one part (starting workers costs more). */

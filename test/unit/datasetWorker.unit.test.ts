@@ -60,7 +60,7 @@ test('a runaway regex is stopped: the worker is replaced after the grace period 
 });
 
 test('validation in parallel parts (worker threads) finds exactly what one pass finds, across the split too', async () => {
-  const { validateInParallel, MIN_RECORDS_PER_PART } = await import('../../src/workers/parallelValidate');
+  const { validateInParallel, validateConfig, recordIdReader, MIN_RECORDS_PER_PART } = await import('../../src/workers/parallelValidate');
   const { validateFile } = await import('../../src/core/validate/validateFile');
   const { SchemaSet } = await import('../../src/core/validate/schemaSet');
   const { RecordValidator } = await import('../../src/core/validate/validator');
@@ -76,10 +76,15 @@ test('validation in parallel parts (worker threads) finds exactly what one pass 
   const { dir, path, snapshot } = await fixture(lines);
   const clients = [new DatasetWorkerClient(script), new DatasetWorkerClient(script)];
   try {
-    const config = { builtinDir: join(__dirname, '..', '..', 'dist', 'schemas'), userSchemas: [], relPath: 'd.jsonl', severities: {}, maxProblems: 1000, maxRecordBytes: 1 << 20, jsonl: true };
+    // made as the CLI and the editor make it
+    const config = validateConfig({ builtinDir: join(__dirname, '..', '..', 'dist', 'schemas'), userSchemas: [], relPath: 'd.jsonl', severities: {}, maxProblems: 1000, maxRecordBytes: 1 << 20, indexKind: 'jsonl' });
+    assert.equal(config.jsonl, true);
+    assert.equal(validateConfig({ ...config, indexKind: 'json-array' }).jsonl, false);
     const file = await NodeFile.open(path);
     const index = await RecordIndex.build(file, { fileName: path });
-    const parallel = await validateInParallel({ path, snapshot, config, clients, idOf: async (k) => (JSON.parse((await loadRecords(file, index, k, 1))[0].text ?? '{}') as { id?: string }).id });
+    const idOf = recordIdReader(async (k) => JSON.parse((await loadRecords(file, index, k, 1))[0].text ?? 'null') as unknown);
+    assert.equal(await idOf(30), undefined, 'a broken record has no id, and does not throw');
+    const parallel = await validateInParallel({ path, snapshot, config, clients, idOf });
     const schemas = await SchemaSet.create(config.builtinDir);
     const single = await validateFile(file, index, new RecordValidator({ schemas, jsonl: true }), { maxProblems: 1000 });
     await file.close();

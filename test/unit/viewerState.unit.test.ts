@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RowMap } from '../../webview/datasetViewer/rowMap';
+import { Selection } from '../../webview/datasetViewer/selection';
 import { PageCache } from '../../webview/datasetViewer/pageCache';
 import { SearchMatches } from '../../webview/datasetViewer/searchMatches';
 import { accept, errorMark, remember, suggest, wordAt } from '../../webview/datasetViewer/queryBox';
@@ -166,4 +167,37 @@ test('Eval panel: a samples page for an older query is dropped; the compare choi
   assert.deepEqual(compareRows(c, 'better', false).map((r) => r.id), ['w', 'x']);
   const lower = { rows, higherIsBetter: false } as unknown as Parameters<typeof compareRows>[0];
   assert.deepEqual(compareRows(lower, 'all', true).map((r) => r.id), ['y', 'w', 'x', 'z'], 'lower is better: a fall is a gain');
+});
+
+test('selection: one record, its row derived through the filter, the choice saved and restored, keys moving by rows', () => {
+  const rows = new RowMap();
+  const saved: number[] = [];
+  const sel = new Selection(rows, (k) => saved.push(k), 41);
+  assert.equal(sel.record, -1);
+  assert.equal(sel.row, -1);
+  // the saved choice of an earlier page, when the file has it; else the host's; else the first
+  assert.equal(sel.initial(0), undefined);
+  assert.equal(sel.initial(100), 41);
+  assert.equal(sel.initial(30, 7), 7);
+  assert.equal(sel.initial(5, 7), 0);
+  assert.equal(sel.set(41), 41, 'unfiltered: the row is the record');
+  assert.deepEqual(saved, [41]);
+  // a filter that shows it: its row there; one that hides it: no row, and the first shown is taken
+  rows.set({ kind: 'problems', code: null, records: [3, 41, 90], ascending: true });
+  assert.equal(sel.row, 1);
+  assert.equal(sel.afterFilter(3), 41);
+  rows.set({ kind: 'query', code: null, records: [90, 3], ascending: false });
+  assert.equal(sel.shown, false);
+  assert.equal(sel.afterFilter(90), 90);
+  // keys move by rows of the list as filtered, kept inside it
+  const at = sel.set(90);
+  assert.equal(at, 0);
+  assert.equal(sel.recordAtRow(at + 1, 2), 3);
+  assert.equal(sel.recordAtRow(at - 5, 2), 90);
+  assert.equal(sel.recordAtRow(0, 0), undefined);
+  // the list emptied: nothing selected, the saved choice kept for the next initial pick
+  sel.clear();
+  assert.equal(sel.record, -1);
+  rows.set(undefined);
+  assert.equal(sel.initial(200), 90);
 });

@@ -3,6 +3,7 @@
  * (search, go to record, reopen as text), a virtualized record list and the detail pane.
  * The record data stays on the host; the webview asks for pages and records.
  */
+import { Selection } from './selection';
 import { RowMap } from './rowMap';
 import { PageCache } from './pageCache';
 import { SearchMatches } from './searchMatches';
@@ -71,10 +72,17 @@ let state: UiState = vscodeApi.getState() ?? {};
 let overlayState: OverlayState;
 let overlayView: RecordOverlayView | undefined;
 let validation: ValidationView | undefined;
-/** the selected record (the list works in rows: with a filter they differ) */
-let selectedRecord = -1;
 /** rows ↔ records (all records, or those with problems while the list is filtered) */
 const rows = new RowMap();
+/** the selected record: its row follows from `rows`, its choice is saved with the page's state */
+const selection = new Selection(
+  rows,
+  (record) => {
+    state = { ...state, selected: record };
+    vscodeApi.setState(state);
+  },
+  state.selected,
+);
 
 function recordTotal(): number {
   return indexStatus?.records ?? 0;
@@ -336,12 +344,10 @@ function select(i: number, opts: { focusList?: boolean } = {}): void {
     setFilterValue('all');
     row = index;
   }
-  selectedRecord = index;
+  selection.set(index);
   list.setSelected(row);
   list.reveal(row);
   if (opts.focusList !== false && document.activeElement === document.body) list.element.focus();
-  state = { ...state, selected: index };
-  vscodeApi.setState(state);
   rpc.notify('selectionChanged', { index });
   if (detailTimer) clearTimeout(detailTimer);
   detailTimer = setTimeout(() => void showDetail(index), 40);
@@ -415,7 +421,7 @@ function flashError(e: unknown): void {
 function nextProblem(kinds: Array<ScanProblem['kind']>): void {
   const of = problems.filter((p) => kinds.includes(p.kind));
   if (of.length === 0) return;
-  const cur = selectedRecord;
+  const cur = selection.record;
   const next = of.find((p) => p.index > cur) ?? of[0];
   select(next.index);
 }
@@ -445,7 +451,7 @@ function startSearch(): void {
   list.invalidate();
   if (!text) {
     searchStatus.textContent = '';
-    if (selectedRecord >= 0) void showDetail(selectedRecord);
+    if (selection.record >= 0) void showDetail(selection.record);
     return;
   }
   searchStatus.textContent = fmt(S.searching, 0);
@@ -470,15 +476,15 @@ function onSearchProgress(p: SearchProgress): void {
   }
   updateSearchStatus();
   list.invalidate();
-  if (first && !search.has(selectedRecord)) goToMatch(1);
-  else if (p.done && selectedRecord >= 0) void showDetail(selectedRecord);
+  if (first && !search.has(selection.record)) goToMatch(1);
+  else if (p.done && selection.record >= 0) void showDetail(selection.record);
 }
 
 function updateSearchStatus(): void {
   const p = lastSearch;
   if (!p) return;
   const pct = p.totalBytes > 0 ? Math.floor((p.scannedBytes / p.totalBytes) * 100) : 100;
-  const pos = search.position(selectedRecord) - 1;
+  const pos = search.position(selection.record) - 1;
   let text: string;
   if (!search.done) text = fmt(S.searching, pct) + (search.count ? ` · ${search.count.toLocaleString('en-US')}` : '');
   else if (p.totalMatches === 0) text = S.noMatches;
@@ -488,7 +494,7 @@ function updateSearchStatus(): void {
 }
 
 function goToMatch(dir: 1 | -1): void {
-  const target = search.next(selectedRecord, dir);
+  const target = search.next(selection.record, dir);
   if (target === undefined) return;
   select(target);
   updateSearchStatus();
@@ -534,7 +540,7 @@ document.addEventListener('keydown', (e) => {
     }
     return;
   }
-  const cur = list.selectedIndex; // rows
+  const cur = selection.row; // rows
   let next: number | undefined;
   switch (e.key) {
     case 'ArrowDown':
@@ -567,7 +573,8 @@ document.addEventListener('keydown', (e) => {
       return;
   }
   e.preventDefault();
-  if (next !== undefined && list.total > 0) select(recordOfRow(Math.max(0, Math.min(list.total - 1, next))));
+  const to = next === undefined ? undefined : selection.recordAtRow(next, list.total);
+  if (to !== undefined) select(to);
 });
 
 // ---- host notifications ------------------------------------------------------------------
@@ -575,7 +582,10 @@ rpc.onNotification('indexProgress', (s) => {
   indexStatus = s;
   if (s.notices) setNotices(s.notices);
   if (!rows.filter) list.setCount(s.records);
-  if (selectedRecord < 0 && s.records > 0) select(state.selected !== undefined && state.selected < s.records ? state.selected : 0);
+  if (selection.record < 0) {
+    const first = selection.initial(s.records);
+    if (first !== undefined) select(first);
+  }
   renderHeader();
   if (s.done) ensurePages(visibleFirst, Math.max(visibleFirst, visibleLast));
 });
@@ -618,8 +628,7 @@ rpc.onNotification('fileChanged', (c) => {
   setValue(filterBox, 'all');
   list.setCount(0);
   list.setSelected(-1);
-  selectedRecord = -1;
-  state = { ...state, selected: state.selected };
+  selection.clear();
   if (valueOf(searchField)) startSearch();
   if (requery) runQuery();
 });
@@ -640,9 +649,9 @@ function applyFilter(value: string): void {
     if (!rows.filter) return;
     rows.set(undefined);
     list.setCount(recordTotal());
-    if (selectedRecord >= 0) {
-      list.setSelected(selectedRecord);
-      list.reveal(selectedRecord);
+    if (selection.shown) {
+      list.setSelected(selection.row);
+      list.reveal(selection.row);
     }
     list.invalidate();
     return;
@@ -661,7 +670,7 @@ function applyFilter(value: string): void {
         detail.append(h('div', { class: 'muted empty-turns', text: S.filterEmpty }));
         return;
       }
-      select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0]);
+      select(selection.afterFilter(records[0]));
     })
     .catch((e: unknown) => flashError(e));
 }
@@ -699,7 +708,7 @@ rpc.onNotification('validation', (v) => {
   list.invalidate();
   onRange(visibleFirst, Math.max(visibleFirst, visibleLast));
   if (rows.filter) applyFilter(valueOf(filterBox));
-  else if (selectedRecord >= 0) void showDetail(selectedRecord);
+  else if (selection.record >= 0) void showDetail(selection.record);
 });
 
 // ---- query filter (a SQL condition over the fields, through DuckDB on the host) -----------
@@ -894,7 +903,7 @@ function runQuery(): void {
       detail.append(h('div', { class: 'muted empty-turns', text: S.queryNoMatches }));
       return;
     }
-    select(rowOfRecord(selectedRecord) >= 0 ? selectedRecord : records[0], { focusList: false });
+    select(selection.afterFilter(records[0]), { focusList: false });
   });
 }
 
@@ -967,7 +976,7 @@ function showStats(): void {
           runQuery();
         },
         back: () => {
-          if (selectedRecord >= 0) void showDetail(selectedRecord);
+          if (selection.record >= 0) void showDetail(selection.record);
           else clear(detail);
         },
       }, records),
@@ -1079,7 +1088,7 @@ function showGallery(on: boolean): void {
   if (on) {
     gallery ??= makeGallery();
     galleryRefresh();
-    const row = rowOfRecord(selectedRecord);
+    const row = selection.row;
     if (row >= 0) gallery.reveal(Math.floor(row / galleryColumns));
   } else {
     // the images in flight are for cells no longer shown
@@ -1154,7 +1163,7 @@ function renderGalleryRow(el: HTMLElement, gridRow: number): void {
     } else if (info) frame.append(h('span', { class: 'muted gthumb-text', text: info.summary?.snippet ?? '' }));
     const caption = h('div', { class: 'gcaption' }, h('span', { text: `#${(index + 1).toLocaleString('en-US')}` }), info?.summary?.id ? h('span', { class: 'muted', text: info.summary.id }) : null);
     caption.style.height = `${CAPTION_PX}px`;
-    const cell = h('div', { class: `gcell${index === selectedRecord ? ' selected' : ''}`, 'data-record': index, title: info?.summary?.snippet ?? '' }, frame, caption);
+    const cell = h('div', { class: `gcell${index === selection.record ? ' selected' : ''}`, 'data-record': index, title: info?.summary?.snippet ?? '' }, frame, caption);
     cell.style.width = `${gallerySize}px`;
     el.append(cell);
   }
@@ -1226,8 +1235,8 @@ async function start(): Promise<void> {
   if (info.kind === 'empty' || info.kind === 'binary') {
     detail.append(h('div', { class: 'muted empty-turns', text: info.kind === 'empty' ? S.emptyFile : S.binaryFile }));
   } else detail.append(h('div', { class: 'muted empty-turns', text: S.selectRecord }));
-  const initial = state.selected ?? info.initialIndex;
-  if (indexStatus.records > 0) select(initial !== undefined && initial < indexStatus.records ? initial : 0);
+  const initial = selection.initial(indexStatus.records, info.initialIndex);
+  if (initial !== undefined) select(initial);
   if (state.filter && !queryBar.hidden) {
     queryInput.value = state.filter;
     runQuery();

@@ -213,6 +213,51 @@ const pqBare = (() => {
 })();
 report(`first page of a Parquet dataset (the 1M file as Parquet, ${mb(statSync(bigParquet).size)}): first rows converted, indexed, 50 read`, pqFirst.value, 'ms', 'DuckDB alone reading its first 50 rows (own process)', pqBare, '< 1000 ms', pqFirst.value < 1000);
 
+// Issue 17: a LeRobot dataset of 400 episodes × 600 frames (action and state of 14 joints,
+// 5 reward bins; no videos), its Parquet files written once by DuckDB. Baselines, each in its
+// own process: the overview against reading episodes.jsonl with JSON.parse and one stat per
+// file; an episode against DuckDB alone reading that file into JS columns; the label balance
+// against DuckDB alone counting the argmax of every frame's bins over the files.
+const lrRoot = join(dataDir, 'lerobot_400x600');
+if (!existsSync(join(lrRoot, 'meta', 'info.json'))) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  mkdirSync(join(lrRoot, 'meta'), { recursive: true });
+  mkdirSync(join(lrRoot, 'data', 'chunk-000'), { recursive: true });
+  const joints = Array.from({ length: 14 }, (_, j) => `joint_${j}`);
+  const cams = ['cam_high', 'cam_left_wrist', 'cam_right_wrist'].map((c) => `observation.images.${c}`);
+  const info = {
+    codebase_version: 'v2.1', robot_type: 'aloha', total_episodes: 400, total_frames: 400 * 600, total_tasks: 1, chunks_size: 1000, fps: 30, splits: { train: '0:400' },
+    data_path: 'data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet',
+    video_path: 'videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4',
+    features: {
+      action: { dtype: 'float32', shape: [14], names: joints }, 'observation.state': { dtype: 'float32', shape: [14], names: joints }, reward_bins: { dtype: 'float32', shape: [5], names: null },
+      ...Object.fromEntries(cams.map((c) => [c, { dtype: 'video', shape: [480, 640, 3], info: { 'video.codec': 'av1' } }])),
+      timestamp: { dtype: 'float32', shape: [1] }, frame_index: { dtype: 'int64', shape: [1] }, episode_index: { dtype: 'int64', shape: [1] }, index: { dtype: 'int64', shape: [1] }, task_index: { dtype: 'int64', shape: [1] },
+    },
+  };
+  writeFileSync(join(lrRoot, 'meta', 'info.json'), JSON.stringify(info, null, 4));
+  writeFileSync(join(lrRoot, 'meta', 'tasks.jsonl'), JSON.stringify({ task_index: 0, task: 'fold the towel' }) + '\n');
+  writeFileSync(join(lrRoot, 'meta', 'episodes.jsonl'), Array.from({ length: 400 }, (_, e) => JSON.stringify({ episode_index: e, tasks: ['fold the towel'], length: 600 })).join('\n') + '\n');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  for (let e = 0; e < 400; e++) {
+    const out = join(lrRoot, 'data', 'chunk-000', `episode_${String(e).padStart(6, '0')}.parquet`);
+    await c.run(`COPY (SELECT CAST(list_transform(range(14), j -> sin(i / 50 + j + ${e})) AS FLOAT[]) AS action, CAST(list_transform(range(14), j -> cos(i / 50 + j + ${e})) AS FLOAT[]) AS "observation.state", CAST(list_transform(range(5), b -> CASE WHEN b = (i * 5) // 600 THEN 0.8 ELSE 0.05 END) AS FLOAT[]) AS reward_bins, CAST(i / 30 AS FLOAT) AS timestamp, CAST(i AS BIGINT) AS frame_index, CAST(${e} AS BIGINT) AS episode_index, CAST(${e * 600} + i AS BIGINT) AS "index", CAST(0 AS BIGINT) AS task_index FROM range(600) t(i)) TO '${out}' (FORMAT parquet)`);
+  }
+  c.closeSync();
+  db.closeSync();
+}
+const lrOpen = runCase('lerobotOpen', lrRoot);
+const lrOpenBare = Number(execFileSync(process.execPath, ['-e', "const fs=require('fs'),p=require('path');const r=process.argv[1];const xs=[];for(let k=0;k<6;k++){const t=performance.now();const info=JSON.parse(fs.readFileSync(p.join(r,'meta/info.json'),'utf8'));const eps=fs.readFileSync(p.join(r,'meta/episodes.jsonl'),'utf8').split('\\n').filter(Boolean).map(l=>JSON.parse(l));for(const e of eps){const n=String(e.episode_index).padStart(6,'0');for(const f of ['data/chunk-000/episode_'+n+'.parquet',...['cam_high','cam_left_wrist','cam_right_wrist'].map(c=>'videos/chunk-000/observation.images.'+c+'/episode_'+n+'.mp4')]){try{fs.statSync(p.join(r,f))}catch{}}}xs.push(performance.now()-t)}xs.shift();xs.sort((a,b)=>a-b);console.log(xs[2])", lrRoot], { encoding: 'utf8', cwd: root }).trim());
+report(`LeRobot overview: ${lrOpen.episodes} episodes read from meta, each one's data and three videos checked`, lrOpen.value, 'ms', 'JSON.parse of episodes.jsonl and a stat per file (own process)', lrOpenBare, '≤ 3×', lrOpen.value <= 3 * lrOpenBare);
+const lrEp = runCase('lerobotEpisode', lrRoot, '200');
+const epFile = join(lrRoot, 'data', 'chunk-000', 'episode_000200.parquet');
+const lrEpBare = Number(execFileSync(process.execPath, ['-e', "const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const xs=[];for(let i=0;i<8;i++){const t=performance.now();const db=await DuckDBInstance.create(':memory:');const c=await db.connect();const r=await c.runAndReadAll(`SELECT * FROM read_parquet('${process.argv[1]}')`);r.getColumnsJS();c.closeSync();db.closeSync();xs.push(performance.now()-t)}xs.shift();xs.sort((a,b)=>a-b);console.log(xs[3])})()", epFile], { encoding: 'utf8', cwd: root }).trim());
+report(`LeRobot episode: ${lrEp.rows} frames' signals, labels and timestamps from its Parquet file`, lrEp.value, 'ms', 'DuckDB alone reading the file into JS columns (own process)', lrEpBare, '≤ 2×', lrEp.value <= 2 * lrEpBare);
+const lrBal = runCase('lerobotBalance', lrRoot);
+const lrBalBare = Number(execFileSync(process.execPath, ['-e', "const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const xs=[];for(let i=0;i<4;i++){const t=performance.now();const db=await DuckDBInstance.create(':memory:');const c=await db.connect();const r=await c.runAndReadAll(`SELECT episode_index, list_position(reward_bins, list_max(reward_bins)) AS c, count(*) FROM read_parquet('${process.argv[1]}/data/*/*.parquet') GROUP BY ALL`);r.getRowObjectsJS();c.closeSync();db.closeSync();xs.push(performance.now()-t)}xs.shift();xs.sort((a,b)=>a-b);console.log(xs[1])})()", lrRoot], { encoding: 'utf8', cwd: root }).trim());
+report(`LeRobot label balance: ${lrBal.frames} frames' reward-bin argmax counted per episode`, lrBal.value, 'ms', 'DuckDB alone, the same count over the files (own process)', lrBalBare, '≤ 1.5×', lrBal.value <= 1.5 * lrBalBare);
+
 // ---- table ----
 const cols = ['figure', 'value', 'baseline', 'ratio', 'target'];
 const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));

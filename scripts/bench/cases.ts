@@ -17,6 +17,9 @@ import { validateInParallel } from '../../src/workers/parallelValidate';
 import { RecordTable } from '../../src/core/query/recordTable';
 import { exportParquet } from '../../src/core/query/parquetExport';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { openLeRobot } from '../../src/core/lerobot/dataset';
+import { readEpisodeFrames } from '../../src/core/lerobot/frames';
+import { labelBalance } from '../../src/core/lerobot/views';
 import { tmpdir } from 'node:os';
 
 const [, , name, file, arg] = process.argv;
@@ -222,7 +225,37 @@ async function parquetFirstPage(): Promise<void> {
   console.log(JSON.stringify({ name: 'parquetFirstPage', value: median(samples), unit: 'ms', samples }));
 }
 
-const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, validateAll, validateWorkers, trajectory, filter, parquetFirstPage };
+/** A LeRobot dataset's overview (meta read, every episode's files checked): `file` is the dataset folder. */
+async function lerobotOpen(): Promise<void> {
+  let episodes = 0;
+  const samples = await timeIt(5, async () => {
+    episodes = (await openLeRobot(file)).episodes.length;
+  });
+  console.log(JSON.stringify({ name: 'lerobotOpen', value: median(samples), unit: 'ms', samples, episodes }));
+}
+
+/** One episode's frames (signals, labels, timestamps) read from its Parquet file, the dataset already open. */
+async function lerobotEpisode(): Promise<void> {
+  const ds = await openLeRobot(file);
+  const ep = ds.episodes[Number(arg) || 0];
+  let rows = 0;
+  const samples = await timeIt(7, async () => {
+    rows = (await readEpisodeFrames(ds, ep)).rows;
+  });
+  console.log(JSON.stringify({ name: 'lerobotEpisode', value: median(samples), unit: 'ms', samples, rows }));
+}
+
+/** Frames per label over every data file, the dataset already open. */
+async function lerobotBalance(): Promise<void> {
+  const ds = await openLeRobot(file);
+  let frames = 0;
+  const samples = await timeIt(3, async () => {
+    frames = (await labelBalance(ds))?.total.reduce((a, b) => a + b, 0) ?? 0;
+  });
+  console.log(JSON.stringify({ name: 'lerobotBalance', value: median(samples), unit: 'ms', samples, frames }));
+}
+
+const cases: Record<string, () => Promise<void>> = { index, firstPage, fetchRecord, indexMemory, search, validateAll, validateWorkers, trajectory, filter, parquetFirstPage, lerobotOpen, lerobotEpisode, lerobotBalance };
 const run = cases[name];
 if (!run) {
   console.error(`unknown case ${name}`);

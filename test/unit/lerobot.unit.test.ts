@@ -18,6 +18,7 @@ import { computeStats, labelBalance } from '../../src/core/lerobot/views';
 import { argmax, frameAt, readEpisodeFrames, rowAtTime, rowOfFrame } from '../../src/core/lerobot/frames';
 import { confinedPath, featureNames, fillTemplate, parseInfo } from '../../src/core/lerobot/meta';
 import { classId, classificationReport } from '../../src/core/eval/classification';
+import { isClassifierOutput, predictionMetrics } from '../../src/core/eval/predictionMetrics';
 import { detectFormat } from '../../src/core/records/normalize';
 import { BINS, CAMERAS, expectedAction, expectedLabel, expectedState, FPS, FRAMES, JOINTS, TASK, buildLeRobotDataset } from '../lerobotFixture';
 import { runCli } from './runCli';
@@ -278,6 +279,15 @@ test('classification: accuracy, the confusion matrix (rows = label), per-class p
   assert.equal(classId('<answer>2</answer>'), 2);
   assert.equal(classId(1.5), undefined);
   assert.equal(classId('B'), undefined);
+  // which files are class ids: from their fields
+  assert.equal(isClassifierOutput([{ id: 'a', pred: 2, label: 1 }, { id: 'b', pred: 0, label: 0 }]), true, 'integer pred beside integer label');
+  assert.equal(isClassifierOutput([{ id: 'a', pred: 'B', gt: 'C' }]), false);
+  assert.equal(isClassifierOutput([{ id: 'a', pred: '3', answer: 3 }]), false, 'a counting answer is a number, not a class');
+  assert.equal(isClassifierOutput([{ prompt: 'p', completion: 'c', label: true }]), false, 'a KTO label is a boolean');
+  const m = predictionMetrics([{ id: 'a', pred: 2, label: 1 }, { id: 'b', pred: 0, label: 0 }, { id: 'c', pred: 1, label: 1 }]);
+  assert.equal(m.aggregate.kind, 'class');
+  assert.equal(m.aggregate.metrics.accuracy, 2 / 3);
+  assert.deepEqual(m.aggregate.classification?.matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 0]]);
 });
 
 test('vlm-lens inspect DIR and --episode/--frame; metrics on a classifier\'s output with labels from the dataset', () => {

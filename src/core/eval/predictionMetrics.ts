@@ -334,8 +334,9 @@ interface Planned {
 
 /**
  * Whether records are a classifier's output: most carry a class prediction (`pred` a class id,
- * or `probs` / `logits`) for a frame of an episode (`episode_index` and `frame_index`), or class
- * probabilities. Decided from the fields, never from the file's name.
+ * or `probs` / `logits`) for a frame of an episode (`episode_index` and `frame_index`), class
+ * probabilities, or an integer `pred` beside an integer `label`. Decided from the fields, never
+ * from the file's name.
  */
 export function isClassifierOutput(records: unknown[]): boolean {
   if (records.length === 0) return false;
@@ -344,7 +345,9 @@ export function isClassifierOutput(records: unknown[]): boolean {
     if (!isObj(r)) continue;
     const framed = 'episode_index' in r && 'frame_index' in r;
     const scores = Array.isArray(r.probs) || Array.isArray(r.logits);
-    if ((framed && ('pred' in r || scores)) || (scores && ('label' in r || 'pred' in r))) n++;
+    // a `label` that is a class id beside a `pred` that is one: a classifier's output, whatever else the record holds
+    const classIds = Number.isInteger(r.label) && (r.label as number) >= 0 && Number.isInteger(r.pred) && (r.pred as number) >= 0;
+    if ((framed && ('pred' in r || scores)) || (scores && ('label' in r || 'pred' in r)) || classIds) n++;
   }
   return n > records.length / 2;
 }

@@ -16,7 +16,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { combineStats, leRobotRootOf, openLeRobot } from '../../src/core/lerobot/dataset';
 import { computeStats, labelBalance } from '../../src/core/lerobot/views';
 import { argmax, frameAt, readEpisodeFrames, rowAtTime, rowOfFrame } from '../../src/core/lerobot/frames';
-import { confinedPath, featureNames, fillTemplate, parseInfo } from '../../src/core/lerobot/meta';
+import { confinedPath, DatasetFiles, featureNames, fillTemplate, parseInfo } from '../../src/core/lerobot/meta';
 import { classId, classificationReport } from '../../src/core/eval/classification';
 import { isClassifierOutput, predictionMetrics } from '../../src/core/eval/predictionMetrics';
 import { detectFormat } from '../../src/core/records/normalize';
@@ -107,6 +107,18 @@ test('path templates: Python format specs filled; a template or link that leads 
   symlinkSync('/etc', join(root, 'data', 'link'));
   await assert.rejects(confinedPath(root, 'data/link/passwd'), /links outside/);
   assert.equal(await confinedPath(root, 'data/ok.parquet'), join(root, 'data', 'ok.parquet'));
+  // the episode checks list each folder once: a folder or a file linked out of the dataset is refused too
+  writeFileSync(join(root, 'data', 'ok.parquet'), 'x');
+  symlinkSync('/etc/passwd', join(root, 'data', 'out.parquet'));
+  symlinkSync(join(root, 'data', 'ok.parquet'), join(root, 'data', 'in.parquet'));
+  const files = new DatasetFiles(root);
+  assert.equal(await files.exists('data/ok.parquet'), true);
+  assert.equal(await files.exists('data/in.parquet'), true, 'a link inside the dataset is followed');
+  assert.equal(await files.exists('data/missing.parquet'), false);
+  assert.equal(await files.exists('nowhere/missing.parquet'), false);
+  await assert.rejects(files.exists('data/out.parquet'), /links outside/);
+  await assert.rejects(files.exists('data/link/passwd'), /links outside/);
+  await assert.rejects(files.exists('../x.parquet'), /leads outside/);
   // a hostile info.json: its data_path climbs out; the episode says so, nothing is read from outside
   const hostile = join(tmp, 'hostile');
   mkdirSync(join(hostile, 'meta'), { recursive: true });

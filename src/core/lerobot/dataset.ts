@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { basename, dirname, join } from 'node:path';
 import { confinedDuckDb, sqlString } from '../query/recordTable';
-import { cameraFeatures, confinedPath, fillTemplate, META_CAP, parseInfo, type LeRobotInfo, type LeRobotProblem } from './meta';
+import { cameraFeatures, DatasetFiles, fillTemplate, inBatches, META_CAP, parseInfo, type LeRobotInfo, type LeRobotProblem } from './meta';
 
 export interface FeatureStats {
   min: number[];
@@ -225,6 +225,8 @@ async function readV2(ds: LeRobotDataset, keepNumeric: (s: Record<string, Featur
     statsOf.set(s.value.episode_index, keepNumeric(stats));
   }
   const cameras = cameraFeatures(info);
+  const files = new DatasetFiles(root);
+  const checks: Array<() => Promise<void>> = [];
   const seen = new Set<number>();
   for (const { line, value } of episodes) {
     const index = value.episode_index;
@@ -249,29 +251,33 @@ async function readV2(ds: LeRobotDataset, keepNumeric: (s: Record<string, Featur
       problems: [],
     };
     const chunk = Math.floor(index / info.chunksSize);
-    try {
-      ep.dataFile = fillTemplate(info.dataPath, { episode_chunk: chunk, episode_index: index });
-      ep.dataExists = await exists(await confinedPath(root, ep.dataFile));
-      if (!ep.dataExists) ep.problems.push(`its data file ${ep.dataFile} is missing`);
-    } catch (e) {
-      ep.problems.push(e instanceof Error ? e.message : String(e));
-    }
-    for (const cam of cameras) {
-      if (!info.videoPath) {
-        ep.problems.push(`meta/info.json has no video_path for camera ${cam.key}`);
-        continue;
-      }
+    // the files are checked below, many at a time
+    checks.push(async () => {
       try {
-        const file = fillTemplate(info.videoPath, { episode_chunk: chunk, episode_index: index, video_key: cam.key });
-        const ok = await exists(await confinedPath(root, file));
-        ep.videos.push({ key: cam.key, file, from: 0, exists: ok });
-        if (!ok) ep.problems.push(`its ${cam.key} video ${file} is missing`);
+        ep.dataFile = fillTemplate(info.dataPath, { episode_chunk: chunk, episode_index: index });
+        ep.dataExists = await files.exists(ep.dataFile);
+        if (!ep.dataExists) ep.problems.push(`its data file ${ep.dataFile} is missing`);
       } catch (e) {
         ep.problems.push(e instanceof Error ? e.message : String(e));
       }
-    }
+      for (const cam of cameras) {
+        if (!info.videoPath) {
+          ep.problems.push(`meta/info.json has no video_path for camera ${cam.key}`);
+          continue;
+        }
+        try {
+          const file = fillTemplate(info.videoPath, { episode_chunk: chunk, episode_index: index, video_key: cam.key });
+          const ok = await files.exists(file);
+          ep.videos.push({ key: cam.key, file, from: 0, exists: ok });
+          if (!ok) ep.problems.push(`its ${cam.key} video ${file} is missing`);
+        } catch (e) {
+          ep.problems.push(e instanceof Error ? e.message : String(e));
+        }
+      }
+    });
     ds.episodes.push(ep);
   }
+  await inBatches(checks);
   ds.episodes.sort((a, b) => a.index - b.index);
 }
 
@@ -311,6 +317,7 @@ async function readV3(ds: LeRobotDataset, keepNumeric: (s: Record<string, Featur
     const rows = (await conn.runAndReadAll(`SELECT ${[...pick, ...statsCols].map(q).join(', ')} FROM read_parquet(${glob}, union_by_name=true) ORDER BY episode_index LIMIT ${EPISODE_CAP}`)).getRowObjectsJson();
     const total = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${glob}, union_by_name=true)`)).getRowObjectsJson()[0].n);
     ds.episodesNotRead = Math.max(0, total - rows.length);
+    const files = new DatasetFiles(root);
     for (const r of rows) {
       const index = Number(r.episode_index);
       const length = Number(r.length);
@@ -328,7 +335,7 @@ async function readV3(ds: LeRobotDataset, keepNumeric: (s: Record<string, Featur
       if (Object.keys(parsed).length) ep.stats = keepNumeric(parsed);
       try {
         ep.dataFile = fillTemplate(info.dataPath, { chunk_index: Number(r['data/chunk_index'] ?? 0), file_index: Number(r['data/file_index'] ?? 0) });
-        ep.dataExists = await exists(await confinedPath(root, ep.dataFile));
+        ep.dataExists = await files.exists(ep.dataFile);
         if (!ep.dataExists) ep.problems.push(`its data file ${ep.dataFile} is missing`);
       } catch (e) {
         ep.problems.push(e instanceof Error ? e.message : String(e));
@@ -337,7 +344,7 @@ async function readV3(ds: LeRobotDataset, keepNumeric: (s: Record<string, Featur
         if (!info.videoPath) continue;
         try {
           const file = fillTemplate(info.videoPath, { video_key: cam.key, chunk_index: Number(r[`videos/${cam.key}/chunk_index`] ?? 0), file_index: Number(r[`videos/${cam.key}/file_index`] ?? 0) });
-          const ok = await exists(await confinedPath(root, file));
+          const ok = await files.exists(file);
           ep.videos.push({ key: cam.key, file, from: Number(r[`videos/${cam.key}/from_timestamp`] ?? 0), exists: ok });
           if (!ok) ep.problems.push(`its ${cam.key} video ${file} is missing`);
         } catch (e) {

@@ -4,8 +4,9 @@
  * from a folder the user did not necessarily write: a template that leads outside the
  * dataset folder is refused, a feature's odd `names` never fails the file.
  */
-import { realpath } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 import { isInside } from '../util/paths';
 
 /** The layouts read: v2.0 and v2.1 (one Parquet file per episode), v3.0 (chunked files). */
@@ -169,6 +170,57 @@ export async function confinedPath(root: string, relativePath: string): Promise<
     if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) throw new Error(`refused "${relativePath}": it links outside the dataset folder`);
   }
   return path;
+}
+
+/**
+ * Files of one dataset folder, checked as its templates name them: a name that leads outside
+ * is refused (textually, and by where its folder and links really go). Each folder is listed
+ * once (a dataset names thousands of files in a few folders), its real path found once.
+ */
+export class DatasetFiles {
+  private realRoot: Promise<string> | undefined;
+  private readonly dirs = new Map<string, Promise<{ real: string; entries: Map<string, Dirent> } | undefined>>();
+
+  constructor(readonly root: string) {}
+
+  /** Whether the file `relativePath` names exists (as a file); throws when the name leads outside the folder. */
+  async exists(relativePath: string): Promise<boolean> {
+    if (relativePath.includes('\0')) throw new Error(`refused "${relativePath}": a NUL byte`);
+    const path = join(this.root, relativePath);
+    if (!isInside(this.root, path) || /^([/\\]|[A-Za-z]:)/.test(relativePath)) throw new Error(`refused "${relativePath}": it leads outside the dataset folder`);
+    const dir = dirname(path);
+    let listing = this.dirs.get(dir);
+    if (!listing) {
+      listing = (async () => {
+        const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+        if (!entries) return undefined;
+        return { real: await realpath(dir), entries: new Map(entries.map((e) => [e.name, e])) };
+      })();
+      this.dirs.set(dir, listing);
+    }
+    const l = await listing;
+    const entry = l?.entries.get(basename(path));
+    if (!l || !entry) return false;
+    this.realRoot ??= realpath(this.root).catch(() => this.root);
+    const realRoot = await this.realRoot;
+    const inside = (p: string) => p === realRoot || p.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+    if (!inside(l.real)) throw new Error(`refused "${relativePath}": its folder links outside the dataset folder`);
+    if (entry.isFile()) return true;
+    if (!entry.isSymbolicLink()) return false;
+    const real = await realpath(path).catch(() => undefined);
+    if (real === undefined) return false;
+    if (!inside(real)) throw new Error(`refused "${relativePath}": it links outside the dataset folder`);
+    return (await stat(real)).isFile();
+  }
+}
+
+/** Runs `tasks` at most `limit` at a time, in order of start. */
+export async function inBatches(tasks: Array<() => Promise<void>>, limit = 64): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
 export { META_CAP };

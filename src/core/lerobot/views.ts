@@ -52,11 +52,14 @@ export async function labelBalance(ds: LeRobotDataset): Promise<LabelBalance | u
   try {
     const col = `"${label.key.replace(/"/g, '""')}"`;
     const cls = label.rule === 'argmax' ? `list_position(${col}, list_max(${col})) - 1` : `${col}`;
-    const rows = (
-      await conn.runAndReadAll(
-        `SELECT CAST(episode_index AS INTEGER) AS e, CAST(${cls} AS INTEGER) AS c, CAST(count(*) AS INTEGER) AS n FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name=true) GROUP BY ALL ORDER BY e, c`,
-      )
-    ).getRowObjectsJson();
+    // files of one schema are read as they are; only when they differ are their columns matched by name (slower)
+    const count = async (byName: boolean) =>
+      (
+        await conn.runAndReadAll(
+          `SELECT CAST(episode_index AS INTEGER) AS e, CAST(${cls} AS INTEGER) AS c, CAST(count(*) AS INTEGER) AS n FROM read_parquet([${files.map(sqlString).join(', ')}]${byName ? ', union_by_name=true' : ''}) GROUP BY ALL ORDER BY e, c`,
+        )
+      ).getRowObjectsJson();
+    const rows = await count(false).catch(() => count(true));
     const maxClass = Math.max(label.classes ? label.classes - 1 : 0, ...rows.map((r) => (r.c === null ? 0 : Number(r.c))));
     const classes = maxClass + 1;
     const total = new Array<number>(classes).fill(0);

@@ -193,3 +193,15 @@ test('Score Predictions on a class-id file with its labels: the Eval panel shows
   assert.match(await e.locator('table.metrics tr.primary').innerText(), new RegExp(`accuracy\\s+${(pairs.filter(([a, b]) => a === b).length / pairs.length).toFixed(4)}`));
   await panelShot(vs, 'eval-panel-confusion', e.locator('table.confusion'));
 });
+
+test('Open Records in VLM Lens on a dataset\'s meta/info.json opens the LeRobot view, not its JSON as records', async () => {
+  await vs.runCommand('View: Close All Editors');
+  await vs.page.locator('.tabs-container .tab', { hasText: 'LeRobot: aloha' }).waitFor({ state: 'detached' });
+  await vs.runCommand('File: Focus on Files Explorer');
+  await vs.explorerContextMenu('aloha/meta/info.json', 'Open Records in VLM Lens');
+  const g = await vs.webviewFrame('LeRobot aloha', { selector: '.episode-row' }, 60_000);
+  assert.equal(await g.locator('.episode-row').count(), 3);
+  // the view comes back where it was left: episode 0, frame 25 (the last frame the tests showed)
+  await g.locator('#frame-readout[data-frame="25"]').waitFor();
+  assert.equal(await vs.page.locator('.tabs-container .tab', { hasText: 'info.json' }).count(), 0, 'no editor of the JSON itself');
+});

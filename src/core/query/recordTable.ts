@@ -103,7 +103,8 @@ export async function confinedDuckDb(
 ): Promise<{ db: Duck.DuckDBInstance; conn: Duck.DuckDBConnection }> {
   const duck = await loadDuckDb();
   const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', memory_limit: opts.memoryLimit ?? '512MB' };
-  if (opts.tempDir) config.temp_directory = opts.tempDir;
+  // spilling goes to the folder given, else nowhere (DuckDB's default is `.tmp` in the process's working folder)
+  config.temp_directory = opts.tempDir ?? '';
   if (opts.threads) config.threads = String(opts.threads);
   const db = await duck.DuckDBInstance.create(':memory:', config);
   try {

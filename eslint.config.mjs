@@ -1,7 +1,7 @@
 // Lint enforces the module boundaries described in README.md ("Architecture"):
 //   src/core      pure library: no `vscode`, no adapters, no process seam
 //   src/protocol  typed messages shared with webview/: may only *type*-import core
-//   webview/      browser code: imports src/protocol (and the pure src/core/geometry, src/core/text) only
+//   webview/      browser code: imports src/protocol (and the pure src/core/geometry, src/core/text, src/core/lerobot/frameTime) only
 //   production    never imports test code
 //   execa         only behind src/eval/process.apis.ts
 import js from '@eslint/js';
@@ -10,7 +10,7 @@ import importPlugin from 'eslint-plugin-import';
 import globals from 'globals';
 
 // Pure modules (no Node, no DOM) the webviews share with the host so both agree exactly.
-const webviewAllowedCore = ['./core/geometry', './core/text'];
+const webviewAllowedCore = ['./core/geometry', './core/text', './core/lerobot/frameTime.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.cache/**', 'test-results/**', 'examples/**', 'bench-data/**'] },
@@ -38,7 +38,7 @@ export default tseslint.config(
         zones: [
           { target: './src/core', from: './src', except: ['./core'], message: 'src/core is a pure library: it imports only src/core.' },
           { target: './src/protocol', from: './src', except: ['./protocol', './core'], message: 'src/protocol may only reference src/core types.' },
-          { target: './webview', from: './src', except: ['./protocol', ...webviewAllowedCore], message: 'webview/ may import only src/protocol (and pure geometry).' },
+          { target: './webview', from: './src', except: ['./protocol', ...webviewAllowedCore], message: 'webview/ may import only src/protocol (and pure geometry, text, frame time).' },
           { target: './src', from: './test', message: 'Production code must not import tests.' },
           { target: './webview', from: './test', message: 'Production code must not import tests.' },
         ],

@@ -13,7 +13,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { combineStats, leRobotRootOf, openLeRobot } from '../../src/core/lerobot/dataset';
+import { combineStats, EPISODE_CAP, leRobotRootOf, openLeRobot } from '../../src/core/lerobot/dataset';
 import { computeStats, labelBalance } from '../../src/core/lerobot/views';
 import { argmax, frameAt, readEpisodeFrames, rowAtTime, rowOfFrame } from '../../src/core/lerobot/frames';
 import { confinedPath, DatasetFiles, featureNames, fillTemplate, parseInfo } from '../../src/core/lerobot/meta';
@@ -147,6 +147,18 @@ test('an unknown codebase version is refused by name; broken meta lines cost onl
   assert.deepEqual(b.episodes.map((e) => e.index), [0, 1, 2]);
   assert.ok(b.problems.some((p) => p.file === 'meta/episodes.jsonl' && p.line === 4 && /not JSON/.test(p.message)));
   assert.ok(b.problems.some((p) => p.line === 5 && /episode 0 is listed twice/.test(p.message)));
+  // many broken lines: the first 100 listed, the rest counted; past the episode cap, lines are counted, not read
+  const noisy = join(tmp, 'noisy');
+  mkdirSync(join(noisy, 'meta'), { recursive: true });
+  writeFileSync(join(noisy, 'meta/info.json'), JSON.stringify({ codebase_version: 'v2.1', fps: 10, features: {} }));
+  const good = Array.from({ length: EPISODE_CAP + 3 }, (_, i) => `{"episode_index":${i},"tasks":[],"length":1}`);
+  writeFileSync(join(noisy, 'meta/episodes.jsonl'), [...Array.from({ length: 105 }, () => '{"episode_index": '), ...good].join('\n') + '\n');
+  const nz = await openLeRobot(noisy);
+  const listed = nz.problems.filter((p) => p.file === 'meta/episodes.jsonl' && p.line !== undefined);
+  assert.equal(listed.length, 100);
+  assert.ok(nz.problems.some((p) => p.message === '5 more lines are not JSON objects (the first 100 are listed)'));
+  assert.equal(nz.episodes.length, EPISODE_CAP);
+  assert.equal(nz.episodesNotRead, 3);
   // a corrupt Parquet file: that episode cannot be read, with the reason; the other still can
   writeFileSync(join(broken, 'data/chunk-000/episode_000001.parquet'), 'PAR1 this is not parquet');
   await assert.rejects(readEpisodeFrames(b, b.episodes[1]), /./);

@@ -274,7 +274,8 @@ function drawStrip(): void {
   let y = 0;
   const bins = v.labels?.bins;
   if (bins && v.labels) {
-    const max = Math.max(0, ...bins.flat().filter(Number.isFinite));
+    // a loop, not a spread: an episode's bins can be more numbers than a call takes arguments
+    const max = bins.reduce((m, row) => row.reduce((mm, v) => (Number.isFinite(v) ? Math.max(mm, v) : mm), m), 0);
     const base = palette(0);
     for (let b = 0; b < v.labels.classes; b++) {
       for (let r = 0; r < v.rows; r++) {

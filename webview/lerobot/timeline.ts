@@ -3,6 +3,7 @@
  * video must be to show a frame, which frame a video time shows, when a camera has drifted
  * from the others, frame stepping, and what the strips and the confusion matrix draw.
  */
+import { rowAtTime } from '../../src/core/lerobot/frameTime';
 
 /**
  * The time to seek a camera to so that it shows frame `row`: the middle of the frame's
@@ -14,18 +15,9 @@ export function seekTime(timestamp: number[], row: number, fps: number, from = 0
   return Math.max(0, from + t + 0.5 / fps);
 }
 
-/** The row a camera shows at `videoTime`: the last frame whose timestamp is at or before it. */
+/** The row a camera shows at `videoTime`: the last frame whose timestamp is at or before it (the host's rule). */
 export function rowAtVideoTime(timestamp: number[], videoTime: number, from = 0): number {
-  const t = videoTime - from + 1e-6;
-  let lo = 0;
-  let hi = timestamp.length - 1;
-  if (hi < 0 || t < timestamp[0]) return 0;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (timestamp[mid] <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return rowAtTime(timestamp, videoTime - from);
 }
 
 /** Whether a camera at `time` is more than a frame and a half away from where `master` is. */

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { taskOfFile } from './logParse';
 import { readPredictionText } from './predictionFile';
 import { classOfScores } from './classification';
-import { leRobotRootOf, openLeRobot } from '../lerobot/dataset';
+import { leRobotRootOf, openLeRobot, type LeRobotDataset } from '../lerobot/dataset';
 import { readEpisodeFrames } from '../lerobot/frames';
 import { inputFacts, isClassifierOutput, predictionMetrics, type MetricOptions, type PredictionMetrics } from './predictionMetrics';
 
@@ -80,11 +80,11 @@ const needsPred = (r: unknown): boolean => isRec(r) && r.pred === undefined && (
 
 /**
  * A classifier's records made ready to score: a missing `pred` is the argmax of its `probs` (or
- * `logits`); a missing `label` is the frame's label in the LeRobot dataset at `root` (its
- * `reward_bins` argmax), looked up by `episode_index` and `frame_index`. Records are changed in
- * place; what was taken from where is said in the notes.
+ * `logits`); a missing `label` is the frame's label (its `reward_bins` argmax) in the LeRobot
+ * dataset `dataset` (its folder, or the dataset already open), looked up by `episode_index` and
+ * `frame_index`. Records are changed in place; what was taken from where is said in the notes.
  */
-export async function prepareClassifierRecords(records: unknown[], root: string | undefined): Promise<{ notes: string[]; problems: string[]; ordinal: boolean }> {
+export async function prepareClassifierRecords(records: unknown[], dataset: string | LeRobotDataset | undefined): Promise<{ notes: string[]; problems: string[]; ordinal: boolean }> {
   const notes: string[] = [];
   const problems: string[] = [];
   let fromProbs = 0;
@@ -99,15 +99,21 @@ export async function prepareClassifierRecords(records: unknown[], root: string 
   }
   if (fromProbs) notes.push(`${fromProbs} prediction(s) taken as the argmax of their probs / logits`);
   const wanting = records.filter((r) => isRec(r) && r.label === undefined && typeof r.episode_index === 'number' && typeof r.frame_index === 'number') as Record<string, unknown>[];
-  if (!root || wanting.length === 0) return { notes, problems, ordinal: false };
-  const ds = await openLeRobot(root);
+  if (!dataset || wanting.length === 0) return { notes, problems, ordinal: false };
+  // a dataset the caller has open already is not read again
+  const ds = typeof dataset === 'string' ? await openLeRobot(dataset) : dataset;
   const byEpisode = new Map<number, Record<string, unknown>[]>();
-  for (const r of wanting) byEpisode.set(r.episode_index as number, [...(byEpisode.get(r.episode_index as number) ?? []), r]);
+  for (const r of wanting) {
+    const list = byEpisode.get(r.episode_index as number);
+    if (list) list.push(r);
+    else byEpisode.set(r.episode_index as number, [r]);
+  }
+  const episodeOf = new Map(ds.episodes.map((e) => [e.index, e]));
   let taken = 0;
   let ordinal = false;
   let labelKey: string | undefined;
   for (const [index, recs] of byEpisode) {
-    const ep = ds.episodes.find((e) => e.index === index);
+    const ep = episodeOf.get(index);
     if (!ep) {
       problems.push(`episode ${index} is not in the dataset ${ds.name}: its ${recs.length} prediction(s) have no label`);
       continue;

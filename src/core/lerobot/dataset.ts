@@ -92,27 +92,42 @@ export async function readInfo(root: string): Promise<LeRobotInfo> {
   return parseInfo(text);
 }
 
-/** JSON Lines of a meta file, each record with its 1-based line; bad lines as problems. */
-async function readJsonl(root: string, rel: string, problems: LeRobotProblem[], cap: number): Promise<{ line: number; value: Record<string, unknown> }[] | undefined> {
+/** Lines of a meta file that are not JSON objects, listed one by one; past these, counted. */
+const BAD_LINES_LISTED = 100;
+
+/**
+ * JSON Lines of a meta file, each record with its 1-based line; bad lines as problems. Records
+ * past `cap` are not read: counted in `notRead` (the caller says so).
+ */
+async function readJsonl(root: string, rel: string, problems: LeRobotProblem[], cap: number): Promise<{ rows: { line: number; value: Record<string, unknown> }[]; notRead: number } | undefined> {
   const path = join(root, rel);
   if (!(await exists(path))) return undefined;
   // episodes_stats.jsonl of a large dataset runs to hundreds of MB: read line by line, not whole
-  const out: { line: number; value: Record<string, unknown> }[] = [];
+  const rows: { line: number; value: Record<string, unknown> }[] = [];
   const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let n = 0;
+  let notRead = 0;
+  let bad = 0;
+  const badLine = (line: number, message: string) => {
+    if (++bad <= BAD_LINES_LISTED) problems.push({ file: rel, line, message });
+  };
   for await (const line of rl) {
     n++;
     if (!line.trim()) continue;
-    if (out.length >= cap) continue;
+    if (rows.length >= cap) {
+      notRead++;
+      continue;
+    }
     try {
       const v = JSON.parse(line) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v)) out.push({ line: n, value: v as Record<string, unknown> });
-      else problems.push({ file: rel, line: n, message: 'not a JSON object' });
+      if (v && typeof v === 'object' && !Array.isArray(v)) rows.push({ line: n, value: v as Record<string, unknown> });
+      else badLine(n, 'not a JSON object');
     } catch (e) {
-      problems.push({ file: rel, line: n, message: `not JSON: ${e instanceof Error ? e.message : String(e)}` });
+      badLine(n, `not JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return out;
+  if (bad > BAD_LINES_LISTED) problems.push({ file: rel, message: `${bad - BAD_LINES_LISTED} more lines are not JSON objects (the first ${BAD_LINES_LISTED} are listed)` });
+  return { rows, notRead };
 }
 
 function numbers(v: unknown): number[] | undefined {
@@ -201,7 +216,8 @@ export async function openLeRobot(root: string): Promise<LeRobotDataset> {
 async function readV2(ds: LeRobotDataset, keepNumeric: (s: Record<string, FeatureStats>) => Record<string, FeatureStats>): Promise<void> {
   const { root, info, problems } = ds;
   const tasks = await readJsonl(root, 'meta/tasks.jsonl', problems, EPISODE_CAP);
-  for (const t of tasks ?? []) {
+  if (tasks?.notRead) problems.push({ file: 'meta/tasks.jsonl', message: `${tasks.notRead} tasks past the first ${EPISODE_CAP} are not read` });
+  for (const t of tasks?.rows ?? []) {
     if (typeof t.value.task_index === 'number' && typeof t.value.task === 'string') ds.tasks.push({ index: t.value.task_index, task: t.value.task });
     else problems.push({ file: 'meta/tasks.jsonl', line: t.line, message: 'expected {"task_index": <int>, "task": <text>}' });
   }
@@ -211,8 +227,9 @@ async function readV2(ds: LeRobotDataset, keepNumeric: (s: Record<string, Featur
     return;
   }
   const statsLines = await readJsonl(root, 'meta/episodes_stats.jsonl', problems, EPISODE_CAP);
+  if (statsLines?.notRead) problems.push({ file: 'meta/episodes_stats.jsonl', message: `${statsLines.notRead} episodes' statistics past the first ${EPISODE_CAP} are not read` });
   const statsOf = new Map<number, Record<string, FeatureStats>>();
-  for (const s of statsLines ?? []) {
+  for (const s of statsLines?.rows ?? []) {
     if (typeof s.value.episode_index !== 'number' || !s.value.stats || typeof s.value.stats !== 'object') {
       problems.push({ file: 'meta/episodes_stats.jsonl', line: s.line, message: 'expected {"episode_index": <int>, "stats": {...}}' });
       continue;
@@ -228,7 +245,8 @@ async function readV2(ds: LeRobotDataset, keepNumeric: (s: Record<string, Featur
   const files = new DatasetFiles(root);
   const checks: Array<() => Promise<void>> = [];
   const seen = new Set<number>();
-  for (const { line, value } of episodes) {
+  ds.episodesNotRead = episodes.notRead;
+  for (const { line, value } of episodes.rows) {
     const index = value.episode_index;
     const length = value.length;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || typeof length !== 'number') {

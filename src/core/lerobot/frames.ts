@@ -6,6 +6,7 @@
  */
 import { confinedDuckDb, sqlString } from '../query/recordTable';
 import { confinedPath, type LeRobotInfo } from './meta';
+import { rowAtTime as rowAtTimestamp } from './frameTime';
 import { type LeRobotDataset, type LeRobotEpisode } from './dataset';
 
 export interface SignalColumn {
@@ -136,7 +137,7 @@ export async function readEpisodeFrames(ds: LeRobotDataset, ep: LeRobotEpisode):
         signals.push({ key: n, names: [n], values: [values] });
         if (label?.key === n && label.rule === 'value') {
           const ints = values.map((v) => (Number.isInteger(v) && v >= 0 ? v : -1));
-          labels = { key: n, rule: 'value', values: ints, classes: Math.max(0, ...ints) + 1 };
+          labels = { key: n, rule: 'value', values: ints, classes: ints.reduce((m, v) => Math.max(m, v), 0) + 1 };
         }
       }
     }
@@ -155,17 +156,7 @@ export function rowOfFrame(frames: EpisodeFrames, frame: number): number | undef
 
 /** The row shown at `seconds` into the episode: the last frame whose timestamp is at or before it. */
 export function rowAtTime(frames: EpisodeFrames, seconds: number): number {
-  const ts = frames.timestamp;
-  let lo = 0;
-  let hi = ts.length - 1;
-  if (hi < 0) return 0;
-  const t = seconds + 1e-6;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (ts[mid] <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return rowAtTimestamp(frames.timestamp, seconds);
 }
 
 export interface FrameAt {

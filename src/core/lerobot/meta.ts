@@ -161,15 +161,23 @@ export function fillTemplate(template: string, values: Record<string, string | n
  * absolute path, a link out of the folder).
  */
 export async function confinedPath(root: string, relativePath: string): Promise<string> {
+  const path = joinedInside(root, relativePath);
+  const real = await realpath(path).catch(() => undefined);
+  if (real !== undefined && !within(await realpath(root).catch(() => root), real)) throw new Error(`refused "${relativePath}": it links outside the dataset folder`);
+  return path;
+}
+
+/** `relativePath` joined to `root`; throws when the name itself leads outside (a NUL byte, `..`, an absolute path). */
+function joinedInside(root: string, relativePath: string): string {
   if (relativePath.includes('\0')) throw new Error(`refused "${relativePath}": a NUL byte`);
   const path = join(root, relativePath);
   if (!isInside(root, path) || /^([/\\]|[A-Za-z]:)/.test(relativePath)) throw new Error(`refused "${relativePath}": it leads outside the dataset folder`);
-  const real = await realpath(path).catch(() => undefined);
-  if (real !== undefined) {
-    const realRoot = await realpath(root).catch(() => root);
-    if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) throw new Error(`refused "${relativePath}": it links outside the dataset folder`);
-  }
   return path;
+}
+
+/** Whether the real path `real` is the real folder `realRoot` or lies in it. */
+function within(realRoot: string, real: string): boolean {
+  return real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
 }
 
 /**
@@ -185,9 +193,7 @@ export class DatasetFiles {
 
   /** Whether the file `relativePath` names exists (as a file); throws when the name leads outside the folder. */
   async exists(relativePath: string): Promise<boolean> {
-    if (relativePath.includes('\0')) throw new Error(`refused "${relativePath}": a NUL byte`);
-    const path = join(this.root, relativePath);
-    if (!isInside(this.root, path) || /^([/\\]|[A-Za-z]:)/.test(relativePath)) throw new Error(`refused "${relativePath}": it leads outside the dataset folder`);
+    const path = joinedInside(this.root, relativePath);
     const dir = dirname(path);
     let listing = this.dirs.get(dir);
     if (!listing) {
@@ -203,7 +209,7 @@ export class DatasetFiles {
     if (!l || !entry) return false;
     this.realRoot ??= realpath(this.root).catch(() => this.root);
     const realRoot = await this.realRoot;
-    const inside = (p: string) => p === realRoot || p.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+    const inside = (p: string) => within(realRoot, p);
     if (!inside(l.real)) throw new Error(`refused "${relativePath}": its folder links outside the dataset folder`);
     if (entry.isFile()) return true;
     if (!entry.isSymbolicLink()) return false;

@@ -42,11 +42,16 @@ export function datasetView(ds: LeRobotDataset): LeRobotDatasetView {
   };
 }
 
+/** The dataset's data files that exist, each once (a v3.0 file holds many episodes). */
+function dataFiles(ds: LeRobotDataset): string[] {
+  return [...new Set(ds.episodes.filter((e) => e.dataExists && e.dataFile).map((e) => join(ds.root, e.dataFile as string)))];
+}
+
 /** Frames per label class, over the dataset and per episode: one query over every data file there is. */
 export async function labelBalance(ds: LeRobotDataset): Promise<LabelBalance | undefined> {
   const label = labelFeature(ds.info);
   if (!label) return undefined;
-  const files = [...new Set(ds.episodes.filter((e) => e.dataExists && e.dataFile).map((e) => join(ds.root, e.dataFile as string)))];
+  const files = dataFiles(ds);
   if (files.length === 0) return { key: label.key, classes: label.classes ?? 0, total: [], perEpisode: [], unlabelled: 0, filesRead: 0 };
   const { db, conn } = await confinedDuckDb(files, { memoryLimit: '256MB' });
   try {
@@ -60,7 +65,7 @@ export async function labelBalance(ds: LeRobotDataset): Promise<LabelBalance | u
         )
       ).getRowObjectsJson();
     const rows = await count(false).catch(() => count(true));
-    const maxClass = Math.max(label.classes ? label.classes - 1 : 0, ...rows.map((r) => (r.c === null ? 0 : Number(r.c))));
+    const maxClass = rows.reduce((m, r) => Math.max(m, r.c === null ? 0 : Number(r.c)), label.classes ? label.classes - 1 : 0);
     const classes = maxClass + 1;
     const total = new Array<number>(classes).fill(0);
     const per = new Map<number, number[]>();
@@ -109,7 +114,7 @@ export function predictionsView(file: string, records: unknown[], samples: Sampl
  */
 export async function scoreClassifierFile(file: string, ds: LeRobotDataset): Promise<PredictionsView> {
   const preds = readPredictionText(await readFile(file, 'utf8'));
-  const prepared = await prepareClassifierRecords(preds.records, ds.root);
+  const prepared = await prepareClassifierRecords(preds.records, ds);
   const m = predictionMetrics(preds.records, { kind: 'class', ordinal: prepared.ordinal, task: basename(file) }, preds.lines);
   const notes = [...preds.problems, ...prepared.problems, ...m.aggregate.notes, ...prepared.notes];
   if (preds.unparsable > 0) notes.push(`${preds.unparsable} line(s) of the file could not be parsed and are not in the samples`);
@@ -125,7 +130,7 @@ const BOOKKEEPING = new Set(['episode_index', 'index', 'task_index', 'frame_inde
  * every numeric feature, in one DuckDB instance that may read those files only.
  */
 export async function computeStats(ds: LeRobotDataset): Promise<{ rows: LeRobotStatRow[]; filesRead: number }> {
-  const files = [...new Set(ds.episodes.filter((e) => e.dataExists && e.dataFile).map((e) => join(ds.root, e.dataFile as string)))];
+  const files = dataFiles(ds);
   if (files.length === 0) return { rows: [], filesRead: 0 };
   const { db, conn } = await confinedDuckDb(files, { memoryLimit: '256MB' });
   try {

@@ -151,11 +151,16 @@ async function evaluateCheckpoint(ckpt: string, profileName: string): Promise<vo
   for (let attempt = 1; ; attempt++) {
     await vs.explorerContextMenu(`checkpoints/${ckpt}`, 'Evaluate Checkpoint');
     await vs.pickQuickItem(profileName);
-    const deadline = Date.now() + 15_000;
-    while (count() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    if (count() > before) return;
+    // CI once recorded the run of a pick more than 15 s late (and the retry made a second one): a
+    // pick is only made again when a minute has gone by without its run
+    const started = Date.now();
+    while (count() === before && Date.now() < started + 60_000) await new Promise((r) => setTimeout(r, 200));
+    if (count() > before) {
+      if (Date.now() - started > 5000) console.log(`[e2e] ${profileName} on ${ckpt}: the run was recorded ${Date.now() - started} ms after the pick`);
+      return;
+    }
     const focused = await vs.page.evaluate(() => `${document.activeElement?.tagName ?? '?'}.${document.activeElement?.className ?? ''}`);
-    console.log(`[e2e] ${profileName} on ${ckpt}: no run recorded 15 s after the pick (attempt ${attempt}); focus on ${focused}; notifications: ${(await vs.notifications()).join(' / ')}`);
+    console.log(`[e2e] ${profileName} on ${ckpt}: no run recorded 60 s after the pick (attempt ${attempt}); focus on ${focused}; notifications: ${(await vs.notifications()).join(' / ')}`);
     await vs.screenshot(`eval-pick-without-run-${attempt}`);
     if (attempt === 2) throw new Error(`${profileName} on ${ckpt}: no run recorded after two picks`);
   }
@@ -334,8 +339,12 @@ test('the Eval panel: metrics, histogram and step chart (dark and light); the wo
   await f.locator('.chart[data-chart="bars-0"]').waitFor();
   assert.ok((await inked('bars-0')) > 200, 'the bar chart has ink');
   const ticks = f.locator('.bar-runs vscode-checkbox');
-  assert.equal(await ticks.count(), 2, 'the two successful runs of this profile can be ticked');
-  assert.equal(await f.locator('.bar-runs vscode-checkbox[checked]').count(), 2);
+  // every successful run of this profile can be ticked (two, unless a pick above was made twice);
+  // the chart starts with the newest of each of the two checkpoints
+  const succeeded = runs(vs.workspace).filter((r) => r.profile === 'Fake RoboInter' && r.status === 'succeeded');
+  assert.ok(succeeded.length >= 2);
+  assert.equal(await ticks.count(), succeeded.length, 'the successful runs of this profile can be ticked');
+  assert.equal(await f.locator('.bar-runs vscode-checkbox[checked]').count(), 2, 'one run per checkpoint is ticked');
   await vs.clearNotifications();
   const tick = async () => {
     const cb = f.locator('.bar-runs vscode-checkbox', { hasText: 'checkpoint-1000' });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { NodeFile } from '../core/io/randomAccessFile';
 import { RecordIndex, describeBinary } from '../core/index/recordIndex';
@@ -8,6 +8,9 @@ import { readRecord } from '../core/index/recordReader';
 import { SchemaSet, type SchemaLoadProblem, type UserSchema } from '../core/validate/schemaSet';
 import { RecordValidator, type Problem } from '../core/validate/validator';
 import { validateFile } from '../core/validate/validateFile';
+import { asRowProblems } from '../core/validate/rowProblems';
+import { exportParquet } from '../core/query/parquetExport';
+import type { ResolveContext } from '../core/images/resolveImage';
 import { userFormatsFor } from '../core/formats/userFormats';
 import { readFormatSpecs } from './formatOption';
 import { PLACEHOLDER_POLICIES, type PlaceholderPolicy } from '../core/validate/placeholders';
@@ -25,6 +28,8 @@ export interface CliProblem {
   column: number;
   endLine: number;
   endColumn: number;
+  /** a Parquet dataset's problems are placed on rows (1-based; line = row, column 1) */
+  row?: number;
   severity: string;
   code: string;
   message: string;
@@ -46,8 +51,8 @@ function workerScript(): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
-function toCli(file: string, p: Problem): CliProblem {
-  return { file, line: p.line + 1, column: p.column + 1, endLine: p.endLine + 1, endColumn: p.endColumn + 1, severity: p.severity, code: p.code, message: p.message };
+function toCli(file: string, p: Problem, rows?: boolean): CliProblem {
+  return { file, line: p.line + 1, column: p.column + 1, endLine: p.endLine + 1, endColumn: p.endColumn + 1, ...(rows ? { row: p.record + 1 } : {}), severity: p.severity, code: p.code, message: p.message };
 }
 
 export const validateCommand: CliCommand = {
@@ -55,11 +60,15 @@ export const validateCommand: CliCommand = {
   summary: 'check datasets against their JSON Schema and the VLM rules (for CI and pre-commit)',
   usage: `Usage: vlm-lens validate <file>... [--schema S] [--json] [--max-problems N] [options]
 
-Checks every record of each .jsonl / .json dataset against the JSON Schema of its detected
-format (or the one given with --schema) and the VLM rules (VLM001…VLM070, listed in the
-README), exactly as the editor does. Prints one line per problem:
+Checks every record of each .jsonl / .json / .parquet dataset against the JSON Schema of its
+detected format (or the one given with --schema) and the VLM rules (VLM001…VLM070, listed in
+the README), exactly as the editor does. Prints one line per problem:
 
   file:line:column severity code message
+
+A Parquet dataset's rows are checked as the viewer reads them (converted to JSON Lines in a
+temporary folder, its images written there); its problems are placed on rows: line = row
+(1-based), column 1, and "row" in --json.
 
 Options:
   --schema S         check every record against this JSON Schema file ($refs to local files followed)
@@ -130,14 +139,14 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
       const shown = relative(process.cwd(), path) || path;
       let r: Awaited<ReturnType<typeof validateOne>>;
       try {
-        r = await validateOne(path, {
-        schemas,
-        userSchemas,
-        builtinDir,
-        severities,
-        maxProblems,
-        jobs,
-        images: values['no-images'] ? undefined : { datasetDir: dirname(path), imageRoots },
+        r = await validatePath(path, {
+          schemas,
+          userSchemas,
+          builtinDir,
+          severities,
+          maxProblems,
+          jobs,
+          images: values['no-images'] ? undefined : { datasetDir: dirname(path), imageRoots },
           convention: convention as Convention | undefined,
           maxRecordBytes: Math.round(maxRecordMb * 1024 * 1024),
           formatSpecs,
@@ -151,7 +160,7 @@ Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 usage or I/O
       }
       records += r.records;
       if (r.note) io.stderr.write(`${shown}: ${r.note}\n`);
-      const list = r.problems.map((p) => toCli(shown, p));
+      const list = r.problems.map((p) => toCli(shown, p, r.rows));
       all.push(...list);
       errors += r.totalErrors;
       total += r.totalProblems;
@@ -183,7 +192,7 @@ interface ValidateOptions {
   severities: Record<string, SeveritySetting>;
   maxProblems: number;
   jobs: number;
-  images?: { datasetDir: string; imageRoots: string[] };
+  images?: ResolveContext;
   convention?: Convention;
   maxRecordBytes: number;
   formatSpecs?: unknown[];
@@ -202,7 +211,43 @@ async function fileExists(p: string): Promise<boolean> {
  * One file: in this thread, or on worker threads when it is large and the worker is there.
  * Throws with a one-line reason when the file cannot be checked at all.
  */
-async function validateOne(path: string, o: ValidateOptions): Promise<{ problems: Problem[]; totalProblems: number; totalErrors: number; records: number; note?: string }> {
+interface FileResult {
+  problems: Problem[];
+  totalProblems: number;
+  totalErrors: number;
+  records: number;
+  note?: string;
+  /** problems placed on rows (a Parquet dataset) */
+  rows?: boolean;
+}
+
+/**
+ * A Parquet dataset is converted to JSON Lines in a temporary folder (its images written
+ * there as files, so that they are checked as the viewer shows them), validated as that, its
+ * problems placed on rows, and the folder removed. Other files are validated as they are.
+ */
+async function validatePath(path: string, o: ValidateOptions): Promise<FileResult> {
+  if (!/\.parquet$/i.test(path)) return validateOne(path, o);
+  const st = await stat(path).catch((e: unknown) => {
+    throw new Error(`cannot open: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
+  });
+  if (!st.isFile()) throw new Error('not a regular file: only dataset files are checked');
+  const tmp = await mkdtemp(join(tmpdir(), 'vlm-lens-parquet-'));
+  try {
+    const ex = await exportParquet(path, tmp).catch((e: unknown) => {
+      throw new Error(`cannot read as Parquet: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    });
+    await ex.done;
+    const images = o.images ? { ...o.images, converted: tmp } : undefined;
+    const r = await validateOne(ex.jsonl, { ...o, images }, path);
+    return { ...r, problems: asRowProblems(r.problems), rows: true, note: r.records === 0 ? '0 rows' : r.note };
+  } finally {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** `path` is read; `name` (the dataset's own path) matches schemas and formats. */
+async function validateOne(path: string, o: ValidateOptions, name = path): Promise<FileResult> {
   const st = await stat(path).catch((e: unknown) => {
     throw new Error(`cannot open: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
   });
@@ -223,7 +268,7 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
     if (script && o.jobs > 1 && index.readyCount >= 2 * MIN_RECORDS_PER_PART) {
       const clients = Array.from({ length: o.jobs }, () => new DatasetWorkerClient(script));
       try {
-        const config = validateConfig({ builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: path, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, indexKind: index.kind, images: o.images, formatSpecs: o.formatSpecs, placeholders: o.placeholders });
+        const config = validateConfig({ builtinDir: o.builtinDir, userSchemas: o.userSchemas, relPath: name, severities: o.severities, overlay, maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, indexKind: index.kind, images: o.images, formatSpecs: o.formatSpecs, placeholders: o.placeholders });
         const r = await validateInParallel({
           path,
           snapshot: index.snapshot(),
@@ -236,8 +281,8 @@ async function validateOne(path: string, o: ValidateOptions): Promise<{ problems
         for (const c of clients) c.dispose();
       }
     }
-    const formats = userFormatsFor(o.formatSpecs, path).formats;
-    const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(path, path), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined, formats, placeholders: o.placeholders });
+    const formats = userFormatsFor(o.formatSpecs, name).formats;
+    const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(name, name), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined, formats, placeholders: o.placeholders });
     const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, images: o.images ? { ctx: o.images, exists: fileExists, check: imageFileProblem, size: imageHeaderSize } : undefined });
     r.all.sort((a, b) => a.line - b.line || a.column - b.column);
     return { problems: r.all, totalProblems: r.totalProblems, totalErrors: r.totalErrors, records };

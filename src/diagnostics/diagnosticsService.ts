@@ -8,7 +8,7 @@ import { RULES, worstSeverity, type RuleCode } from '../core/validate/rules';
 import type { ProblemView, ValidationView } from '../protocol/datasetViewer';
 import type { SchemaLoadProblem } from '../core/validate/schemaSet';
 import { Disposable } from '../util/dispose';
-import { type DatasetDocument } from '../editor/datasetDocument';
+import { isParquet, type DatasetDocument } from '../editor/datasetDocument';
 import { diagnosticsFor, SOURCE } from './problemDiagnostics';
 import { localizedMessage } from './messages';
 import { DiskValidation, validationOverlay, type DiskState, type WorkerPool } from './diskValidation';
@@ -304,6 +304,8 @@ export class DiagnosticsService extends Disposable {
 
   /** Where a disk validation's problems go: nowhere when the text is open (it has its own), else the file or its twin. */
   private diskTarget(file: vscode.Uri): vscode.Uri | undefined {
+    // a Parquet dataset has no text: its problems (placed on rows) are listed on the file itself
+    if (isParquet(file)) return file;
     if (this.texts.has(file.toString()) || this.texts.has(textTwin(file).toString())) return undefined;
     return this.hasTextTab(file) ? file : textTwin(file);
   }

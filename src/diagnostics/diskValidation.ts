@@ -5,6 +5,7 @@ import { validateInParallel, validateConfig, recordIdReader } from '../workers/p
 import { AbortError } from '../core/index/recordIndex';
 import { placeholderPolicyFor } from '../core/validate/placeholders';
 import type { Problem } from '../core/validate/validator';
+import { asRowProblems } from '../core/validate/rowProblems';
 import type { ProblemFlagArrays } from '../core/validate/flags';
 import type { SchemaLoadProblem } from '../core/validate/schemaSet';
 import type { OverlaySettings } from '../core/geometry/overlays';
@@ -119,7 +120,8 @@ export class DiskValidation {
     const path = this.doc.fsPath;
     const index = this.doc.index;
     const settings = this.settings.get();
-    if (!path || !index.complete || index.kind === 'binary' || index.kind === 'empty' || !settings.enabled) {
+    // a Parquet dataset is validated through its conversion, once all of it is written
+    if (!path || !index.complete || this.doc.converting || index.kind === 'binary' || index.kind === 'empty' || !settings.enabled) {
       this.state = { ...this.state, running: false, processed: 0, total: 0, problems: [], totalProblems: 0, capped: false, flags: undefined, cancelled: false };
       this.onChange(this, true);
       return;
@@ -140,7 +142,7 @@ export class DiskValidation {
       maxProblems: settings.maxProblems,
       maxRecordBytes: this.files.maxRecordBytes(),
       indexKind: index.kind,
-      images: settings.checkImages ? this.files.resolveContext(this.doc.uri) : undefined,
+      images: settings.checkImages ? { ...this.files.resolveContext(this.doc.uri), converted: this.doc.parquet?.dir } : undefined,
       schemaStamp: settings.stamp,
       formatSpecs: settings.formatSpecs,
       placeholders: placeholderPolicyFor(settings.placeholderPolicies, this.settings.relPath(this.doc.uri)),
@@ -149,6 +151,8 @@ export class DiskValidation {
     this.state = { running: true, processed: 0, total: snapshot.starts.length, problems: [], totalProblems: 0, capped: false, cancelled: false, schemaProblems: [] };
     this.onChange(this, false);
     let lastReport = 0;
+    // positions in a Parquet dataset's conversion mean nothing in the file: its problems are placed on rows
+    const rows = (ps: Problem[]) => (this.doc.parquet ? asRowProblems(ps) : ps);
     validateInParallel({
       path,
       snapshot,
@@ -160,7 +164,7 @@ export class DiskValidation {
         if (run !== this.runs) return;
         const s = this.state;
         const room = settings.maxProblems - s.problems.length;
-        const problems = room > 0 && p.problems.length > 0 ? s.problems.concat(p.problems.slice(0, room)) : s.problems;
+        const problems = room > 0 && p.problems.length > 0 ? s.problems.concat(rows(p.problems.slice(0, room))) : s.problems;
         this.state = { ...s, processed: p.processed, problems, totalProblems: p.totalProblems, capped: p.totalProblems > problems.length };
         // the Problems panel and the status bar: about once a second
         if (Date.now() - lastReport > 1000) {
@@ -171,7 +175,7 @@ export class DiskValidation {
     })
       .then((r) => {
         if (run !== this.runs) return;
-        this.state = { running: false, processed: snapshot.starts.length, total: snapshot.starts.length, problems: r.problems, totalProblems: r.totalProblems, capped: r.capped, flags: r.flags, cancelled: false, schemaProblems: r.schemaProblems };
+        this.state = { running: false, processed: snapshot.starts.length, total: snapshot.starts.length, problems: rows(r.problems), totalProblems: r.totalProblems, capped: r.capped, flags: r.flags, cancelled: false, schemaProblems: r.schemaProblems };
         this.log.info(`validated ${path}: ${r.totalProblems} problem(s) in ${snapshot.starts.length} records (${Date.now() - this.lastRun} ms)`);
         this.onChange(this, true);
       })

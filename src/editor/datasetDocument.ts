@@ -211,6 +211,11 @@ export class DatasetDocument extends Disposable implements vscode.CustomDocument
   /** a Parquet dataset, read through its JSON Lines conversion */
   parquet: { rows: number; dir: string } | undefined;
 
+  /** a Parquet dataset whose conversion is still being written (its records are not all there yet) */
+  get converting(): boolean {
+    return this.parquetExport !== undefined;
+  }
+
   /**
    * A Parquet dataset: converted to JSON Lines (images to files) in the extension's storage,
    * the first rows at once and the rest while the viewer shows them; the viewer reads the

@@ -163,8 +163,8 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
   /** Called by VS Code when a dataset is opened in the viewer (once per file). */
   async openCustomDocument(uri: vscode.Uri): Promise<DatasetDocument> {
     const doc = await this.openDocument(uri);
-    // a Parquet dataset is read through its conversion: its lines are not the file's (not validated yet)
-    if (!doc.parquet) this.validation?.attachViewer(doc);
+    // a Parquet dataset is validated through its conversion once it is written, its problems placed on rows
+    this.validation?.attachViewer(doc);
     return doc;
   }
 

@@ -28,8 +28,7 @@ export class ImageBridge {
 
   context(doc: DatasetDocument, metaRoot?: string): ResolveContext {
     // a Parquet dataset's images were written beside its conversion
-    const roots = doc.parquet ? [doc.parquet.dir, ...this.config.imageRoots(doc.uri)] : this.config.imageRoots(doc.uri);
-    return { datasetDir: dirname(doc.uri.fsPath), imageRoots: roots, metaRoot };
+    return { datasetDir: dirname(doc.uri.fsPath), imageRoots: this.config.imageRoots(doc.uri), metaRoot, converted: doc.parquet?.dir };
   }
 
   /** Existence checks, remembered for a few seconds (a page of rows asks for the same folders). */

@@ -174,6 +174,7 @@ export function viewerStrings(): ViewerStrings {
     filterEmpty: vscode.l10n.t('No record matches this filter.'),
     problemsOfRecord: vscode.l10n.t('Problems'),
     problemAt: vscode.l10n.t('line {0}, column {1}'),
+    problemAtRow: vscode.l10n.t('row {0}'),
   };
 }
 

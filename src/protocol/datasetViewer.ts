@@ -464,4 +464,6 @@ export interface ViewerStrings {
   filterEmpty: string;
   problemsOfRecord: string;
   problemAt: string;
+  /** where a Parquet dataset's problem is: its row */
+  problemAtRow: string;
 }

@@ -14,6 +14,8 @@ import { jsonl, mkdirSync, tempWorkspace, writeFileSync, writeImage } from './fi
 let vs: VsCodeSession;
 const N = 200;
 const PARQUET_ROWS = 30;
+/** 0-based: this row has two <image> placeholders for its one image (VLM010) */
+const PARQUET_BAD_ROW = 7;
 
 interface Rec {
   id: string;
@@ -45,7 +47,7 @@ before(async () => {
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   const jpg = join(src, 'data/scene.jpg');
-  await c.run(`COPY (SELECT 'hf-' || i AS id, [{'role': 'user', 'content': '<image>What is in picture ' || i || '?'}, {'role': 'assistant', 'content': 'A red block on a blue table.'}] AS messages, [{'bytes': (SELECT content FROM read_blob('${jpg}')), 'path': 'scene.jpg'}] AS images, i % 3 AS difficulty FROM range(${PARQUET_ROWS}) t(i)) TO '${join(src, 'data/hf_vqa.parquet')}' (FORMAT parquet)`);
+  await c.run(`COPY (SELECT 'hf-' || i AS id, [{'role': 'user', 'content': CASE WHEN i = ${PARQUET_BAD_ROW} THEN '<image><image>' ELSE '<image>' END || 'What is in picture ' || i || '?'}, {'role': 'assistant', 'content': 'A red block on a blue table.'}] AS messages, [{'bytes': (SELECT content FROM read_blob('${jpg}')), 'path': 'scene.jpg'}] AS images, i % 3 AS difficulty FROM range(${PARQUET_ROWS}) t(i)) TO '${join(src, 'data/hf_vqa.parquet')}' (FORMAT parquet)`);
   c.closeSync();
   db.closeSync();
   vs = await VsCodeSession.launch({ name: 'exploration', workspace: src });
@@ -272,4 +274,42 @@ test('a Parquet dataset opens in the viewer: its rows as records, images decoded
   await f.locator('.query-status', { hasText: `${twos.length} of ${PARQUET_ROWS} records match` }).waitFor({ timeout: 30_000 });
   const byId = [...twos].sort((a, b) => (`hf-${b}` < `hf-${a}` ? -1 : 1));
   await f.locator('.detail .detail-title', { hasText: `Record ${byId[0] + 1} of ${PARQUET_ROWS}` }).waitFor();
+  await f.locator('.query-clear').click();
+  await f.locator('.query-clear').waitFor({ state: 'hidden' });
+});
+
+test('a Parquet dataset is validated once converted: the planted row’s problem in the viewer and in Problems, placed on its row', async () => {
+  await vs.openFile('data/hf_vqa.parquet');
+  const f = await vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: 'hf_vqa.parquet' });
+  const summary = f.locator('.header .validation-problems');
+  await summary.waitFor({ timeout: 60_000 });
+  assert.equal(await summary.innerText(), '1 problem in 1 record');
+  await f.locator(`.vrow[data-index="${PARQUET_BAD_ROW}"] .row-problems.error`, { hasText: 'VLM010' }).waitFor();
+  // to the record with the problem: its row, and no "open at line" link (there is no text)
+  await summary.click();
+  await f.locator('.detail .detail-title', { hasText: `Record ${PARQUET_BAD_ROW + 1} of ${PARQUET_ROWS}` }).waitFor();
+  const problem = f.locator('.detail .record-problem[data-code="VLM010"]');
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /2 <image> placeholder\(s\) but 1 image\(s\)/);
+  assert.equal(await problem.locator('.problem-at').innerText(), `row ${PARQUET_BAD_ROW + 1}`);
+  assert.equal(await problem.locator('a').count(), 0);
+  await vs.screenshot('parquet-problem');
+  // the Problems panel lists it on the .parquet file, at its row; the images that were bytes in the file are found (no VLM020)
+  const deadline = Date.now() + 30_000;
+  let rows: string[] = [];
+  while (!rows.some((r) => r.includes('VLM010')) && Date.now() < deadline) {
+    rows = await vs.problems();
+    if (!rows.some((r) => r.includes('VLM010'))) await vs.page.waitForTimeout(500);
+  }
+  // the rows under the file's own header row (sft.jsonl's cut last line is listed under its own)
+  const head = rows.findIndex((r) => /problems? in file hf_vqa\.parquet/.test(r));
+  assert.ok(head >= 0, rows.join('\n'));
+  const next = rows.findIndex((r, i) => i > head && /problems? in file /.test(r));
+  const ours = rows.slice(head + 1, next < 0 ? undefined : next);
+  assert.equal(ours.length, 1, rows.join('\n'));
+  assert.match(ours[0], /VLM010/);
+  assert.match(ours[0], new RegExp(`\\[Ln ${PARQUET_BAD_ROW + 1}, Col 1\\]`));
+  await vs.screenshot('parquet-problems-panel');
+  await f.locator('vscode-single-select.problem-filter').click();
+  await f.locator('vscode-single-select.problem-filter li[role="option"]', { hasText: 'All records' }).click();
 });

@@ -409,3 +409,49 @@ test('a Parquet dataset (Hugging Face style: images as {bytes, path}) converted 
     await t.close();
   }
 });
+
+test('validate a Parquet dataset: its rows checked as the viewer reads them, problems placed on rows; a file that is not Parquet is said', async () => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const sub = join(dir, 'pq-validate');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(sub, { recursive: true });
+  const pq = join(sub, 'vqa.parquet');
+  const png = join(sub, 'px.png');
+  writeFileSync(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360f8cf000003010100c9fe92ef0000000049454e44ae426082', 'hex'));
+  // 40 rows; planted: row 12 (0-based) has two <image> placeholders for one image, row 25 names an
+  // image by path only and it is not there, row 33 reuses the id of row 4
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(`COPY (SELECT CASE WHEN i = 33 THEN 'v-4' ELSE 'v-' || i END AS id,
+      [{'role': 'user', 'content': CASE WHEN i = 12 THEN '<image><image>Which is red?' ELSE '<image>Which is red?' END}, {'role': 'assistant', 'content': 'The left one.'}] AS messages,
+      [CASE WHEN i = 25 THEN {'bytes': NULL::BLOB, 'path': 'gone.png'} ELSE {'bytes': (SELECT content FROM read_blob('${png}')), 'path': 'px.png'} END] AS images
+    FROM range(40) t(i)) TO '${pq}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+  const r = runCli(['validate', pq, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const problems = JSON.parse(r.stdout) as Array<{ file: string; line: number; column: number; row?: number; code: string; message: string }>;
+  const byCode = (code: string) => problems.filter((p) => p.code === code).map((p) => p.row);
+  assert.deepEqual(byCode('VLM010'), [13], 'the placeholder count, on row 13 (1-based)');
+  assert.deepEqual(byCode('VLM020'), [26], 'the missing image; the images that came out of the file are found');
+  assert.deepEqual(byCode('VLM050'), [34]);
+  assert.match(problems.find((p) => p.code === 'VLM050')?.message ?? '', /v-4.*5/, 'the first use is named by its row');
+  for (const p of problems) {
+    assert.equal(p.line, p.row, 'a problem is placed on its row');
+    assert.equal(p.column, 1);
+  }
+  assert.match(r.stderr, /in 1 file\(s\), 40 record\(s\)/);
+  // the text form: file:row:1
+  const text = runCli(['validate', pq]);
+  assert.match(text.stdout, /vqa\.parquet:13:1 error VLM010 /);
+  // nothing is left behind in the temp folder
+  const { readdirSync } = await import('node:fs');
+  assert.equal(readdirSync(tmpdir()).filter((n) => n.startsWith('vlm-lens-parquet-')).length, 0);
+  // a file named .parquet that is not: said, the others still checked
+  const fake = join(sub, 'fake.parquet');
+  writeFileSync(fake, '{"id": 1}\n');
+  const both = runCli(['validate', fake, pq, '--json']);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /fake\.parquet: cannot read as Parquet/);
+  assert.equal((JSON.parse(both.stdout) as unknown[]).length, problems.length);
+});

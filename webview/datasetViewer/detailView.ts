@@ -21,6 +21,8 @@ export interface DetailActions {
   /** how a record's images are laid out (side by side, or one under the other), and remembering a change */
   imageLayout(): ImageLayout;
   setImageLayout(layout: ImageLayout): void;
+  /** a Parquet dataset: problems are placed on rows, and there is no text to open at a line */
+  readonly rows?: boolean;
 }
 
 export type ImageLayout = 'row' | 'stack';
@@ -91,7 +93,9 @@ export function renderDetail(root: HTMLElement, d: RecordDetail, total: number, 
             { class: `record-problem ${p.severity}`, role: 'listitem', 'data-code': p.code },
             h('span', { class: 'problem-code', text: p.code }),
             h('span', { class: 'problem-message', text: p.message }),
-            h('a', { class: 'problem-at', href: '#', title: fmt(s.openAtLine, p.line + 1), onclick: (e: Event) => (e.preventDefault(), actions.openAtLine(p.line, p.column)) }, fmt(s.problemAt, p.line + 1, p.column + 1)),
+            actions.rows
+              ? h('span', { class: 'problem-at', text: fmt(s.problemAtRow, p.line + 1) })
+              : h('a', { class: 'problem-at', href: '#', title: fmt(s.openAtLine, p.line + 1), onclick: (e: Event) => (e.preventDefault(), actions.openAtLine(p.line, p.column)) }, fmt(s.problemAt, p.line + 1, p.column + 1)),
           ),
         ),
       ),

@@ -359,6 +359,7 @@ async function showDetail(index: number): Promise<void> {
     const d = await rpc.request('getRecord', { index });
     if (token !== detailToken) return;
     const actions: DetailActions = {
+      rows: info.parquet === true,
       openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
       showRun: (runId) => rpc.notify('showRun', { runId }),
       copy: (text) => {

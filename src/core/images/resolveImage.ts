@@ -21,6 +21,12 @@ export interface ResolveContext {
   imageRoots: string[];
   /** InternVL meta-json `root` when the dataset was opened from a meta file */
   metaRoot?: string;
+  /**
+   * A Parquet dataset's conversion folder: the images that were bytes in the file were written
+   * to its `media/` folder, and a `media/…` reference is looked up there first (other
+   * references are not: they name files beside the dataset).
+   */
+  converted?: string;
 }
 
 /** Classifies a reference without touching the disk. */
@@ -50,7 +56,7 @@ export function classifyRef(ref: string): ResolvedImage | { kind: 'path'; path: 
 /** The absolute paths a relative reference may mean, in lookup order (no duplicates). */
 export function candidatePaths(path: string, ctx: ResolveContext): string[] {
   if (isAbsolute(path)) return [normalize(path)];
-  const bases = [ctx.datasetDir, ...ctx.imageRoots, ...(ctx.metaRoot ? [ctx.metaRoot] : [])];
+  const bases = [...(ctx.converted && /^media[\\/]/.test(path) ? [ctx.converted] : []), ctx.datasetDir, ...ctx.imageRoots, ...(ctx.metaRoot ? [ctx.metaRoot] : [])];
   return [...new Set(bases.map((b) => normalize(join(b, path))))];
 }
 

@@ -1,7 +1,8 @@
+import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NodeFile } from '../core/io/randomAccessFile';
 import { RecordIndex } from '../core/index/recordIndex';
-import { QueryError, RecordTable, misalignment, tableKindOf, type SqlResult } from '../core/query/recordTable';
+import { QueryError, RecordTable, misalignment, tableKindOf, type SqlResult, type TableKind } from '../core/query/recordTable';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIO } from './main';
 
 export const queryCommand: CliCommand = {
@@ -59,6 +60,23 @@ Exit codes: 0 ok, 2 usage error, the SQL failed (with where), or the file cannot
   },
 };
 
+/** The table kind a file's name and first character suggest (a JSON array, JSON Lines, Parquet), if they do. */
+async function guessKind(path: string): Promise<TableKind | undefined> {
+  if (/\.parquet$/i.test(path)) return 'parquet';
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r');
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const first = /[^\s\uFEFF]/.exec(buf.toString('utf8', 0, bytesRead))?.[0];
+    return first === '[' ? 'json-array' : first === '{' ? 'jsonl' : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
 /** The file's kind as the viewer reads it, and its record count (JSON Lines / arrays: the project's own index). */
 export async function kindAndCount(path: string): Promise<{ kind: NonNullable<ReturnType<typeof tableKindOf>>; records?: number }> {
   if (/\.parquet$/i.test(path)) return { kind: 'parquet' };
@@ -77,8 +95,29 @@ export async function kindAndCount(path: string): Promise<{ kind: NonNullable<Re
 
 /** The file as a table whose rows are its records (refused when DuckDB's rows do not line up with them). */
 export async function openChecked(path: string, opts: { materialize?: boolean } = {}): Promise<RecordTable> {
-  const { kind, records } = await kindAndCount(path);
-  const table = await RecordTable.open(path, kind, opts);
+  // the record count (the project's own index) and DuckDB's read of the file run side by side
+  // when the file's first character tells its kind; the index has the last word on it
+  const guess = await guessKind(path);
+  let kind: TableKind;
+  let records: number | undefined;
+  let table: RecordTable;
+  if (guess) {
+    const [counted, opened] = await Promise.allSettled([kindAndCount(path), RecordTable.open(path, guess, opts)]);
+    if (counted.status === 'rejected') {
+      if (opened.status === 'fulfilled') await opened.value.close();
+      throw counted.reason;
+    }
+    ({ kind, records } = counted.value);
+    if (opened.status === 'fulfilled' && kind === guess) table = opened.value;
+    else {
+      if (opened.status === 'fulfilled') await opened.value.close();
+      else if (kind === guess) throw opened.reason;
+      table = await RecordTable.open(path, kind, opts);
+    }
+  } else {
+    ({ kind, records } = await kindAndCount(path));
+    table = await RecordTable.open(path, kind, opts);
+  }
   const why = misalignment(table, records);
   if (why) {
     await table.close();

@@ -98,6 +98,24 @@ test('a field first seen 29,990 records in is a column (the schema is read from 
   }
 });
 
+test('read into memory (statistics): the same schema, rows, unreadable line and record indices as the table over the file', async () => {
+  const t = await RecordTable.open(big.path, 'jsonl', { materialize: true });
+  try {
+    assert.ok(t.materialized);
+    assert.ok(t.columns.some((c) => c.name === 'late_field'), 'the schema read from every record');
+    assert.equal(t.rows, big.records.length);
+    assert.deepEqual(t.unreadable, { count: 1, records: [30_000] });
+    assert.deepEqual([...(await t.filter("late_field = 'only here'")).records], [big.records.findIndex((r) => r?.late_field)]);
+    const { records } = await t.filter('quality_score <= 1');
+    assert.deepEqual([...records], big.records.flatMap((r, k) => (r && (r.quality_score ?? 9) <= 1 ? [k] : [])), 'in file order, by record index');
+    // past the blank lines (after records 99 and 199): still the record's index, not the line's
+    const ids = await t.sql('SELECT __record, id FROM records WHERE __record IN (0, 150, 250, 29999) ORDER BY __record', 10);
+    assert.deepEqual(ids.rows.map((r) => r.id), ['s0', 's150', 's250', 's29999']);
+  } finally {
+    await t.close();
+  }
+});
+
 test('ORDER BY sorts by any expression, ties and NULLs in a fixed order', async () => {
   const session = new QuerySession(big.path, 'jsonl');
   try {

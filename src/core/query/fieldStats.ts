@@ -29,6 +29,8 @@ interface Target {
   per: 'record' | 'element';
   /** the FROM of its statistics */
   source: string;
+  /** the table of records (`cond` is a condition over its rows) */
+  records: string;
   /** the field's expression in that source */
   expr: string;
   /** a WHERE condition over `records` true when the field equals `v` (v: a SQL literal or condition on `_v`) */
@@ -41,7 +43,7 @@ const STATS_TABLE = '__vlm_stats';
 function targets(table: RecordTable, table0: string): Target[] {
   const out: Target[] = [];
   const rec = (path: string, expr: string, node: TypeNode) => {
-    out.push({ path, node, per: 'record', source: table0, expr, cond: (test) => test(expr) });
+    out.push({ path, node, per: 'record', source: table0, records: table0, expr, cond: (test) => test(expr) });
     if (node.kind === 'struct') for (const f of node.fields ?? []) rec(`${path}.${f.name}`, `${expr}.${quoteIfNeeded(f.name)}`, f.type);
     if (node.kind === 'list' && node.of) elem(`${path}[]`, expr, 'x', node.of);
   };
@@ -49,7 +51,7 @@ function targets(table: RecordTable, table0: string): Target[] {
   const elem = (path: string, listExpr: string, x: string, node: TypeNode) => {
     const source = `(SELECT ${RECORD_COLUMN} AS __r, unnest(${listExpr}) AS x FROM ${table0})`;
     const add = (p: string, e: string, n: TypeNode) => {
-      out.push({ path: p, node: n, per: 'element', source, expr: e, cond: (test) => `len(list_filter(${listExpr}, x -> ${test(e)})) > 0` });
+      out.push({ path: p, node: n, per: 'element', source, records: table0, expr: e, cond: (test) => `len(list_filter(${listExpr}, x -> ${test(e)})) > 0` });
       if (n.kind === 'struct') for (const f of n.fields ?? []) add(`${p}.${f.name}`, `${e}.${quoteIfNeeded(f.name)}`, f.type);
     };
     add(path, x, node);
@@ -94,31 +96,51 @@ async function one(table: RecordTable, sql: string, opts: RunOptions): Promise<R
   return (await table.sql(sql, 1, opts)).rows[0] ?? {};
 }
 
+/** The aggregates of one pass over a field: presence, and what its type is summarised by (its distinct values come from `groups`). */
+function aggregates(type: string, e: string): string {
+  const base = `count(${e}) AS present, count(*) - count(${e}) AS missing`;
+  if (type === 'number') return `${base}, min(${e})::DOUBLE AS lo, max(${e})::DOUBLE AS hi, avg(${e})::DOUBLE AS mean`;
+  if (type === 'text') return `${base}, min(length(${e})) AS lo, max(length(${e})) AS hi, avg(length(${e}))::DOUBLE AS mean`;
+  if (type === 'list') return `${base}, min(len(${e})) AS lo, max(len(${e})) AS hi, avg(len(${e}))::DOUBLE AS mean`;
+  return base;
+}
+
 async function describe(table: RecordTable, t: Target, topN: number, nBins: number, opts: RunOptions): Promise<FieldStat> {
   const type = typeLabel(t.node);
   const e = t.expr;
   const from = t.source;
   const stat: FieldStat = { path: t.path, type, per: t.per, present: 0, missing: 0 };
-  const base = await one(table, `SELECT count(${e}) AS present, count(*) - count(${e}) AS missing FROM ${from}`, opts);
-  stat.present = num(base.present);
-  stat.missing = num(base.missing);
+  // one pass for the presence counts and the type's summary (the file is large; each pass costs)
+  const r = await one(table, `SELECT ${aggregates(type, e)} FROM ${from}`, opts);
+  stat.present = num(r.present);
+  stat.missing = num(r.missing);
   if (stat.present === 0) return stat;
-  const top = async (valueExpr: string, filterable: boolean): Promise<ValueCount[]> => {
-    const records = t.per === 'element' ? ', count(DISTINCT __r) AS r' : '';
-    const r = await table.sql(`SELECT ${valueExpr} AS v, count(*) AS c${records} FROM ${from} WHERE ${e} IS NOT NULL GROUP BY v ORDER BY c DESC, v LIMIT ${topN}`, topN, opts);
-    return r.rows.map((row) => {
+  /**
+   * One hash pass over the values: how many distinct ones there are and the most common, with
+   * the filter selecting each; for list elements, how many records hold each of those (a
+   * second pass over those few values only).
+   */
+  const groups = async (valueExpr: string, filterable: boolean, asValue: (x: string) => string = (x) => x): Promise<{ distinct: number; top: ValueCount[] }> => {
+    const g = await table.sql(`SELECT v, c, count(*) OVER () AS d FROM (SELECT ${valueExpr} AS v, count(*) AS c FROM ${from} WHERE ${e} IS NOT NULL GROUP BY v) ORDER BY c DESC, v LIMIT ${topN}`, topN, opts);
+    const top = g.rows.map((row) => {
       const value = row.v as string | number | boolean;
       const vc: ValueCount = { value, count: num(row.c) };
-      if (t.per === 'element') vc.records = num(row.r);
       if (filterable && (typeof value !== 'string' || value.length <= 500)) vc.filter = t.cond((x) => `${x} = ${literal(value)}`);
       return vc;
     });
+    if (t.per === 'element' && top.length > 0) {
+      // one pass over the records, each value's condition counted (no hash of every element)
+      const counts = top.map((v, i) => `count(*) FILTER (WHERE ${t.cond((x) => `${asValue(x)} = ${literal(v.value)}`)}) AS r${i}`);
+      const held = await one(table, `SELECT ${counts.join(', ')} FROM ${t.records}`, opts);
+      top.forEach((vc, i) => (vc.records = num(held[`r${i}`])));
+    }
+    return { distinct: num(g.rows[0]?.d ?? 0), top };
   };
   if (type === 'number') {
-    const r = await one(table, `SELECT min(${e})::DOUBLE AS lo, max(${e})::DOUBLE AS hi, avg(${e})::DOUBLE AS mean, count(DISTINCT ${e}) AS d FROM ${from}`, opts);
     const lo = num(r.lo);
     const hi = num(r.hi);
-    stat.distinct = num(r.d);
+    const g = await groups(e, true);
+    stat.distinct = g.distinct;
     const bins: Bin[] = [];
     if (hi > lo) {
       const w = (hi - lo) / nBins;
@@ -132,27 +154,28 @@ async function describe(table: RecordTable, t: Target, topN: number, nBins: numb
     } else bins.push({ from: lo, to: hi, count: stat.present, filter: t.cond((x) => `${x} = ${lo}`) });
     stat.number = { min: lo, max: hi, mean: num(r.mean), bins };
     // few distinct values (labels, bins, scores on a scale): their counts too
-    if (stat.distinct <= 50) stat.top = await top(e, true);
+    if (stat.distinct <= 50) stat.top = g.top;
   } else if (type === 'text') {
-    const r = await one(table, `SELECT count(DISTINCT ${e}) AS d, min(length(${e})) AS lo, max(length(${e})) AS hi, avg(length(${e}))::DOUBLE AS mean FROM ${from}`, opts);
-    stat.distinct = num(r.d);
+    const g = await groups(e, true);
+    stat.distinct = g.distinct;
     stat.length = { min: num(r.lo), max: num(r.hi), mean: num(r.mean) };
     // every value different (ids, free text): no "most common" to show
-    if (stat.distinct < stat.present) stat.top = await top(e, true);
+    if (stat.distinct < stat.present) stat.top = g.top;
   } else if (type === 'boolean') {
-    stat.distinct = num((await one(table, `SELECT count(DISTINCT ${e}) AS d FROM ${from}`, opts)).d);
-    stat.top = await top(e, true);
+    const g = await groups(e, true);
+    stat.distinct = g.distinct;
+    stat.top = g.top;
   } else if (type === 'list') {
-    const r = await one(table, `SELECT min(len(${e})) AS lo, max(len(${e})) AS hi, avg(len(${e}))::DOUBLE AS mean FROM ${from}`, opts);
     stat.length = { min: num(r.lo), max: num(r.hi), mean: num(r.mean) };
     // how many records have each length (few lengths: images per record, turns per record)
     const lengths = await table.sql(`SELECT len(${e}) AS v, count(*) AS c FROM ${from} WHERE ${e} IS NOT NULL GROUP BY v ORDER BY c DESC, v LIMIT ${topN}`, topN, opts);
     stat.top = lengths.rows.map((row) => ({ value: num(row.v), count: num(row.c), filter: t.per === 'record' ? `len(${e}) = ${num(row.v)}` : undefined }));
   } else if (type === 'json (mixed types)') {
-    stat.distinct = num((await one(table, `SELECT count(DISTINCT ${e}::VARCHAR) AS d FROM ${from}`, opts)).d);
+    const g = await groups(`${e}::VARCHAR`, false, (x) => `${x}::VARCHAR`);
+    stat.distinct = g.distinct;
     const types = await table.sql(`SELECT json_type(${e}) AS v, count(*) AS c FROM ${from} WHERE ${e} IS NOT NULL GROUP BY v ORDER BY c DESC, v`, 20, opts);
     stat.jsonTypes = types.rows.map((row) => ({ value: String(row.v), count: num(row.c), filter: t.cond((x) => `json_type(${x}) = ${sqlString(String(row.v))}`) }));
-    stat.top = await top(`${e}::VARCHAR`, false);
+    stat.top = g.top;
   }
   return stat;
 }

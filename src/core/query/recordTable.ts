@@ -218,17 +218,30 @@ export class RecordTable {
       const confined = await confinedDuckDb(path, { tempDir, threads: opts.threads, memoryLimit: opts.memoryLimit });
       db = confined.db;
       const conn = confined.conn;
-      const described = await run(conn, `DESCRIBE SELECT * FROM ${reader(path, kind)}`, opts, 'file');
-      const columns = described.getRowObjectsJson().map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
-      if (columns.length === 0) throw new QueryError('no fields found in the file', undefined, 'file');
-      const rowNumber = kind === 'parquet' ? `CAST(file_row_number AS INTEGER)` : `CAST(row_number() OVER () - 1 AS INTEGER)`;
-      const source = kind === 'parquet' ? `read_parquet(${sqlString(path)}, file_row_number=true)` : reader(path, kind, columns);
-      const select = kind === 'parquet' ? `${rowNumber} AS ${RECORD_COLUMN}, * EXCLUDE (file_row_number)` : `${rowNumber} AS ${RECORD_COLUMN}, *`;
-      // materialized: read once into DuckDB's memory (spilling past its limit), for many queries in a row (statistics)
-      if (opts.materialize) {
-        await run(conn, `CREATE TEMP TABLE ${MATERIALIZED} AS SELECT ${select} FROM ${source}`, opts, 'file');
-        await conn.run(`CREATE VIEW records AS SELECT * FROM ${MATERIALIZED}`);
-      } else await conn.run(`CREATE VIEW records AS SELECT ${select} FROM ${source}`);
+      const describe = async (what: string) => {
+        const described = await run(conn, `DESCRIBE ${what}`, opts, 'file');
+        const cols = described.getRowObjectsJson().map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
+        if (cols.length === 0) throw new QueryError('no fields found in the file', undefined, 'file');
+        return cols;
+      };
+      let columns: Column[];
+      if (opts.materialize && kind !== 'parquet') {
+        // read once into DuckDB's memory (spilling past its limit), for many queries in a row
+        // (statistics): the schema found while reading (every record, as below), and a
+        // record's index is its row's insertion order (rowid), kept as the file's order
+        await run(conn, `CREATE TEMP TABLE ${MATERIALIZED} AS SELECT * FROM ${reader(path, kind)}`, opts, 'file');
+        columns = await describe(MATERIALIZED);
+        await conn.run(`CREATE VIEW records AS SELECT CAST(rowid AS INTEGER) AS ${RECORD_COLUMN}, * FROM ${MATERIALIZED}`);
+      } else {
+        columns = await describe(`SELECT * FROM ${reader(path, kind)}`);
+        const rowNumber = kind === 'parquet' ? `CAST(file_row_number AS INTEGER)` : `CAST(row_number() OVER () - 1 AS INTEGER)`;
+        const source = kind === 'parquet' ? `read_parquet(${sqlString(path)}, file_row_number=true)` : reader(path, kind, columns);
+        const select = kind === 'parquet' ? `${rowNumber} AS ${RECORD_COLUMN}, * EXCLUDE (file_row_number)` : `${rowNumber} AS ${RECORD_COLUMN}, *`;
+        if (opts.materialize) {
+          await run(conn, `CREATE TEMP TABLE ${MATERIALIZED} AS SELECT ${select} FROM ${source}`, opts, 'file');
+          await conn.run(`CREATE VIEW records AS SELECT * FROM ${MATERIALIZED}`);
+        } else await conn.run(`CREATE VIEW records AS SELECT ${select} FROM ${source}`);
+      }
       const allNull = columns.map((c) => `${sqlIdent(c.name)} IS NULL`).join(' AND ');
       const counted = await run(
         conn,

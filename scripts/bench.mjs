@@ -213,6 +213,39 @@ const pqBare = (() => {
 })();
 report(`first page of a Parquet dataset (the 1M file as Parquet, ${mb(statSync(bigParquet).size)}): first rows converted, indexed, 50 read`, pqFirst.value, 'ms', 'DuckDB alone reading its first 50 rows (own process)', pqBare, '< 1000 ms', pqFirst.value < 1000);
 
+// Issue 16: about 1 GB of images in one Parquet file, as DuckDB's COPY writes it (images as
+// {bytes, path}, 2,048 rows per page). Two files: small images (12 KB JPEGs, 25 MB pages), and
+// large ones (190 KB JPEGs: 380 MB pages, which the default memory limit cannot hold; the
+// reader goes on with more). Sixteen different noise JPEGs, a row's bytes made distinct, so
+// that nothing compresses.
+async function imageParquet(path, width, height) {
+  if (existsSync(path)) return;
+  const { createRequire } = await import('node:module');
+  const sharp = createRequire(join(root, 'package.json'))('sharp');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const jpgs = [];
+  for (let k = 0; k < 16; k++) {
+    const p = join(dataDir, `noise-${width}-${k}.jpg`);
+    await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).jpeg({ quality: 85 }).toFile(p);
+    jpgs.push(p);
+  }
+  const each = statSync(jpgs[0]).size;
+  const rows = Math.ceil(1.05e9 / each);
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(`CREATE TABLE jpg AS SELECT row_number() OVER () - 1 AS k, content FROM read_blob([${jpgs.map((p) => `'${p}'`).join(', ')}])`);
+  await c.run(`COPY (SELECT 'img-' || i AS id, [{'role': 'user', 'content': '<image>What is in picture ' || i || '?'}, {'role': 'assistant', 'content': 'Noise, number ' || i || '.'}] AS messages, [{'bytes': jpg.content || CAST(md5(i::VARCHAR) AS BLOB), 'path': 'noise-' || i || '.jpg'}] AS images FROM range(${rows}) t(i) JOIN jpg ON jpg.k = i % 16 ORDER BY i) TO '${path}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+}
+for (const [name, w, h, label] of [['images_12k.parquet', 160, 120, '12 KB JPEGs, 25 MB pages'], ['images_190k.parquet', 640, 480, '190 KB JPEGs, 380 MB pages']]) {
+  const path = join(dataDir, name);
+  await imageParquet(path, w, h);
+  const first = runCase('parquetFirstPage', path);
+  const bare = Number(execFileSync(process.execPath, ['-e', "const {DuckDBInstance}=require('@duckdb/node-api');(async()=>{const xs=[];for(let i=0;i<6;i++){const t=performance.now();const db=await DuckDBInstance.create(':memory:',{memory_limit:'4GB'});const c=await db.connect();const r=await c.runAndReadAll(`SELECT * FROM read_parquet('${process.argv[1]}') LIMIT 50`);r.getRowObjectsJS();c.closeSync();db.closeSync();xs.push(performance.now()-t)}xs.shift();xs.sort((a,b)=>a-b);console.log(xs[2])})()", path], { encoding: 'utf8', cwd: root }).trim());
+  report(`first page of ${mb(statSync(path).size)} of images in Parquet (${label}): first rows converted, images written, 50 read`, first.value, 'ms', 'DuckDB alone (4 GB allowed) reading its first 50 rows (own process)', bare, '< 1000 ms', first.value < 1000);
+}
+
 // Issue 17: a LeRobot dataset of 400 episodes × 600 frames (action and state of 14 joints,
 // 5 reward bins; no videos), its Parquet files written once by DuckDB. Baselines, each in its
 // own process: the overview against reading episodes.jsonl with JSON.parse and one stat per

@@ -473,3 +473,24 @@ test('validate a Parquet dataset: its rows checked as the viewer reads them, pro
   assert.match(both.stderr, /fake\.parquet: cannot read as Parquet/);
   assert.equal((JSON.parse(both.stdout) as unknown[]).length, problems.length);
 });
+
+test('a Parquet file whose pages do not fit in the memory allowed is read again with more, from the row it reached; past the last limit, said with the fix', async () => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const pq = join(dir, 'big-pages.parquet');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  // 40 rows of 3 MB values: DuckDB writes them as one page of about 120 MB
+  await c.run(`COPY (SELECT i AS n, CAST(repeat(chr(CAST(65 + i % 26 AS INTEGER)), 3000000) AS BLOB) AS payload FROM range(40) t(i)) TO '${pq}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+  const out = join(dir, 'big-pages-export');
+  const ex = await exportParquet(pq, out, { firstBatch: 5, memoryLimits: [16, 1024] });
+  assert.equal(ex.rows, 40);
+  assert.deepEqual(await ex.done, { rows: 40, media: 40 });
+  const lines = readFileSync(ex.jsonl, 'utf8').split('\n').filter((l) => l);
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { n: number }).n), Array.from({ length: 40 }, (_, i) => i), 'every row once, in order');
+  const last = JSON.parse(lines[39]) as { payload: string };
+  assert.equal(readFileSync(join(out, last.payload)).length, 3_000_000);
+  // with no larger limit to go to: refused, with the reason and the fix
+  await assert.rejects(exportParquet(pq, join(dir, 'big-pages-2'), { memoryLimits: [16] }), /ran out of memory reading the file, even allowed 16 MB.*row_group_size=100/s);
+});

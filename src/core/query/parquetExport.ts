@@ -13,7 +13,7 @@
 import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Duck from '@duckdb/node-api';
-import { confinedDuckDb, loadDuckDb, sqlString } from './recordTable';
+import { confinedDuckDb, isOutOfMemory, loadDuckDb, memoryLadder, outOfMemoryError, sqlString } from './recordTable';
 
 export interface ParquetExport {
   jsonl: string;
@@ -27,6 +27,8 @@ export interface ExportOptions {
   /** rows of the first batch (the first page) */
   firstBatch?: number;
   onProgress?: (written: number, total: number) => void;
+  /** the memory limits to try, in MB (default: memoryLadder()) */
+  memoryLimits?: number[];
 }
 
 interface Marker {
@@ -74,22 +76,40 @@ export async function exportParquet(parquet: string, outDir: string, opts: Expor
   await mkdir(mediaDir, { recursive: true });
   await writeFile(jsonl, '');
   const duck = await loadDuckDb();
-  const { db, conn } = await confinedDuckDb(parquet);
+  const source = `read_parquet(${sqlString(parquet)})`;
+  // one thread: the rows are written in order, one row group read at a time; a file whose
+  // pages do not fit is read on from the row it reached, with more memory (see memoryLadder)
+  const limits = opts.memoryLimits ?? memoryLadder();
+  let level = 0;
+  let inst = await confinedDuckDb(parquet, { threads: 1, memoryLimit: `${limits[level]}MB` });
   const close = () => {
-    conn.closeSync();
-    db.closeSync();
+    inst.conn.closeSync();
+    inst.db.closeSync();
+  };
+  const withRetry = async <T>(f: (conn: Duck.DuckDBConnection) => Promise<T>): Promise<T> => {
+    for (;;) {
+      try {
+        return await f(inst.conn);
+      } catch (e) {
+        if (!isOutOfMemory(e) || opts.signal?.aborted) throw e;
+        if (level + 1 >= limits.length) throw outOfMemoryError(limits[level]);
+        close();
+        level++;
+        inst = await confinedDuckDb(parquet, { threads: 1, memoryLimit: `${limits[level]}MB` });
+      }
+    }
   };
   try {
-    const total = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${sqlString(parquet)})`)).getRowObjectsJson()[0].n);
+    const total = await withRetry(async (conn) => Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${source}`)).getRowObjectsJson()[0].n));
     const first = Math.max(1, opts.firstBatch ?? 64);
     const media = { count: 0 };
     const writer = new BatchWriter(jsonl, mediaDir, media, duck);
     // the first rows on their own, so the first page does not wait for a whole chunk of images
-    await writer.write(await conn.stream(`SELECT * FROM read_parquet(${sqlString(parquet)}) LIMIT ${first}`), 0, opts.signal);
+    await withRetry(async (conn) => writer.write(await conn.stream(`SELECT * FROM ${source} LIMIT ${first - writer.rows} OFFSET ${writer.rows}`), opts.signal));
     opts.onProgress?.(Math.min(first, total), total);
     const done = (async () => {
       try {
-        if (total > first) await writer.write(await conn.stream(`SELECT * FROM read_parquet(${sqlString(parquet)}) OFFSET ${first}`), first, opts.signal, (n) => opts.onProgress?.(n, total));
+        if (total > first) await withRetry(async (conn) => writer.write(await conn.stream(`SELECT * FROM ${source} OFFSET ${writer.rows}`), opts.signal, (n) => opts.onProgress?.(n, total)));
         const marker: Marker = { size: st.size, mtimeMs: st.mtimeMs, rows: total, media: media.count };
         await writeFile(markerPath, JSON.stringify(marker));
         return { rows: total, media: media.count };
@@ -113,23 +133,28 @@ class BatchWriter {
     private readonly duck: typeof Duck,
   ) {}
 
-  /** Writes every row of `result` (numbered from `row0`), one chunk of lines at a time. */
-  async write(result: Duck.DuckDBResult, row0: number, signal?: AbortSignal, onRows?: (written: number) => void): Promise<void> {
+  /** rows written so far (whole chunks: a read that fails part-way is taken up again from here) */
+  rows = 0;
+
+  /** Writes every row of `result` (numbered on from `rows`), one chunk of lines at a time. */
+  async write(result: Duck.DuckDBResult, signal?: AbortSignal, onRows?: (written: number) => void): Promise<void> {
     const names = result.columnNames();
-    let row = row0;
+    let row = this.rows;
     for (;;) {
       if (signal?.aborted) throw new Error('cancelled');
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const rows = chunk.convertRows(this.duck.JSDuckDBValueConverter);
       const lines: string[] = [];
-      for (const values of rows) {
+      // row by row: a chunk of 2,048 rows of images is hundreds of MB; only one row's values are copied at a time
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const values = chunk.convertRowValues(i, this.duck.JSDuckDBValueConverter);
         const rec: Record<string, unknown> = {};
         for (let c = 0; c < names.length; c++) rec[names[c]] = await this.plain(values[c], row, names[c]);
         lines.push(JSON.stringify(rec));
         row++;
       }
       await appendFile(this.jsonl, lines.join('\n') + '\n');
+      this.rows = row;
       onRows?.(row);
     }
   }

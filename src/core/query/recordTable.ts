@@ -18,7 +18,7 @@
  * - Long queries report progress and can be interrupted.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type * as Duck from '@duckdb/node-api';
 
@@ -102,7 +102,7 @@ export async function confinedDuckDb(
   opts: { tempDir?: string; threads?: number; memoryLimit?: string; directories?: string[] } = {},
 ): Promise<{ db: Duck.DuckDBInstance; conn: Duck.DuckDBConnection }> {
   const duck = await loadDuckDb();
-  const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', memory_limit: opts.memoryLimit ?? '512MB' };
+  const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', memory_limit: opts.memoryLimit ?? `${DEFAULT_MEMORY_MB}MB` };
   // spilling goes to the folder given, else nowhere (DuckDB's default is `.tmp` in the process's working folder)
   config.temp_directory = opts.tempDir ?? '';
   if (opts.threads) config.threads = String(opts.threads);
@@ -120,6 +120,36 @@ export async function confinedDuckDb(
     db.closeSync();
     throw e;
   }
+}
+
+const MB = 1024 * 1024;
+/** DuckDB's memory for a file (it spills to its temp folder past that, where it has one) */
+export const DEFAULT_MEMORY_MB = 512;
+
+/**
+ * The memory limits to try, smallest first: the default, then doubled up to half the
+ * machine's memory (at most 8 GB). DuckDB reads a Parquet page whole, and a writer may put a
+ * whole row group of images in one page (DuckDB's own writer: 2,048 rows of 190 KB images are
+ * one 380 MB page, one 512 MB allocation per buffer); a file is read at the smallest limit
+ * that holds its pages, and only such files pay for more.
+ */
+export function memoryLadder(capMb = Math.min(8192, Math.floor(totalmem() / MB / 2))): number[] {
+  const out = [DEFAULT_MEMORY_MB];
+  while (out[out.length - 1] * 2 <= capMb) out.push(out[out.length - 1] * 2);
+  return out;
+}
+
+export function isOutOfMemory(e: unknown): boolean {
+  return /Out of Memory Error/i.test(e instanceof Error ? e.message : String(e));
+}
+
+/** Said when even the largest limit did not hold the file's pages: why, and the fix. */
+export function outOfMemoryError(limitMb: number): QueryError {
+  return new QueryError(
+    `DuckDB ran out of memory reading the file, even allowed ${limitMb >= 1024 ? `${(limitMb / 1024).toFixed(1)} GB` : `${limitMb} MB`} (half of this machine's memory, at most 8 GB): its pages are too large (a row group of images written as one page). Write it with smaller row groups (pyarrow: pq.write_table(table, path, row_group_size=100), as Hugging Face datasets writes image datasets).`,
+    undefined,
+    'file',
+  );
 }
 
 /**
@@ -212,6 +242,20 @@ export class RecordTable {
    */
   static async open(path: string, kind: TableKind, opts: RunOptions & { threads?: number; memoryLimit?: string; materialize?: boolean } = {}): Promise<RecordTable> {
     await stat(path); // a missing file: the caller's ENOENT, not DuckDB's wording
+    // a file whose pages do not fit is read again with more memory (see memoryLadder)
+    const limits = opts.memoryLimit ? [opts.memoryLimit] : memoryLadder().map((mb) => `${mb}MB`);
+    for (const [i, memoryLimit] of limits.entries()) {
+      try {
+        return await RecordTable.openWith(path, kind, { ...opts, memoryLimit });
+      } catch (e) {
+        if (!isOutOfMemory(e) || opts.signal?.aborted) throw e;
+        if (i === limits.length - 1) throw opts.memoryLimit ? e : outOfMemoryError(parseInt(memoryLimit, 10));
+      }
+    }
+    throw new QueryError('no memory limit to try', undefined, 'file');
+  }
+
+  private static async openWith(path: string, kind: TableKind, opts: RunOptions & { threads?: number; memoryLimit: string; materialize?: boolean }): Promise<RecordTable> {
     const tempDir = await mkdtemp(join(tmpdir(), 'vlm-lens-duckdb-'));
     let db: Duck.DuckDBInstance | undefined;
     try {

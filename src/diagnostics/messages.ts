@@ -30,6 +30,7 @@ const MESSAGES: Record<MessageId, (a: Array<string | number>) => string> = {
   trajectoryOutside: (a) => vscode.l10n.t('Trajectory {0}: {1}', a[0], a[1]),
   mixedConventions: (a) => vscode.l10n.t('Records in this file use different coordinate conventions: {0}; this record looks like {1}', a[0], a[1]),
   duplicateId: (a) => vscode.l10n.t('Duplicate id “{0}” (first used on line {1})', a[0], a[1]),
+  duplicateIdRow: (a) => vscode.l10n.t('Duplicate id “{0}” (first used on row {1})', a[0], a[1]),
   mojibake: (a) => vscode.l10n.t('“{0}” looks like UTF-8 read as Latin-1: “{1}”', a[0], a[1]),
   mojibakeLossy: (a) => vscode.l10n.t('“{0}” looks like UTF-8 read as Windows-1252 with bytes lost on the way: “{1}” (no exact repair: re-create the file from its source)', a[0], a[1]),
   replacementChar: () => vscode.l10n.t('Text contains U+FFFD replacement characters (invalid bytes were decoded)'),

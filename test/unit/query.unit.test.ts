@@ -453,7 +453,7 @@ test('validate a Parquet dataset: its rows checked as the viewer reads them, pro
   assert.deepEqual(byCode('VLM010'), [13], 'the placeholder count, on row 13 (1-based)');
   assert.deepEqual(byCode('VLM020'), [26], 'the missing image; the images that came out of the file are found');
   assert.deepEqual(byCode('VLM050'), [34]);
-  assert.match(problems.find((p) => p.code === 'VLM050')?.message ?? '', /v-4.*5/, 'the first use is named by its row');
+  assert.match(problems.find((p) => p.code === 'VLM050')?.message ?? '', /“v-4” \(first used on row 5\)/, 'the first use is named by its row');
   for (const p of problems) {
     assert.equal(p.line, p.row, 'a problem is placed on its row');
     assert.equal(p.column, 1);

@@ -4,13 +4,17 @@
  * file, so its problems are placed on rows: line = the row (0-based, shown 1-based), column 0,
  * and no text fix (there is no text to edit).
  */
+import { formatMessage } from './rules';
 import type { Problem } from './validator';
 
 export function asRowProblems(problems: readonly Problem[]): Problem[] {
   return problems.map((p) => {
     const { fix: _text, ...rest } = p;
+    // the first use of a duplicate id is a row too (its line in the conversion is its row)
+    const words = p.messageId === 'duplicateId' ? { messageId: 'duplicateIdRow' as const, message: formatMessage('duplicateIdRow', p.args) } : {};
     return {
       ...rest,
+      ...words,
       line: p.record,
       column: 0,
       endLine: p.record,

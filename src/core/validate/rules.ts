@@ -69,6 +69,7 @@ export const MESSAGES = {
   outsideRange: '{0} has the coordinate {1}, outside the 0–{2} range of {3}',
   mixedConventions: 'Records in this file use different coordinate conventions: {0}; this record looks like {1}',
   duplicateId: 'Duplicate id “{0}” (first used on line {1})',
+  duplicateIdRow: 'Duplicate id “{0}” (first used on row {1})',
   mojibake: '“{0}” looks like UTF-8 read as Latin-1: “{1}”',
   mojibakeLossy: '“{0}” looks like UTF-8 read as Windows-1252 with bytes lost on the way: “{1}” (no exact repair: re-create the file from its source)',
   replacementChar: 'Text contains U+FFFD replacement characters (invalid bytes were decoded)',

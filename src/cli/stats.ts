@@ -28,7 +28,8 @@ Exit codes: 0 ok, 2 usage error or the file cannot be read.`,
     if (!Number.isInteger(top) || top < 1 || top > 1000) throw new UsageError(`--top must be an integer from 1 to 1000, got '${String(values.top)}'`);
     let table: RecordTable | undefined;
     try {
-      table = await openChecked(path, { materialize: true });
+      // JSON is read into memory once for every field's queries; Parquet is read in place, a column at a time
+      table = await openChecked(path, { materialize: !/\.parquet$/i.test(path) });
       const stats = await fieldStats(table, { topValues: top });
       if (values.json) io.stdout.write(`${JSON.stringify({ ...stats, unreadable: table.unreadable }, null, 2)}\n`);
       else {

@@ -494,3 +494,29 @@ test('a Parquet file whose pages do not fit in the memory allowed is read again 
   // with no larger limit to go to: refused, with the reason and the fix
   await assert.rejects(exportParquet(pq, join(dir, 'big-pages-2'), { memoryLimits: [16] }), /ran out of memory reading the file, even allowed 16 MB.*row_group_size=100/s);
 });
+
+test('vlm-lens stats on a Parquet dataset: read in place, image bytes counted, labels and element values agree with the rows', async () => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const pq = join(dir, 'stats.parquet');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const N = 90;
+  await c.run(`COPY (SELECT 's-' || i AS id, i % 4 AS label, [{'role': 'user', 'content': 'q' || (i % 7)}, {'role': 'assistant', 'content': 'a'}] AS messages, [{'bytes': CAST('img' || i AS BLOB), 'path': 'p.png'}] AS images FROM range(${N}) t(i)) TO '${pq}' (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+  const r = runCli(['stats', pq, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { records: number; fields: Array<{ path: string; type: string; present: number; distinct?: number; top?: Array<{ value: unknown; count: number; records?: number }> }> };
+  assert.equal(out.records, N);
+  const by = new Map(out.fields.map((f) => [f.path, f]));
+  const label = by.get('label')!;
+  assert.equal(label.distinct, 4);
+  assert.deepEqual(label.top?.map((v) => [v.value, v.count]).sort(), [0, 1, 2, 3].map((k) => [k, Array.from({ length: N }, (_, i) => i).filter((i) => i % 4 === k).length]));
+  assert.equal(by.get('images[].bytes')?.present, N, 'the image bytes are counted, not described');
+  const content = by.get('messages[].content')!;
+  assert.equal(content.present, 2 * N);
+  const q3 = content.top?.find((v) => v.value === 'q3');
+  assert.equal(q3?.count, Array.from({ length: N }, (_, i) => i).filter((i) => i % 7 === 3).length);
+  assert.equal(q3?.records, q3?.count, 'each record holds q3 once at most');
+  assert.equal(content.top?.find((v) => v.value === 'a')?.records, N);
+});

@@ -5,8 +5,9 @@
  * labels and mixed-type fields, and lengths of texts and lists. Each value and bin carries
  * the filter condition that selects its records, so a click can filter to them.
  *
- * The records are read once into DuckDB's memory (spilling to its temp folder past its
- * memory limit); every statistic is then a query over that copy. At most `maxFields` fields.
+ * JSON records are read once into DuckDB's memory (spilling to its temp folder past its
+ * memory limit) and every statistic is a query over that copy; a Parquet file is queried where
+ * it is (each query reads its column only). At most `maxFields` fields.
  */
 import { QueryCancelled, RECORD_COLUMN, sqlString, type RecordTable, type RunOptions } from './recordTable';
 import { parseDuckType, quoteIfNeeded, typeLabel, type TypeNode } from './duckTypes';
@@ -73,11 +74,15 @@ export async function fieldStats(table: RecordTable, opts: StatsOptions = {}): P
   const maxFields = opts.maxFields ?? 200;
   const topN = opts.topValues ?? 10;
   const nBins = opts.bins ?? 20;
-  const source = table.materialized ? 'records' : STATS_TABLE;
+  // a Parquet file is read where it is: it is columnar, each field's queries read that field's
+  // column only (a copy in memory would hold every image's bytes); a JSON file is read into
+  // memory once for all the fields' queries
+  const inPlace = table.materialized || table.kind === 'parquet';
+  const source = inPlace ? 'records' : STATS_TABLE;
   const all = targets(table, source);
   const list = all.slice(0, maxFields);
   // a table over the file is read into memory once for all the statistics' queries
-  if (!table.materialized) await table.sql(`CREATE OR REPLACE TEMP TABLE ${STATS_TABLE} AS SELECT * FROM records`, 1, opts);
+  if (!inPlace) await table.sql(`CREATE OR REPLACE TEMP TABLE ${STATS_TABLE} AS SELECT * FROM records`, 1, opts);
   try {
     const fields: FieldStat[] = [];
     opts.onField?.(0, list.length);
@@ -88,7 +93,7 @@ export async function fieldStats(table: RecordTable, opts: StatsOptions = {}): P
     }
     return { records: table.rows, fields, leftOut: all.length - list.length };
   } finally {
-    if (!table.materialized) await table.sql(`DROP TABLE IF EXISTS ${STATS_TABLE}`, 1).catch(() => undefined);
+    if (!inPlace) await table.sql(`DROP TABLE IF EXISTS ${STATS_TABLE}`, 1).catch(() => undefined);
   }
 }
 

@@ -9,7 +9,7 @@ import { taskOfFile } from './logParse';
 import { readPredictionText } from './predictionFile';
 import { classOfScores } from './classification';
 import { leRobotRootOf, openLeRobot, type LeRobotDataset } from '../lerobot/dataset';
-import { readEpisodeFrames } from '../lerobot/frames';
+import { frameLabels, readEpisodeFrames } from '../lerobot/frames';
 import { inputFacts, isClassifierOutput, predictionMetrics, type MetricOptions, type PredictionMetrics } from './predictionMetrics';
 
 export interface ScoreOptions extends Omit<MetricOptions, 'inputs'> {
@@ -112,6 +112,31 @@ export async function prepareClassifierRecords(records: unknown[], dataset: stri
   let taken = 0;
   let ordinal = false;
   let labelKey: string | undefined;
+  // one query over the data files of every episode wanted; episode by episode only when that cannot be done
+  const all = await frameLabels(ds, byEpisode.keys()).catch(() => null);
+  if (all === undefined) {
+    problems.push(`the dataset ${ds.name} has no frame labels (no reward_bins or label feature)`);
+    byEpisode.clear();
+  } else if (all) {
+    labelKey = all.key;
+    ordinal = all.rule === 'argmax';
+    for (const [index, recs] of byEpisode) {
+      const ep = episodeOf.get(index);
+      if (!ep) problems.push(`episode ${index} is not in the dataset ${ds.name}: its ${recs.length} prediction(s) have no label`);
+      else if (!ep.dataFile || !ep.dataExists) problems.push(`episode ${index}: ${ep.dataFile ? `its data file ${ep.dataFile} is missing` : 'it has no data file'}: its ${recs.length} prediction(s) have no label`);
+      else {
+        const frames = all.byEpisode.get(index);
+        for (const r of recs) {
+          const label = frames?.get(r.frame_index as number) ?? -1;
+          if (label >= 0) {
+            r.label = label;
+            taken++;
+          }
+        }
+      }
+    }
+    byEpisode.clear();
+  }
   for (const [index, recs] of byEpisode) {
     const ep = episodeOf.get(index);
     if (!ep) {

@@ -61,6 +61,58 @@ export function labelFeature(info: LeRobotInfo): { key: string; rule: 'argmax' |
   return label ? { key: label.key, rule: 'value' } : undefined;
 }
 
+/** The frame labels of some episodes, read in one query over their data files. */
+export interface EpisodeLabels {
+  key: string;
+  rule: 'argmax' | 'value';
+  /** episode → frame_index → class (-1: the frame has no label) */
+  byEpisode: Map<number, Map<number, number>>;
+}
+
+/**
+ * The labels (`reward_bins` argmax, or `label`) of every frame of `episodes`, in one DuckDB
+ * query over their data files (not one per episode); undefined when the dataset has no label
+ * feature. Episodes without a data file are left out (the caller says so). Throws when the
+ * files cannot be read that way (no episode_index / frame_index column): callers then read
+ * episode by episode.
+ */
+export async function frameLabels(ds: LeRobotDataset, episodes: Iterable<number>): Promise<EpisodeLabels | undefined> {
+  const label = labelFeature(ds.info);
+  if (!label) return undefined;
+  const wanted = new Set(episodes);
+  const eps = ds.episodes.filter((e) => wanted.has(e.index) && e.dataExists && e.dataFile);
+  const byEpisode = new Map<number, Map<number, number>>();
+  if (eps.length === 0) return { key: label.key, rule: label.rule, byEpisode };
+  const files: string[] = [];
+  for (const f of new Set(eps.map((e) => e.dataFile as string))) files.push(await confinedPath(ds.root, f));
+  const { db, conn } = await confinedDuckDb(files, { memoryLimit: '256MB' });
+  try {
+    const col = `"${label.key.replace(/"/g, '""')}"`;
+    // the first largest bin, as argmax() does
+    const cls = label.rule === 'argmax' ? `list_position(${col}, list_max(${col})) - 1` : col;
+    const ids = eps.map((e) => Math.trunc(e.index)).join(', ');
+    const read = async (byName: boolean) =>
+      (
+        await conn.runAndReadAll(
+          `SELECT CAST(episode_index AS INTEGER) AS e, CAST(frame_index AS INTEGER) AS f, CAST(${cls} AS INTEGER) AS c FROM read_parquet([${files.map(sqlString).join(', ')}]${byName ? ', union_by_name=true' : ''}) WHERE episode_index IN (${ids})`,
+        )
+      ).getColumnsObjectJson();
+    const cols = await read(false).catch(() => read(true));
+    const e = cols.e ?? [];
+    for (let i = 0; i < e.length; i++) {
+      const ep = Number(e[i]);
+      let frames = byEpisode.get(ep);
+      if (!frames) byEpisode.set(ep, (frames = new Map<number, number>()));
+      const c = cols.c?.[i];
+      frames.set(Number(cols.f?.[i]), c === null || c === undefined ? -1 : Number(c));
+    }
+    return { key: label.key, rule: label.rule, byEpisode };
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
 /** The index of the largest value, the first on ties: an all-zero vector is class 0. -1 for an empty or non-numeric one. */
 export function argmax(v: number[]): number {
   let best = -1;

@@ -20,6 +20,7 @@ import { CONVENTIONS, type Convention } from '../core/geometry/types';
 import { validateInParallel, validateConfig, recordIdReader, MIN_RECORDS_PER_PART } from '../workers/parallelValidate';
 import { DatasetWorkerClient } from '../workers/datasetWorkerClient';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIO } from './main';
+import { isFile, isFolder } from '../util/existsCache';
 
 /** One problem as the CLI prints it: 1-based lines and columns. */
 export interface CliProblem {
@@ -199,13 +200,6 @@ interface ValidateOptions {
   placeholders?: PlaceholderPolicy;
 }
 
-async function fileExists(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * One file: in this thread, or on worker threads when it is large and the worker is there.
@@ -283,7 +277,7 @@ async function validateOne(path: string, o: ValidateOptions, name = path): Promi
     }
     const formats = userFormatsFor(o.formatSpecs, name).formats;
     const validator = new RecordValidator({ schemas: o.schemas, fileSchema: o.schemas.userSchemaFor(name, name), severities: o.severities, jsonl, overlay, collectImages: o.images !== undefined, formats, placeholders: o.placeholders });
-    const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, images: o.images ? { ctx: o.images, exists: fileExists, check: imageFileProblem, size: imageHeaderSize } : undefined });
+    const r = await validateFile(file, index, validator, { maxProblems: o.maxProblems, maxRecordBytes: o.maxRecordBytes, images: o.images ? { ctx: o.images, exists: isFile, folderExists: isFolder, check: imageFileProblem, size: imageHeaderSize } : undefined });
     r.all.sort((a, b) => a.line - b.line || a.column - b.column);
     return { problems: r.all, totalProblems: r.totalProblems, totalErrors: r.totalErrors, records };
   } finally {

@@ -26,3 +26,21 @@ export class FileExistsCache {
     return ok;
   }
 }
+
+/** Whether `p` is a regular file (false when it cannot be looked at). */
+export async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `p` is a folder (false when it cannot be looked at). */
+export async function isFolder(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

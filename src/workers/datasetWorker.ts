@@ -13,7 +13,7 @@ import { SchemaSet } from '../core/validate/schemaSet';
 import { RecordValidator } from '../core/validate/validator';
 import { imageFileProblem, imageHeaderSize } from '../core/images/sniff';
 import { validateFile } from '../core/validate/validateFile';
-import { stat } from 'node:fs/promises';
+import { isFile, isFolder } from '../util/existsCache';
 
 /** Compiled schemas, kept while the configuration stays the same. */
 let schemaCache: { key: string; set: Promise<SchemaSet> } | undefined;
@@ -23,13 +23,6 @@ function schemaSetFor(c: ValidateConfig): Promise<SchemaSet> {
   return schemaCache.set;
 }
 
-async function fileExists(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 const port = parentPort;
 if (!port) throw new Error('datasetWorker must run in a worker thread');
@@ -75,7 +68,7 @@ async function run(req: Exclude<WorkerRequest, { type: 'cancel' }>, signal: Abor
         range: req.range,
         part: req.part,
         onProgress: (update) => post({ type: 'validateProgress', job: req.job, update }),
-        images: c.images ? { ctx: c.images, exists: fileExists, check: imageFileProblem, size: imageHeaderSize } : undefined,
+        images: c.images ? { ctx: c.images, exists: isFile, folderExists: isFolder, check: imageFileProblem, size: imageHeaderSize } : undefined,
       });
       // the part's tables are moved to the host, not copied: the worker no longer needs them
       const moved = [res.flags.records.buffer, res.flags.masks.buffer, ...(res.state ? [res.state.idSlots.buffer, res.state.image.buffer, res.state.images.buffer, res.state.convention.buffer] : [])].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

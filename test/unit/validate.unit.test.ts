@@ -209,6 +209,38 @@ test('VLM020 covers videos and images given as content parts', async () => {
   }
 });
 
+test('VLM020 when the images\' folder is not on this machine: one look at the folder, not one per image; the same problems', async () => {
+  const dir = '/data/ds';
+  // 300 records: 200 in a folder that is not there, 100 in one that is (half of those files missing)
+  const recs = Array.from({ length: 300 }, (_, i) => llava({ id: `r${i}`, image: i < 200 ? `coco/train2017/${i}.jpg` : `local/${i}.jpg` }));
+  const text = recs.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const file = new MemoryFile('f.jsonl', new TextEncoder().encode(text));
+  const index = await RecordIndex.build(file, { fileName: 'f.jsonl' });
+  const looked: string[] = [];
+  const exists = (p: string) => {
+    looked.push(p);
+    return Promise.resolve(p.startsWith(`${dir}/local/`) && Number(/(\d+)\.jpg$/.exec(p)?.[1]) % 2 === 0);
+  };
+  const folders: string[] = [];
+  const folderExists = (d: string) => {
+    folders.push(d);
+    return Promise.resolve(d === `${dir}/local`);
+  };
+  const run = async (withFolders: boolean) => {
+    looked.length = 0;
+    const r = await validateFile(file, index, validator({ collectImages: true }), { maxProblems: 1000, images: { ctx: { datasetDir: dir, imageRoots: [] }, exists, folderExists: withFolders ? folderExists : undefined } });
+    return { problems: r.all.filter((p) => p.code === 'VLM020').map((p) => `${p.line}: ${p.message}`), looked: looked.length };
+  };
+  const plain = await run(false);
+  const through = await run(true);
+  assert.equal(plain.problems.length, 250, '200 in the missing folder, 50 of the local ones');
+  assert.deepEqual(through.problems, plain.problems, 'the same problems, the same words');
+  assert.equal(plain.looked, 300);
+  assert.equal(through.looked, 100, 'only the files of the folder that is there are looked at');
+  assert.deepEqual([...new Set(folders)].sort(), [`${dir}/coco/train2017`, `${dir}/local`]);
+  assert.equal(folders.length, 2, 'each folder looked at once');
+});
+
 test('VLM040 without an image size: a coordinate beyond its convention\'s own range (1200 in 0–1000)', () => {
   const rec = (box: string) => ({ id: 'a', image: 'x.jpg', conversations: [{ from: 'human', value: '<image>\nWhere is the cup?' }, { from: 'gpt', value: `<ref>cup</ref><box>${box}</box>` }] });
   const v = validator();

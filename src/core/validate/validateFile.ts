@@ -3,6 +3,7 @@
  * counting), progress, and image files checked on disk through the same resolution as the
  * viewer (each path looked up once). Used by the worker thread and the CLI.
  */
+import { dirname } from 'node:path';
 import { type RandomAccessFile } from '../io/randomAccessFile';
 import { AbortError, type RecordIndex } from '../index/recordIndex';
 import { readRecords } from '../index/recordReader';
@@ -36,7 +37,14 @@ export interface ValidateFileOptions {
   intervalMs?: number;
   onProgress?: (u: ValidationUpdate) => void;
   /** look up referenced images on disk (VLM020); `check` says what is wrong with one that exists */
-  images?: { ctx: ResolveContext; exists: (path: string) => Promise<boolean>; check?: (path: string) => Promise<string | undefined>; size?: (path: string) => Promise<Size | undefined> };
+  images?: {
+    ctx: ResolveContext;
+    exists: (path: string) => Promise<boolean>;
+    /** asked once per folder before its files: a folder that is not there has none of its images */
+    folderExists?: (dir: string) => Promise<boolean>;
+    check?: (path: string) => Promise<string | undefined>;
+    size?: (path: string) => Promise<Size | undefined>;
+  };
   /** validate only records [from, to) */
   range?: { from: number; to: number };
   /** this is one part of the file: return the whole-file rules' state instead of finishing them (FileRules.merge) */
@@ -78,6 +86,17 @@ function onceEach<T>(look: (path: string) => Promise<T>): (path: string) => Prom
   };
 }
 
+/**
+ * `exists` that looks at a file's folder first, once per folder: a dataset whose image folder
+ * is not on this machine (images kept elsewhere) costs one look per folder instead of one per
+ * image (1M missing images: 26 s → a few); the problems are the same.
+ */
+function throughFolders(exists: (path: string) => Promise<boolean>, folderExists: ((dir: string) => Promise<boolean>) | undefined): (path: string) => Promise<boolean> {
+  if (!folderExists) return exists;
+  const folder = onceEach(folderExists);
+  return async (p) => (await folder(dirname(p))) && exists(p);
+}
+
 /** The validator must have been made with `collectImages` for `opts.images` to find anything. */
 export async function validateFile(file: RandomAccessFile, index: RecordIndex, validator: RecordValidator, opts: ValidateFileOptions): Promise<ValidationUpdate & { all: Problem[]; state?: FileRulesState; flags: ProblemFlagArrays }> {
   const from = Math.max(0, opts.range?.from ?? 0);
@@ -109,7 +128,7 @@ export async function validateFile(file: RandomAccessFile, index: RecordIndex, v
     opts.onProgress?.(u);
     return u;
   };
-  const exists = onceEach(opts.images ? opts.images.exists : () => Promise.resolve(true));
+  const exists = onceEach(opts.images ? throughFolders(opts.images.exists, opts.images.folderExists) : () => Promise.resolve(true));
   const check = opts.images?.check ? onceEach(opts.images.check) : undefined;
   const size = opts.images?.size ? onceEach(opts.images.size) : undefined;
   const columns = new ColumnCursor(file);

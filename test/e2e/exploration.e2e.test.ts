@@ -278,7 +278,7 @@ test('a Parquet dataset opens in the viewer: its rows as records, images decoded
   await f.locator('.query-clear').waitFor({ state: 'hidden' });
 });
 
-test('a Parquet dataset is validated once converted: the planted row’s problem in the viewer and in Problems, placed on its row', async () => {
+test('a Parquet dataset is validated once converted: the planted row’s problem in the viewer and in Problems, placed on its row; its field statistics', async () => {
   await vs.openFile('data/hf_vqa.parquet');
   const f = await vs.webviewFrame('VLM Lens Dataset', { selector: '.header .file-name', hasText: 'hf_vqa.parquet' });
   const summary = f.locator('.header .validation-problems');
@@ -312,4 +312,18 @@ test('a Parquet dataset is validated once converted: the planted row’s problem
   await vs.screenshot('parquet-problems-panel');
   await f.locator('vscode-single-select.problem-filter').click();
   await f.locator('vscode-single-select.problem-filter li[role="option"]', { hasText: 'All records' }).click();
+
+  // field statistics read the Parquet file in place: the labels counted, the image bytes present; a value filters
+  await f.locator('.stats-open').click();
+  const card = (path: string) => f.locator(`.stats-field[data-path="${path}"]`);
+  await card('difficulty').waitFor({ timeout: 60_000 });
+  const rowsOf = (k: number) => Array.from({ length: PARQUET_ROWS }, (_, i) => i).filter((i) => i % 3 === k).length;
+  const chips = await card('difficulty').locator('.stats-value').allInnerTexts();
+  assert.deepEqual(chips.map((c) => c.replace(/\s+/g, ' ')).sort(), [0, 1, 2].map((k) => `${k} ×${rowsOf(k)}`).sort());
+  assert.match(await card('images[].bytes').locator('.stats-facts').innerText(), new RegExp(`^${PARQUET_ROWS} present, 0 missing`));
+  await vs.screenshot('parquet-statistics');
+  await card('difficulty').locator('.stats-value', { hasText: /^1×/ }).click();
+  await f.locator('.query-status', { hasText: `${rowsOf(1)} of ${PARQUET_ROWS} records match` }).waitFor({ timeout: 30_000 });
+  await f.locator('.query-clear').click();
+  await f.locator('.query-clear').waitFor({ state: 'hidden' });
 });

@@ -423,6 +423,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
       if (query?.id === queryId) query.ac.abort();
     });
     rpc.onNotification('openAtLine', ({ line, column }) => void openAtLine(doc.uri, line, column));
+    rpc.onNotification('openImageRoots', () => void vscode.commands.executeCommand('workbench.action.openSettings', 'vlmLens.imageRoots'));
     rpc.onNotification('reopenAsText', () => void this.reopenAsText(doc.uri, panel.viewColumn));
     rpc.onNotification('copy', ({ text }) => void vscode.env.clipboard.writeText(text));
     rpc.onNotification('selectionChanged', ({ index }) => {

@@ -88,6 +88,8 @@ export function viewerStrings(): ViewerStrings {
     context: vscode.l10n.t('Context'),
     missingImage: vscode.l10n.t('Image not found: {0}'),
     triedPaths: vscode.l10n.t('Looked in:'),
+    imageRootsHint: vscode.l10n.t('Images kept in another folder (or on another machine, copied here)? Add that folder to the image folders VLM Lens looks in.'),
+    imageRootsOpen: vscode.l10n.t('Image folders…'),
     lmdbImage: vscode.l10n.t('LMDB frame (not a file): {0}'),
     urlImage: vscode.l10n.t('Remote image (not fetched): {0}'),
     unreadableImage: vscode.l10n.t('Image could not be read: {0}'),

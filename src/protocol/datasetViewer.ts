@@ -270,6 +270,8 @@ export type ViewerCommands = {
   setConvention: { convention: Convention | null };
   /** stop a running filter */
   cancelQuery: { queryId: number };
+  /** open the vlmLens.imageRoots setting (images kept in another folder) */
+  openImageRoots: Record<string, never>;
 };
 
 /** Notifications the host sends. */
@@ -378,6 +380,9 @@ export interface ViewerStrings {
   context: string;
   missingImage: string;
   triedPaths: string;
+  /** images kept elsewhere: where to say their folder */
+  imageRootsHint: string;
+  imageRootsOpen: string;
   lmdbImage: string;
   urlImage: string;
   unreadableImage: string;

@@ -103,7 +103,13 @@ test('EXIF orientation is applied, a missing image is a placeholder with the pat
   assert.match(text, /data\/nowhere\/missing\.jpg/);
   assert.match(text, /images\/nowhere\/missing\.jpg/);
   assert.equal(await f.locator('.detail img').count(), 0, 'no broken <img>');
+  assert.match(text, /Add that folder to the image folders VLM Lens looks in/);
   await vs.screenshot('missing-image');
+  // one click to the setting that says where images are kept
+  await placeholder.locator('a.image-roots-open').click();
+  await vs.page.locator('.settings-editor .setting-item-contents', { hasText: 'Image Roots' }).first().waitFor({ timeout: 15_000 });
+  await vs.runCommand('View: Close Editor');
+  await vs.page.locator('.settings-editor').waitFor({ state: 'detached', timeout: 10_000 });
 });
 
 test('keyboard navigation, go to record, reasoning shown collapsible', async () => {

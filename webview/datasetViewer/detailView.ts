@@ -21,6 +21,8 @@ export interface DetailActions {
   /** how a record's images are laid out (side by side, or one under the other), and remembering a change */
   imageLayout(): ImageLayout;
   setImageLayout(layout: ImageLayout): void;
+  /** opens the setting of the folders images are looked for in */
+  openImageRoots?: () => void;
   /** a Parquet dataset: problems are placed on rows, and there is no text to open at a line */
   readonly rows?: boolean;
 }
@@ -317,7 +319,7 @@ function imageFigure(index: number, ref: string, s: ViewerStrings, actions: Deta
       } else {
         frame.dataset.status = view.status;
         frame.classList.add('image-placeholder');
-        frame.append(placeholderText(view, s));
+        frame.append(placeholderText(view, s, actions.openImageRoots));
         if (index === 0) overlay?.noImage(fig);
       }
     })
@@ -365,12 +367,13 @@ function treeView(n: TreeNode, s: ViewerStrings): HTMLElement {
   return h('details', { class: `tree-branch tree-${n.type}`, open: n.children.length <= 8 }, h('summary', {}, h('span', { class: 'tree-key', text: n.key }), h('span', { class: 'muted', text: ` ${n.text}` })), body);
 }
 
-export function placeholderText(view: ImageView, s: ViewerStrings): HTMLElement {
+export function placeholderText(view: ImageView, s: ViewerStrings, onImageRoots?: () => void): HTMLElement {
   const box = h('div', { class: 'placeholder-text' });
   switch (view.status) {
     case 'missing':
       box.append(h('div', { text: fmt(s.missingImage, view.ref) }));
       if (view.tried?.length) box.append(h('div', { class: 'muted', text: s.triedPaths }), h('ul', {}, ...view.tried.map((p) => h('li', { text: p }))));
+      if (onImageRoots) box.append(h('div', { class: 'muted image-roots-hint' }, s.imageRootsHint + ' ', h('a', { class: 'image-roots-open', href: '#', onclick: (e: Event) => (e.preventDefault(), onImageRoots()) }, s.imageRootsOpen)));
       break;
     case 'lmdb':
       box.append(h('div', { text: fmt(s.lmdbImage, view.message ?? view.ref) }));

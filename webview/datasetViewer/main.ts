@@ -361,6 +361,7 @@ async function showDetail(index: number): Promise<void> {
     const actions: DetailActions = {
       rows: info.parquet === true,
       openAtLine: (line, column) => rpc.notify('openAtLine', { line, column }),
+      openImageRoots: () => rpc.notify('openImageRoots', {}),
       showRun: (runId) => rpc.notify('showRun', { runId }),
       copy: (text) => {
         rpc.notify('copy', { text });

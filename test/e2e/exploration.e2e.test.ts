@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Frame } from 'playwright-core';
 import { VsCodeSession } from './harness';
@@ -50,6 +51,8 @@ before(async () => {
   await c.run(`COPY (SELECT 'hf-' || i AS id, [{'role': 'user', 'content': CASE WHEN i = ${PARQUET_BAD_ROW} THEN '<image><image>' ELSE '<image>' END || 'What is in picture ' || i || '?'}, {'role': 'assistant', 'content': 'A red block on a blue table.'}] AS messages, [{'bytes': (SELECT content FROM read_blob('${jpg}')), 'path': 'scene.jpg'}] AS images, i % 3 AS difficulty FROM range(${PARQUET_ROWS}) t(i)) TO '${join(src, 'data/hf_vqa.parquet')}' (FORMAT parquet)`);
   c.closeSync();
   db.closeSync();
+  // the same rows under another name, validated from the Explorer without opening it
+  copyFileSync(join(src, 'data/hf_vqa.parquet'), join(src, 'data/shelf_vqa.parquet'));
   vs = await VsCodeSession.launch({ name: 'exploration', workspace: src });
 });
 
@@ -326,4 +329,22 @@ test('a Parquet dataset is validated once converted: the planted row’s problem
   await f.locator('.query-status', { hasText: `${rowsOf(1)} of ${PARQUET_ROWS} records match` }).waitFor({ timeout: 30_000 });
   await f.locator('.query-clear').click();
   await f.locator('.query-clear').waitFor({ state: 'hidden' });
+});
+
+test('Validate File on a Parquet dataset from the Explorer, not opened: its problem listed on the file at its row', async () => {
+  await vs.explorerContextMenu('data/shelf_vqa.parquet', 'Validate File');
+  const deadline = Date.now() + 60_000;
+  let rows: string[] = [];
+  const head = () => rows.findIndex((r) => /problems? in file shelf_vqa\.parquet/.test(r));
+  while (head() < 0 && Date.now() < deadline) {
+    await vs.page.waitForTimeout(500);
+    rows = await vs.problems();
+  }
+  assert.ok(head() >= 0, rows.join('\n'));
+  const next = rows.findIndex((r, i) => i > head() && /problems? in file /.test(r));
+  const ours = rows.slice(head() + 1, next < 0 ? undefined : next);
+  assert.equal(ours.length, 1, rows.join('\n'));
+  assert.match(ours[0], /VLM010/);
+  assert.match(ours[0], new RegExp(`\\[Ln ${PARQUET_BAD_ROW + 1}, Col 1\\]`));
+  assert.equal(await vs.page.locator('.tab', { hasText: 'shelf_vqa.parquet' }).count(), 0, 'validated without opening it');
 });

@@ -200,11 +200,6 @@ interface ValidateOptions {
   placeholders?: PlaceholderPolicy;
 }
 
-
-/**
- * One file: in this thread, or on worker threads when it is large and the worker is there.
- * Throws with a one-line reason when the file cannot be checked at all.
- */
 interface FileResult {
   problems: Problem[];
   totalProblems: number;
@@ -222,10 +217,7 @@ interface FileResult {
  */
 async function validatePath(path: string, o: ValidateOptions): Promise<FileResult> {
   if (!/\.parquet$/i.test(path)) return validateOne(path, o);
-  const st = await stat(path).catch((e: unknown) => {
-    throw new Error(`cannot open: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
-  });
-  if (!st.isFile()) throw new Error('not a regular file: only dataset files are checked');
+  await regularFile(path);
   const tmp = await mkdtemp(join(tmpdir(), 'vlm-lens-parquet-'));
   try {
     const ex = await exportParquet(path, tmp).catch((e: unknown) => {
@@ -240,13 +232,21 @@ async function validatePath(path: string, o: ValidateOptions): Promise<FileResul
   }
 }
 
-/** `path` is read; `name` (the dataset's own path) matches schemas and formats. */
-async function validateOne(path: string, o: ValidateOptions, name = path): Promise<FileResult> {
+/** Throws with a one-line reason unless `path` is a regular file (a FIFO, socket or device would block the read forever). */
+async function regularFile(path: string): Promise<void> {
   const st = await stat(path).catch((e: unknown) => {
     throw new Error(`cannot open: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
   });
-  // a FIFO, socket or device would block the read forever
   if (!st.isFile()) throw new Error(`not a regular file (${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'}): only dataset files are checked`);
+}
+
+/**
+ * One file: in this thread, or on worker threads when it is large and the worker is there.
+ * Throws with a one-line reason when the file cannot be checked at all. `path` is read;
+ * `name` (the dataset's own path) matches schemas and formats.
+ */
+async function validateOne(path: string, o: ValidateOptions, name = path): Promise<FileResult> {
+  await regularFile(path);
   const file = await NodeFile.open(path).catch((e: unknown) => {
     throw new Error(`cannot open: ${e instanceof Error ? e.message : String(e)}`);
   });

@@ -15,12 +15,7 @@ export class FileExistsCache {
   async isFile(p: string): Promise<boolean> {
     const hit = this.seen.get(p);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.ok;
-    let ok = false;
-    try {
-      ok = (await stat(p)).isFile();
-    } catch {
-      ok = false;
-    }
+    const ok = await isFile(p);
     this.seen.set(p, { at: Date.now(), ok });
     if (this.seen.size > this.maxEntries) this.seen.clear();
     return ok;

@@ -23,7 +23,6 @@ function schemaSetFor(c: ValidateConfig): Promise<SchemaSet> {
   return schemaCache.set;
 }
 
-
 const port = parentPort;
 if (!port) throw new Error('datasetWorker must run in a worker thread');
 const jobs = new Map<number, AbortController>();

@@ -9,7 +9,7 @@ import { taskOfFile } from './logParse';
 import { readPredictionText } from './predictionFile';
 import { classOfScores } from './classification';
 import { leRobotRootOf, openLeRobot, type LeRobotDataset } from '../lerobot/dataset';
-import { frameLabels, readEpisodeFrames } from '../lerobot/frames';
+import { frameLabels } from '../lerobot/frames';
 import { inputFacts, isClassifierOutput, predictionMetrics, type MetricOptions, type PredictionMetrics } from './predictionMetrics';
 
 export interface ScoreOptions extends Omit<MetricOptions, 'inputs'> {
@@ -109,62 +109,32 @@ export async function prepareClassifierRecords(records: unknown[], dataset: stri
     else byEpisode.set(r.episode_index as number, [r]);
   }
   const episodeOf = new Map(ds.episodes.map((e) => [e.index, e]));
-  let taken = 0;
-  let ordinal = false;
-  let labelKey: string | undefined;
-  // one query over the data files of every episode wanted; episode by episode only when that cannot be done
-  const all = await frameLabels(ds, byEpisode.keys()).catch(() => null);
-  if (all === undefined) {
+  // the labels of every episode wanted: one query over their data files
+  const labels = await frameLabels(ds, byEpisode.keys());
+  if (!labels) {
     problems.push(`the dataset ${ds.name} has no frame labels (no reward_bins or label feature)`);
-    byEpisode.clear();
-  } else if (all) {
-    labelKey = all.key;
-    ordinal = all.rule === 'argmax';
-    for (const [index, recs] of byEpisode) {
-      const ep = episodeOf.get(index);
-      if (!ep) problems.push(`episode ${index} is not in the dataset ${ds.name}: its ${recs.length} prediction(s) have no label`);
-      else if (!ep.dataFile || !ep.dataExists) problems.push(`episode ${index}: ${ep.dataFile ? `its data file ${ep.dataFile} is missing` : 'it has no data file'}: its ${recs.length} prediction(s) have no label`);
-      else {
-        const frames = all.byEpisode.get(index);
-        for (const r of recs) {
-          const label = frames?.get(r.frame_index as number) ?? -1;
-          if (label >= 0) {
-            r.label = label;
-            taken++;
-          }
-        }
-      }
-    }
-    byEpisode.clear();
+    notes.push(`${wanting.length} prediction(s) have no label in the dataset (frame not found): unscorable`);
+    return { notes, problems, ordinal: false };
   }
+  problems.push(...labels.problems);
+  const ordinal = labels.rule === 'argmax';
+  let taken = 0;
   for (const [index, recs] of byEpisode) {
     const ep = episodeOf.get(index);
-    if (!ep) {
-      problems.push(`episode ${index} is not in the dataset ${ds.name}: its ${recs.length} prediction(s) have no label`);
-      continue;
-    }
-    try {
-      const frames = await readEpisodeFrames(ds, ep);
-      if (!frames.labels) {
-        problems.push(`the dataset ${ds.name} has no frame labels (no reward_bins or label feature)`);
-        break;
-      }
-      labelKey = frames.labels.key;
-      ordinal = frames.labels.rule === 'argmax';
-      const rowOf = new Map(frames.frameIndex.map((f, i) => [f, i]));
+    if (!ep) problems.push(`episode ${index} is not in the dataset ${ds.name}: its ${recs.length} prediction(s) have no label`);
+    else if (!ep.dataFile || !ep.dataExists) problems.push(`episode ${index}: ${ep.dataFile ? `its data file ${ep.dataFile} is missing` : 'it has no data file'}: its ${recs.length} prediction(s) have no label`);
+    else {
+      const frames = labels.byEpisode.get(index);
       for (const r of recs) {
-        const row = rowOf.get(r.frame_index as number);
-        const label = row === undefined ? -1 : frames.labels.values[row];
+        const label = frames?.get(r.frame_index as number) ?? -1;
         if (label >= 0) {
           r.label = label;
           taken++;
         }
       }
-    } catch (e) {
-      problems.push(`episode ${index}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (taken) notes.push(`${taken} label(s) taken from the dataset ${ds.name} (${labelKey}${ordinal ? ', the argmax of its bins' : ''})`);
+  if (taken) notes.push(`${taken} label(s) taken from the dataset ${ds.name} (${labels.key}${ordinal ? ', the argmax of its bins' : ''})`);
   if (taken < wanting.length) notes.push(`${wanting.length - taken} prediction(s) have no label in the dataset (frame not found): unscorable`);
   return { notes, problems, ordinal };
 }

@@ -67,22 +67,43 @@ export interface EpisodeLabels {
   rule: 'argmax' | 'value';
   /** episode → frame_index → class (-1: the frame has no label) */
   byEpisode: Map<number, Map<number, number>>;
+  /** episodes whose frames could not be read, each with why */
+  problems: string[];
 }
 
 /**
  * The labels (`reward_bins` argmax, or `label`) of every frame of `episodes`, in one DuckDB
- * query over their data files (not one per episode); undefined when the dataset has no label
- * feature. Episodes without a data file are left out (the caller says so). Throws when the
- * files cannot be read that way (no episode_index / frame_index column): callers then read
- * episode by episode.
+ * query over their data files (not one per episode); episode by episode only when the files
+ * cannot be read that way (no episode_index / frame_index column, a file refused), each
+ * failure said in `problems`. Undefined when the dataset has no label feature. Episodes
+ * without a data file are left out (the caller says so).
  */
 export async function frameLabels(ds: LeRobotDataset, episodes: Iterable<number>): Promise<EpisodeLabels | undefined> {
   const label = labelFeature(ds.info);
   if (!label) return undefined;
   const wanted = new Set(episodes);
   const eps = ds.episodes.filter((e) => wanted.has(e.index) && e.dataExists && e.dataFile);
-  const byEpisode = new Map<number, Map<number, number>>();
-  if (eps.length === 0) return { key: label.key, rule: label.rule, byEpisode };
+  const out: EpisodeLabels = { key: label.key, rule: label.rule, byEpisode: new Map(), problems: [] };
+  if (eps.length === 0) return out;
+  try {
+    await labelsAtOnce(ds, eps, label, out.byEpisode);
+  } catch {
+    out.byEpisode.clear();
+    for (const ep of eps) {
+      try {
+        const frames = await readEpisodeFrames(ds, ep);
+        const values = frames.labels?.values;
+        if (values) out.byEpisode.set(ep.index, new Map(frames.frameIndex.map((f, i) => [f, values[i]])));
+      } catch (e) {
+        out.problems.push(`episode ${ep.index}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** `frameLabels`' one query over the episodes' data files, into `byEpisode`. */
+async function labelsAtOnce(ds: LeRobotDataset, eps: LeRobotEpisode[], label: { key: string; rule: 'argmax' | 'value' }, byEpisode: Map<number, Map<number, number>>): Promise<void> {
   const files: string[] = [];
   for (const f of new Set(eps.map((e) => e.dataFile as string))) files.push(await confinedPath(ds.root, f));
   const { db, conn } = await confinedDuckDb(files, { memoryLimit: '256MB' });
@@ -106,7 +127,6 @@ export async function frameLabels(ds: LeRobotDataset, episodes: Iterable<number>
       const c = cols.c?.[i];
       frames.set(Number(cols.f?.[i]), c === null || c === undefined ? -1 : Number(c));
     }
-    return { key: label.key, rule: label.rule, byEpisode };
   } finally {
     conn.closeSync();
     db.closeSync();

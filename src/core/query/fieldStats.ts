@@ -30,8 +30,6 @@ interface Target {
   per: 'record' | 'element';
   /** the FROM of its statistics */
   source: string;
-  /** the table of records (`cond` is a condition over its rows) */
-  records: string;
   /** the field's expression in that source */
   expr: string;
   /** a WHERE condition over `records` true when the field equals `v` (v: a SQL literal or condition on `_v`) */
@@ -44,7 +42,7 @@ const STATS_TABLE = '__vlm_stats';
 function targets(table: RecordTable, table0: string): Target[] {
   const out: Target[] = [];
   const rec = (path: string, expr: string, node: TypeNode) => {
-    out.push({ path, node, per: 'record', source: table0, records: table0, expr, cond: (test) => test(expr) });
+    out.push({ path, node, per: 'record', source: table0, expr, cond: (test) => test(expr) });
     if (node.kind === 'struct') for (const f of node.fields ?? []) rec(`${path}.${f.name}`, `${expr}.${quoteIfNeeded(f.name)}`, f.type);
     if (node.kind === 'list' && node.of) elem(`${path}[]`, expr, 'x', node.of);
   };
@@ -52,7 +50,7 @@ function targets(table: RecordTable, table0: string): Target[] {
   const elem = (path: string, listExpr: string, x: string, node: TypeNode) => {
     const source = `(SELECT ${RECORD_COLUMN} AS __r, unnest(${listExpr}) AS x FROM ${table0})`;
     const add = (p: string, e: string, n: TypeNode) => {
-      out.push({ path: p, node: n, per: 'element', source, records: table0, expr: e, cond: (test) => `len(list_filter(${listExpr}, x -> ${test(e)})) > 0` });
+      out.push({ path: p, node: n, per: 'element', source, expr: e, cond: (test) => `len(list_filter(${listExpr}, x -> ${test(e)})) > 0` });
       if (n.kind === 'struct') for (const f of n.fields ?? []) add(`${p}.${f.name}`, `${e}.${quoteIfNeeded(f.name)}`, f.type);
     };
     add(path, x, node);
@@ -88,7 +86,7 @@ export async function fieldStats(table: RecordTable, opts: StatsOptions = {}): P
     opts.onField?.(0, list.length);
     for (const t of list) {
       if (opts.signal?.aborted) throw new QueryCancelled();
-      fields.push(await describe(table, t, topN, nBins, opts));
+      fields.push(await describe(table, source, t, topN, nBins, opts));
       opts.onField?.(fields.length, list.length);
     }
     return { records: table.rows, fields, leftOut: all.length - list.length };
@@ -110,7 +108,8 @@ function aggregates(type: string, e: string): string {
   return base;
 }
 
-async function describe(table: RecordTable, t: Target, topN: number, nBins: number, opts: RunOptions): Promise<FieldStat> {
+/** One field's statistics; `records` is the table of records (`t.cond` is a condition over its rows). */
+async function describe(table: RecordTable, records: string, t: Target, topN: number, nBins: number, opts: RunOptions): Promise<FieldStat> {
   const type = typeLabel(t.node);
   const e = t.expr;
   const from = t.source;
@@ -136,7 +135,7 @@ async function describe(table: RecordTable, t: Target, topN: number, nBins: numb
     if (t.per === 'element' && top.length > 0) {
       // one pass over the records, each value's condition counted (no hash of every element)
       const counts = top.map((v, i) => `count(*) FILTER (WHERE ${t.cond((x) => `${asValue(x)} = ${literal(v.value)}`)}) AS r${i}`);
-      const held = await one(table, `SELECT ${counts.join(', ')} FROM ${t.records}`, opts);
+      const held = await one(table, `SELECT ${counts.join(', ')} FROM ${records}`, opts);
       top.forEach((vc, i) => (vc.records = num(held[`r${i}`])));
     }
     return { distinct: num(g.rows[0]?.d ?? 0), top };
